@@ -1,0 +1,18 @@
+#pragma once
+// The whole public API of advnet's core and nn layers.
+#include "advnet/core/error.hpp"
+#include "advnet/core/gemm.hpp"
+#include "advnet/core/kernels.hpp"
+#include "advnet/core/rng.hpp"
+#include "advnet/core/tensor.hpp"
+#include "advnet/core/threading.hpp"
+#include "advnet/nn/activations.hpp"
+#include "advnet/nn/dropout.hpp"
+#include "advnet/nn/init.hpp"
+#include "advnet/nn/layer.hpp"
+#include "advnet/nn/linear.hpp"
+#include "advnet/nn/loss.hpp"
+#include "advnet/nn/maxout.hpp"
+#include "advnet/nn/net.hpp"
+#include "advnet/nn/optimizer.hpp"
+#include "advnet/nn/reshape.hpp"

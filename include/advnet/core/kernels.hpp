@@ -1,0 +1,35 @@
+#pragma once
+// Elementwise and row-wise kernels: plain loops the compiler vectorises, split over rows with
+// OpenMP when the work is large enough to pay for the threads. Results do not depend on the
+// thread count (no kernel here reduces across rows except column_sum_add, which sums in row order
+// per column).
+#include <cstdint>
+
+namespace advnet::kernels {
+
+// y: (rows, cols) += b: (cols) broadcast over rows.
+void add_bias(float* y, const float* b, int64_t rows, int64_t cols);
+// db: (cols) += Σ_rows dy: (rows, cols).
+void column_sum_add(const float* dy, float* db, int64_t rows, int64_t cols);
+
+// Activations over n elements. Backward kernels write dx (never accumulate).
+void relu_forward(const float* x, float* y, int64_t n);
+void relu_backward(const float* y, const float* dy, float* dx, int64_t n);  // uses the output y
+void leaky_relu_forward(const float* x, float* y, int64_t n, float slope);
+void leaky_relu_backward(const float* x, const float* dy, float* dx, int64_t n, float slope);
+void sigmoid_forward(const float* x, float* y, int64_t n);  // stable for |x| large
+void sigmoid_backward(const float* y, const float* dy, float* dx, int64_t n);
+void tanh_forward(const float* x, float* y, int64_t n);
+void tanh_backward(const float* y, const float* dy, float* dx, int64_t n);
+
+// Maxout over groups of `pieces` adjacent values, the layout of torch's z.view(N, units, pieces).max(2):
+// z: (rows, units·pieces) → y: (rows, units), arg: (rows, units) index of the winning piece
+// (the first one on ties, as torch.max does on CPU).
+void maxout_forward(const float* z, float* y, int32_t* arg, int64_t rows, int64_t units, int64_t pieces);
+// dz: (rows, units·pieces) = dy routed to the winning pieces, 0 elsewhere.
+void maxout_backward(const float* dy, const int32_t* arg, float* dz, int64_t rows, int64_t units, int64_t pieces);
+
+// y = x · mask · scale over n elements (mask holds 0 or 1). Also the backward pass with x := dy.
+void masked_scale(const float* x, const float* mask, float scale, float* y, int64_t n);
+
+}  // namespace advnet::kernels

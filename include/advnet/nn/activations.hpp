@@ -1,0 +1,49 @@
+#pragma once
+// Parameter-free elementwise layers. Shapes pass through unchanged: x: (N, ...) → y: (N, ...).
+#include "advnet/nn/layer.hpp"
+
+namespace advnet::nn {
+
+class Elementwise : public Layer {
+ public:
+  Shape output_shape(const Shape& in) const override { return in; }
+};
+
+class ReLU : public Elementwise {
+ public:
+  std::string type() const override { return "relu"; }
+  std::string describe() const override { return "ReLU"; }
+  void forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) override;
+  void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, BackwardMode mode) override;
+};
+
+class LeakyReLU : public Elementwise {
+ public:
+  explicit LeakyReLU(float slope);
+  std::string type() const override { return "leaky_relu"; }
+  std::string describe() const override;
+  void forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) override;
+  void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, BackwardMode mode) override;
+  float slope() const { return slope_; }
+
+ private:
+  float slope_;
+};
+
+class Sigmoid : public Elementwise {
+ public:
+  std::string type() const override { return "sigmoid"; }
+  std::string describe() const override { return "Sigmoid"; }
+  void forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) override;
+  void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, BackwardMode mode) override;
+};
+
+class Tanh : public Elementwise {
+ public:
+  std::string type() const override { return "tanh"; }
+  std::string describe() const override { return "Tanh"; }
+  void forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) override;
+  void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, BackwardMode mode) override;
+};
+
+}  // namespace advnet::nn

@@ -1,0 +1,27 @@
+#pragma once
+// Parameter initialisers. Each draws from the stream it is given, so a net's initial weights
+// depend only on the seed.
+#include "advnet/core/rng.hpp"
+#include "advnet/core/tensor.hpp"
+
+namespace advnet::nn {
+
+struct InitSpec {
+  enum class Kind {
+    uniform,  // pylearn2 `irange`: weights ~ U(−value, value); bias = bias_value
+    normal,   // weights ~ N(0, value²); bias = bias_value
+    torch,    // PyTorch's nn.Linear default: weight and bias ~ U(−1/√fan_in, 1/√fan_in)
+  };
+  Kind kind = Kind::torch;
+  float value = 0.0f;
+  float bias_value = 0.0f;
+};
+
+void init_uniform(Tensor& t, float irange, Rng& rng);
+void init_normal(Tensor& t, float std, Rng& rng);
+// weight: (out, fan_in); bias: (out) or empty.
+void init_torch_linear(Tensor& weight, Tensor& bias, Rng& rng);
+// Applies spec to one layer's weight (out, in) and optional bias.
+void init_affine(const InitSpec& spec, Tensor& weight, Tensor& bias, Rng& rng);
+
+}  // namespace advnet::nn

@@ -1,0 +1,60 @@
+#pragma once
+// The layer contract (see DESIGN.md, "The layer contract").
+//
+// - Tensors are batch-major and row-major: (N, features) or (N, C, H, W).
+// - A layer does not own its parameters: the Net owns one flat parameter buffer and one flat
+//   gradient buffer, and bind() hands each layer views into them, in the order of param_specs().
+// - forward(x, y, ctx) writes y (the Net has already sized it to output_shape(x.shape())) and keeps
+//   whatever else backward needs (maxout's winning pieces, dropout's mask). x and y themselves stay
+//   alive and unchanged until backward: the Net owns them and passes them back in.
+// - backward(x, y, dy, dx, mode):
+//     * parameter gradients are ACCUMULATED (+=) into the gradient views; the Net clears them
+//       (zero_grad). In mode input_only no parameter gradient is touched (and the weight-gradient
+//       GEMMs are skipped): that is the discriminator's mode in the generator's step.
+//     * the input gradient is WRITTEN (=) into *dx, already sized like x; dx == nullptr means the
+//       caller does not need it (the first layer of a net) and the layer may skip that work.
+// - ctx carries train/eval mode and the random stream for dropout; there is no global state.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "advnet/core/rng.hpp"
+#include "advnet/core/tensor.hpp"
+
+namespace advnet::nn {
+
+enum class Mode { train, eval };
+enum class BackwardMode { params_and_input, input_only };
+
+struct ForwardContext {
+  Mode mode = Mode::eval;
+  Rng* rng = nullptr;  // needed by stochastic layers in train mode
+};
+
+// One parameter tensor of a layer: its local name ("weight", "bias") and shape.
+struct ParamSpec {
+  std::string name;
+  Shape shape;
+};
+
+class Layer {
+ public:
+  virtual ~Layer() = default;
+  // A short type name as used in configs ("linear", "maxout", ...).
+  virtual std::string type() const = 0;
+  // A human-readable description with sizes, e.g. "Linear(784 -> 240)".
+  virtual std::string describe() const = 0;
+  // The output shape for input shape `in` (both with the batch extent first); throws advnet::Error
+  // naming both shapes when the layer cannot take `in`.
+  virtual Shape output_shape(const Shape& in) const = 0;
+  virtual std::vector<ParamSpec> param_specs() const { return {}; }
+  // Views into the Net's flat buffers, one per param_specs() entry, same order.
+  virtual void bind(std::vector<Tensor> params, std::vector<Tensor> grads) {
+    (void)params;
+    (void)grads;
+  }
+  virtual void forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) = 0;
+  virtual void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, BackwardMode mode) = 0;
+};
+
+}  // namespace advnet::nn

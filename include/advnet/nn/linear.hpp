@@ -1,0 +1,36 @@
+#pragma once
+#include "advnet/nn/layer.hpp"
+
+namespace advnet::nn {
+
+// y = x·Wᵀ + b. x: (N, in) → y: (N, out). weight: (out, in) as torch.nn.Linear stores it; bias: (out).
+class Linear : public Layer {
+ public:
+  Linear(int64_t in, int64_t out, bool bias = true);
+  std::string type() const override { return "linear"; }
+  std::string describe() const override;
+  Shape output_shape(const Shape& in) const override;
+  std::vector<ParamSpec> param_specs() const override;
+  void bind(std::vector<Tensor> params, std::vector<Tensor> grads) override;
+  void forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) override;
+  void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, BackwardMode mode) override;
+
+  int64_t in_features() const { return in_; }
+  int64_t out_features() const { return out_; }
+  Tensor& weight() { return w_; }
+  Tensor& bias() { return b_; }
+
+ private:
+  int64_t in_, out_;
+  bool has_bias_;
+  Tensor w_, b_, dw_, db_;
+};
+
+// Shared by Linear and Maxout: the affine map and its gradients on raw views.
+// x: (N, in), w: (out, in), b: (out) or empty → y: (N, out)
+void affine_forward(const Tensor& x, const Tensor& w, const Tensor& b, Tensor& y);
+// dw += dyᵀ·x, db += Σ dy (params_and_input only); dx = dy·w when dx != nullptr.
+void affine_backward(const Tensor& x, const Tensor& w, const Tensor& dy, Tensor& dw, Tensor& db, Tensor* dx,
+                     BackwardMode mode);
+
+}  // namespace advnet::nn

@@ -1,0 +1,31 @@
+#pragma once
+#include "advnet/nn/layer.hpp"
+
+namespace advnet::nn {
+
+// Maxout (Goodfellow et al. 2013): `units` outputs, each the max over `pieces` affine pieces.
+// x: (N, in) → z = x·Wᵀ + b: (N, units·pieces) → y: (N, units), y[n,u] = max_p z[n, u·pieces + p].
+// weight: (units·pieces, in), bias: (units·pieces): the layout of torch's
+// `linear(x).view(N, units, pieces).max(2)`, so the weights map one to one onto that module.
+class Maxout : public Layer {
+ public:
+  Maxout(int64_t in, int64_t units, int64_t pieces);
+  std::string type() const override { return "maxout"; }
+  std::string describe() const override;
+  Shape output_shape(const Shape& in) const override;
+  std::vector<ParamSpec> param_specs() const override;
+  void bind(std::vector<Tensor> params, std::vector<Tensor> grads) override;
+  void forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) override;
+  void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, BackwardMode mode) override;
+
+  int64_t units() const { return units_; }
+  int64_t pieces() const { return pieces_; }
+
+ private:
+  int64_t in_, units_, pieces_;
+  Tensor w_, b_, dw_, db_;
+  Tensor z_, dz_;            // (N, units·pieces) pre-activations and their gradient
+  std::vector<int32_t> arg_;  // (N, units) winning piece per unit
+};
+
+}  // namespace advnet::nn

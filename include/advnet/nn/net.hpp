@@ -1,0 +1,88 @@
+#pragma once
+// Net: a sequence of layers with one flat parameter buffer and one flat gradient buffer.
+//
+// Parameters are named as torch.nn.Sequential names them ("0.weight", "0.bias", "2.weight", …;
+// parameter-free layers take an index too), so a checkpoint maps one to one onto a torch module.
+// Each parameter tensor starts on a 64-byte boundary of the flat buffer; the padding between
+// tensors stays zero in both buffers, so optimizers may treat the buffers as one array.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "advnet/nn/init.hpp"
+#include "advnet/nn/layer.hpp"
+
+namespace advnet::nn {
+
+// What a layer is, as a config describes it. Sizes that follow from the input are inferred.
+struct LayerSpec {
+  std::string type;             // linear | maxout | relu | leaky_relu | sigmoid | tanh | dropout | flatten | reshape
+  int64_t units = 0;            // linear: output features; maxout: output units
+  int64_t pieces = 0;           // maxout: pieces per unit
+  bool bias = true;             // linear
+  float slope = 0.2f;           // leaky_relu
+  float include_prob = 1.0f;    // dropout
+  float scale = 1.0f;           // dropout
+  std::vector<int64_t> shape;   // reshape: per-example shape
+  InitSpec init;                // linear, maxout
+};
+
+std::unique_ptr<Layer> make_layer(const LayerSpec& spec, const Shape& input);
+
+struct NamedParam {
+  std::string name;  // "0.weight"
+  Shape shape;
+  int64_t offset;    // into params() and grads()
+  size_t layer;
+};
+
+class Net {
+ public:
+  // example_shape: the shape of one input example, without the batch extent (e.g. {784} or {1, 28, 28}).
+  Net(std::vector<int64_t> example_shape, std::vector<LayerSpec> specs);
+  Net(Net&&) = default;
+
+  // Initialises every parameter as its spec says, layer i drawing from rng.split(i).
+  void init(const Rng& rng);
+
+  // x: (N, example_shape...) → output of layer n_layers−1 (all layers by default).
+  // x must stay alive and unchanged until the matching backward().
+  const Tensor& forward(const Tensor& x, const ForwardContext& ctx, size_t n_layers = SIZE_MAX);
+  // dy: gradient of the loss w.r.t. the output of layer n_layers−1 (the last forward's depth).
+  // Accumulates parameter gradients (params_and_input) and returns the gradient w.r.t. x,
+  // or an empty tensor when need_input_grad is false (then the first layer skips that GEMM).
+  const Tensor& backward(const Tensor& dy, BackwardMode mode, bool need_input_grad = true);
+  void zero_grad();
+
+  size_t size() const { return layers_.size(); }
+  Layer& layer(size_t i) { return *layers_[i]; }
+  const LayerSpec& spec(size_t i) const { return specs_[i]; }
+  const std::vector<int64_t>& example_shape() const { return example_shape_; }
+  Shape input_shape(int64_t batch) const;
+  Shape output_shape(int64_t batch) const;
+  bool ends_with_sigmoid() const;
+
+  Tensor& params() { return params_; }
+  Tensor& grads() { return grads_; }
+  const Tensor& params() const { return params_; }
+  int64_t num_params() const;  // without padding
+  const std::vector<NamedParam>& named_params() const { return named_; }
+  const NamedParam& find_param(const std::string& name) const;  // throws Error naming the missing name
+  Tensor param(const std::string& name);       // a view into params()
+  Tensor param_grad(const std::string& name);  // a view into grads()
+  std::string summary() const;  // one line per layer with shapes and parameter counts
+
+ private:
+  std::vector<int64_t> example_shape_;
+  std::vector<LayerSpec> specs_;
+  std::vector<std::unique_ptr<Layer>> layers_;
+  std::vector<Shape> example_out_;  // per layer, output shape with batch 1
+  std::vector<NamedParam> named_;
+  Tensor params_, grads_;
+  std::vector<Tensor> acts_;   // acts_[i]: output of layer i
+  std::vector<Tensor> dacts_;  // dacts_[i]: gradient w.r.t. the input of layer i
+  const Tensor* input_ = nullptr;
+  size_t depth_ = 0;  // layers run by the last forward
+};
+
+}  // namespace advnet::nn

@@ -1,0 +1,55 @@
+#pragma once
+// Optimizers over flat parameter/gradient arrays (a Net's params() and grads()).
+// Learning rate and momentum are plain settable fields so schedules can drive them per step.
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "advnet/core/tensor.hpp"
+
+namespace advnet::nn {
+
+class Optimizer {
+ public:
+  virtual ~Optimizer() = default;
+  // θ: (n) updated in place from g: (n). n must stay the same between calls.
+  virtual void step(Tensor& params, const Tensor& grads) = 0;
+  // Named state tensors (momentum buffers, step counts), for checkpoints.
+  virtual std::vector<std::pair<std::string, Tensor*>> state() = 0;
+  float lr = 0.0f;
+};
+
+// SGD with momentum μ.
+//   pylearn2 form: v ← μ·v − lr·g;  θ ← θ + v        (the reference code's rule)
+//   torch form:    b ← μ·b + g;     θ ← θ − lr·b     (torch.optim.SGD, dampening 0, no nesterov)
+// The two agree for constant lr; they differ when lr changes, which is why both exist.
+class Sgd : public Optimizer {
+ public:
+  enum class Form { pylearn2, torch };
+  Sgd(float lr, float momentum, Form form);
+  void step(Tensor& params, const Tensor& grads) override;
+  std::vector<std::pair<std::string, Tensor*>> state() override { return {{"velocity", &velocity_}}; }
+  float momentum;
+  Form form;
+
+ private:
+  Tensor velocity_;
+};
+
+// Adam as torch.optim.Adam / AdamW: m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²;
+// θ ← θ − lr/(1−β1ᵗ) · m / (√v/√(1−β2ᵗ) + eps).
+// weight_decay: added to g (Adam, L2) or, with decoupled, θ ← θ·(1 − lr·wd) first (AdamW).
+class Adam : public Optimizer {
+ public:
+  Adam(float lr, float beta1, float beta2, float eps, float weight_decay = 0.0f, bool decoupled = false);
+  void step(Tensor& params, const Tensor& grads) override;
+  std::vector<std::pair<std::string, Tensor*>> state() override;
+  float beta1, beta2, eps, weight_decay;
+  bool decoupled;
+
+ private:
+  Tensor m_, v_, t_;  // t_: (1) step count, a tensor so checkpoints treat it like the rest
+};
+
+}  // namespace advnet::nn

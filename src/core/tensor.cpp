@@ -1,0 +1,111 @@
+#include "advnet/core/tensor.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+namespace advnet {
+
+Shape::Shape(std::initializer_list<int64_t> dims) {
+  check(dims.size() <= kMaxRank, "Shape: rank " + std::to_string(dims.size()) + " exceeds the maximum of 4");
+  for (int64_t d : dims) {
+    check(d >= 0, "Shape: negative extent " + std::to_string(d));
+    dims_[static_cast<size_t>(rank_++)] = d;
+  }
+}
+
+int64_t Shape::numel() const {
+  int64_t n = 1;
+  for (int i = 0; i < rank_; ++i) n *= dims_[static_cast<size_t>(i)];
+  return n;
+}
+
+int64_t Shape::inner() const {
+  int64_t n = 1;
+  for (int i = 1; i < rank_; ++i) n *= dims_[static_cast<size_t>(i)];
+  return n;
+}
+
+Shape Shape::with_batch(int64_t n) const {
+  check(rank_ >= 1, "Shape::with_batch: a scalar has no batch extent");
+  Shape s = *this;
+  s.dims_[0] = n;
+  return s;
+}
+
+std::string Shape::str() const {
+  std::string s = "(";
+  for (int i = 0; i < rank_; ++i) {
+    if (i) s += ", ";
+    s += std::to_string(dims_[static_cast<size_t>(i)]);
+  }
+  return s + ")";
+}
+
+bool Shape::operator==(const Shape& o) const {
+  if (rank_ != o.rank_) return false;
+  for (int i = 0; i < rank_; ++i)
+    if (dims_[static_cast<size_t>(i)] != o.dims_[static_cast<size_t>(i)]) return false;
+  return true;
+}
+
+void Tensor::Free::operator()(float* p) const { std::free(p); }
+
+Tensor::Tensor(const Shape& shape) {
+  resize(shape);
+  fill(0.0f);
+}
+
+Tensor Tensor::view(float* data, const Shape& shape) {
+  Tensor t;
+  t.data_ = data;
+  t.shape_ = shape;
+  t.capacity_ = shape.numel();
+  return t;
+}
+
+Tensor Tensor::clone() const {
+  Tensor t(shape_);
+  if (numel()) std::memcpy(t.data_, data_, static_cast<size_t>(numel()) * sizeof(float));
+  return t;
+}
+
+void Tensor::resize(const Shape& shape) {
+  const int64_t n = shape.numel();
+  if (data_ != nullptr && storage_ == nullptr) {
+    check(n == numel(), "Tensor::resize: a view of " + shape_.str() + " cannot become " + shape.str());
+    shape_ = shape;
+    return;
+  }
+  if (n > capacity_) {
+    // 64-byte alignment: one cache line, one AVX-512 register; round the byte count up as aligned_alloc wants.
+    const size_t bytes = (static_cast<size_t>(n) * sizeof(float) + 63) / 64 * 64;
+    auto* p = static_cast<float*>(std::aligned_alloc(64, bytes));
+    if (p == nullptr) throw std::bad_alloc();
+    std::memset(p, 0, bytes);
+    storage_.reset(p);
+    capacity_ = n;
+  }
+  data_ = storage_.get();
+  shape_ = shape;
+}
+
+Tensor Tensor::reshaped(const Shape& shape) {
+  check(shape.numel() == numel(), "Tensor::reshaped: " + shape_.str() + " has " + std::to_string(numel()) +
+                                      " elements, " + shape.str() + " has " + std::to_string(shape.numel()));
+  return view(data_, shape);
+}
+
+void Tensor::fill(float v) { std::fill(data_, data_ + numel(), v); }
+
+void Tensor::copy_from(const Tensor& src) {
+  check_shape(src.shape(), shape_, "Tensor::copy_from");
+  if (numel()) std::memcpy(data_, src.data_, static_cast<size_t>(numel()) * sizeof(float));
+}
+
+void check_shape(const Shape& got, const Shape& expected, const std::string& what) {
+  if (got != expected) throw Error(what + ": shape " + got.str() + " does not match expected " + expected.str());
+}
+
+}  // namespace advnet

@@ -1,0 +1,63 @@
+#include "advnet/nn/linear.hpp"
+
+#include "advnet/core/gemm.hpp"
+#include "advnet/core/kernels.hpp"
+
+namespace advnet::nn {
+
+void affine_forward(const Tensor& x, const Tensor& w, const Tensor& b, Tensor& y) {
+  const int64_t n = x.dim(0), in = w.dim(1), out = w.dim(0);
+  // y: (N, out) = x: (N, in) · wᵀ: (in, out)
+  gemm(false, true, n, out, in, 1.0f, x.data(), in, w.data(), in, 0.0f, y.data(), out);
+  if (!b.empty()) kernels::add_bias(y.data(), b.data(), n, out);
+}
+
+void affine_backward(const Tensor& x, const Tensor& w, const Tensor& dy, Tensor& dw, Tensor& db, Tensor* dx,
+                     BackwardMode mode) {
+  const int64_t n = x.dim(0), in = w.dim(1), out = w.dim(0);
+  if (mode == BackwardMode::params_and_input) {
+    // dw: (out, in) += dyᵀ: (out, N) · x: (N, in)
+    gemm(true, false, out, in, n, 1.0f, dy.data(), out, x.data(), in, 1.0f, dw.data(), in);
+    if (!db.empty()) kernels::column_sum_add(dy.data(), db.data(), n, out);
+  }
+  // dx: (N, in) = dy: (N, out) · w: (out, in)
+  if (dx != nullptr) gemm(false, false, n, in, out, 1.0f, dy.data(), out, w.data(), in, 0.0f, dx->data(), in);
+}
+
+Linear::Linear(int64_t in, int64_t out, bool bias) : in_(in), out_(out), has_bias_(bias) {
+  check(in > 0 && out > 0, "Linear: sizes must be positive, got in=" + std::to_string(in) +
+                               " out=" + std::to_string(out));
+}
+
+std::string Linear::describe() const {
+  return "Linear(" + std::to_string(in_) + " -> " + std::to_string(out_) + (has_bias_ ? ")" : ", no bias)");
+}
+
+Shape Linear::output_shape(const Shape& in) const {
+  check(in.rank() == 2 && in[1] == in_, describe() + ": input shape " + in.str() + " is not (N, " +
+                                            std::to_string(in_) + ")");
+  return Shape{in[0], out_};
+}
+
+std::vector<ParamSpec> Linear::param_specs() const {
+  std::vector<ParamSpec> specs{{"weight", Shape{out_, in_}}};
+  if (has_bias_) specs.push_back({"bias", Shape{out_}});
+  return specs;
+}
+
+void Linear::bind(std::vector<Tensor> params, std::vector<Tensor> grads) {
+  w_ = std::move(params[0]);
+  dw_ = std::move(grads[0]);
+  if (has_bias_) {
+    b_ = std::move(params[1]);
+    db_ = std::move(grads[1]);
+  }
+}
+
+void Linear::forward(const Tensor& x, Tensor& y, const ForwardContext&) { affine_forward(x, w_, b_, y); }
+
+void Linear::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, BackwardMode mode) {
+  affine_backward(x, w_, dy, dw_, db_, dx, mode);
+}
+
+}  // namespace advnet::nn

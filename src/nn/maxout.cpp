@@ -1,0 +1,51 @@
+#include "advnet/nn/maxout.hpp"
+
+#include "advnet/core/kernels.hpp"
+#include "advnet/nn/linear.hpp"
+
+namespace advnet::nn {
+
+Maxout::Maxout(int64_t in, int64_t units, int64_t pieces) : in_(in), units_(units), pieces_(pieces) {
+  check(in > 0 && units > 0 && pieces > 0, "Maxout: sizes must be positive, got in=" + std::to_string(in) +
+                                               " units=" + std::to_string(units) +
+                                               " pieces=" + std::to_string(pieces));
+}
+
+std::string Maxout::describe() const {
+  return "Maxout(" + std::to_string(in_) + " -> " + std::to_string(units_) + " x " + std::to_string(pieces_) +
+         " pieces)";
+}
+
+Shape Maxout::output_shape(const Shape& in) const {
+  check(in.rank() == 2 && in[1] == in_, describe() + ": input shape " + in.str() + " is not (N, " +
+                                            std::to_string(in_) + ")");
+  return Shape{in[0], units_};
+}
+
+std::vector<ParamSpec> Maxout::param_specs() const {
+  return {{"weight", Shape{units_ * pieces_, in_}}, {"bias", Shape{units_ * pieces_}}};
+}
+
+void Maxout::bind(std::vector<Tensor> params, std::vector<Tensor> grads) {
+  w_ = std::move(params[0]);
+  b_ = std::move(params[1]);
+  dw_ = std::move(grads[0]);
+  db_ = std::move(grads[1]);
+}
+
+void Maxout::forward(const Tensor& x, Tensor& y, const ForwardContext&) {
+  const int64_t n = x.dim(0);
+  z_.resize(Shape{n, units_ * pieces_});
+  arg_.resize(static_cast<size_t>(n * units_));
+  affine_forward(x, w_, b_, z_);
+  kernels::maxout_forward(z_.data(), y.data(), arg_.data(), n, units_, pieces_);
+}
+
+void Maxout::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, BackwardMode mode) {
+  const int64_t n = x.dim(0);
+  dz_.resize(Shape{n, units_ * pieces_});
+  kernels::maxout_backward(dy.data(), arg_.data(), dz_.data(), n, units_, pieces_);
+  affine_backward(x, w_, dz_, dw_, db_, dx, mode);
+}
+
+}  // namespace advnet::nn

@@ -1,0 +1,85 @@
+#include "advnet/nn/optimizer.hpp"
+
+#include <cmath>
+
+namespace advnet::nn {
+namespace {
+void size_state(Tensor& s, const Tensor& params, const char* what) {
+  if (s.empty()) s = Tensor(params.shape());  // zeros, as torch's lazily created buffers
+  check_shape(s.shape(), params.shape(), std::string("optimizer ") + what);
+}
+}  // namespace
+
+Sgd::Sgd(float lr_, float momentum_, Form form_) : momentum(momentum_), form(form_) {
+  lr = lr_;
+  check(lr_ >= 0.0f, "sgd: learning rate " + std::to_string(lr_) + " must be >= 0");
+  check(momentum_ >= 0.0f && momentum_ < 1.0f, "sgd: momentum " + std::to_string(momentum_) + " is outside [0, 1)");
+}
+
+void Sgd::step(Tensor& params, const Tensor& grads) {
+  check_shape(grads.shape(), params.shape(), "sgd: gradients");
+  size_state(velocity_, params, "velocity");
+  float* th = params.data();
+  float* v = velocity_.data();
+  const float* g = grads.data();
+  const int64_t n = params.numel();
+  const float mu = momentum, a = lr;
+  if (form == Form::pylearn2) {
+#pragma omp parallel for simd schedule(static)
+    for (int64_t i = 0; i < n; ++i) {
+      v[i] = mu * v[i] - a * g[i];
+      th[i] += v[i];
+    }
+  } else {
+#pragma omp parallel for simd schedule(static)
+    for (int64_t i = 0; i < n; ++i) {
+      v[i] = mu * v[i] + g[i];
+      th[i] -= a * v[i];
+    }
+  }
+}
+
+Adam::Adam(float lr_, float beta1_, float beta2_, float eps_, float weight_decay_, bool decoupled_)
+    : beta1(beta1_), beta2(beta2_), eps(eps_), weight_decay(weight_decay_), decoupled(decoupled_) {
+  lr = lr_;
+  check(lr_ >= 0.0f, "adam: learning rate " + std::to_string(lr_) + " must be >= 0");
+  check(beta1_ >= 0.0f && beta1_ < 1.0f, "adam: beta1 " + std::to_string(beta1_) + " is outside [0, 1)");
+  check(beta2_ >= 0.0f && beta2_ < 1.0f, "adam: beta2 " + std::to_string(beta2_) + " is outside [0, 1)");
+  check(eps_ > 0.0f, "adam: eps must be positive");
+  check(weight_decay_ >= 0.0f, "adam: weight_decay must be >= 0");
+  t_ = Tensor(Shape{1});
+}
+
+std::vector<std::pair<std::string, Tensor*>> Adam::state() { return {{"m", &m_}, {"v", &v_}, {"step", &t_}}; }
+
+void Adam::step(Tensor& params, const Tensor& grads) {
+  check_shape(grads.shape(), params.shape(), "adam: gradients");
+  size_state(m_, params, "m");
+  size_state(v_, params, "v");
+  t_[0] += 1.0f;
+  const double t = t_[0];
+  const float bias1 = static_cast<float>(1.0 - std::pow(static_cast<double>(beta1), t));
+  const float bias2_sqrt = static_cast<float>(std::sqrt(1.0 - std::pow(static_cast<double>(beta2), t)));
+  const float step_size = lr / bias1;
+  const float b1 = beta1, b2 = beta2, e = eps, wd = weight_decay, a = lr;
+  const bool dec = decoupled;
+  float* th = params.data();
+  float* m = m_.data();
+  float* v = v_.data();
+  const float* g = grads.data();
+  const int64_t n = params.numel();
+#pragma omp parallel for simd schedule(static)
+  for (int64_t i = 0; i < n; ++i) {
+    float gi = g[i];
+    if (dec) {
+      th[i] *= 1.0f - a * wd;
+    } else {
+      gi += wd * th[i];
+    }
+    m[i] = b1 * m[i] + (1.0f - b1) * gi;
+    v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
+    th[i] -= step_size * m[i] / (std::sqrt(v[i]) / bias2_sqrt + e);
+  }
+}
+
+}  // namespace advnet::nn

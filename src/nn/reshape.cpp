@@ -1,0 +1,52 @@
+#include "advnet/nn/reshape.hpp"
+
+#include <cstring>
+
+namespace advnet::nn {
+namespace {
+void copy_values(const Tensor& from, Tensor* to) {
+  if (to) std::memcpy(to->data(), from.data(), static_cast<size_t>(from.numel()) * sizeof(float));
+}
+}  // namespace
+
+Shape Flatten::output_shape(const Shape& in) const {
+  check(in.rank() >= 1, "Flatten: input must have a batch extent, got " + in.str());
+  return Shape{in[0], in.inner()};
+}
+void Flatten::forward(const Tensor& x, Tensor& y, const ForwardContext&) { copy_values(x, &y); }
+void Flatten::backward(const Tensor&, const Tensor&, const Tensor& dy, Tensor* dx, BackwardMode) {
+  copy_values(dy, dx);
+}
+
+Reshape::Reshape(std::vector<int64_t> example_shape) : example_shape_(std::move(example_shape)) {
+  check(!example_shape_.empty() && example_shape_.size() <= 3,
+        "Reshape: the per-example shape must have 1 to 3 extents, got " + std::to_string(example_shape_.size()));
+  for (int64_t d : example_shape_) check(d > 0, "Reshape: extents must be positive, got " + std::to_string(d));
+}
+
+std::string Reshape::describe() const {
+  std::string s = "Reshape(N";
+  for (int64_t d : example_shape_) s += ", " + std::to_string(d);
+  return s + ")";
+}
+
+Shape Reshape::output_shape(const Shape& in) const {
+  check(in.rank() >= 1, "Reshape: input must have a batch extent, got " + in.str());
+  Shape out;
+  switch (example_shape_.size()) {
+    case 1: out = Shape{in[0], example_shape_[0]}; break;
+    case 2: out = Shape{in[0], example_shape_[0], example_shape_[1]}; break;
+    default: out = Shape{in[0], example_shape_[0], example_shape_[1], example_shape_[2]}; break;
+  }
+  check(out.inner() == in.inner(), describe() + ": input " + in.str() + " has " + std::to_string(in.inner()) +
+                                       " values per example, the target shape " + out.str() + " has " +
+                                       std::to_string(out.inner()));
+  return out;
+}
+
+void Reshape::forward(const Tensor& x, Tensor& y, const ForwardContext&) { copy_values(x, &y); }
+void Reshape::backward(const Tensor&, const Tensor&, const Tensor& dy, Tensor* dx, BackwardMode) {
+  copy_values(dy, dx);
+}
+
+}  // namespace advnet::nn

@@ -1,0 +1,88 @@
+#pragma once
+// Finite-difference gradient checking for a Net (DESIGN.md; Caffe's test_gradient_check_util).
+//
+// f(θ, x) = ⟨net(x), r⟩ for a fixed random r, summed in double. Analytic gradients come from
+// backward(dy = r). Numeric gradients are central differences (f(v+ε) − f(v−ε)) / 2ε per coordinate.
+// Kinks (ReLU at 0, maxout ties): where the second difference f(v+ε) + f(v−ε) − 2f(v) shows that
+// the step crossed a kink, the coordinate is retried with ε/10 and ε/100 and skipped if it still does;
+// the check fails if more than 2% of coordinates had to be skipped.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <functional>
+#include <string>
+
+#include "advnet/nn/net.hpp"
+
+namespace advnet::testing {
+
+struct GradCheckOptions {
+  float eps = 1e-2f;
+  double rel_tol = 2e-2;  // |num − ana| ≤ rel_tol·max(|num|, |ana|) + abs_tol
+  double abs_tol = 2e-3;
+  nn::Mode mode = nn::Mode::eval;
+};
+
+inline double dot_output(nn::Net& net, const Tensor& x, const Tensor& r, nn::Mode mode, Rng& rng) {
+  nn::ForwardContext ctx{mode, &rng};
+  const Tensor& y = net.forward(x, ctx);
+  double s = 0.0;
+  for (int64_t i = 0; i < y.numel(); ++i) s += static_cast<double>(y[i]) * r[i];
+  return s;
+}
+
+// Checks d f / d v for every element v of `values` (the input x or the parameter buffer).
+inline void check_coordinates(const std::string& what, float* values, int64_t n, const float* analytic,
+                              const std::function<double()>& f, const GradCheckOptions& o) {
+  const double f0 = f();
+  int skipped = 0, failed = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const float saved = values[i];
+    double num = 0.0;
+    bool ok = false;
+    for (float eps = o.eps; eps >= o.eps / 100.0f && !ok; eps /= 10.0f) {
+      values[i] = saved + eps;
+      const double fp = f();
+      values[i] = saved - eps;
+      const double fm = f();
+      values[i] = saved;
+      const double second = std::fabs(fp + fm - 2.0 * f0);
+      num = (fp - fm) / (2.0 * static_cast<double>(eps));
+      // A crossed kink shows as a second difference of order ε·|slope change| and moves the central
+      // difference by at most second/2ε; smooth functions give O(ε²). Accept the step only where that
+      // shift is within a quarter of the tolerance.
+      ok = second <= 0.5 * static_cast<double>(eps) * (o.abs_tol + o.rel_tol * std::fabs(num));
+    }
+    if (!ok) {
+      ++skipped;
+      continue;
+    }
+    const double ana = analytic[i];
+    if (std::fabs(num - ana) > o.rel_tol * std::max(std::fabs(num), std::fabs(ana)) + o.abs_tol) {
+      if (++failed <= 5) ADD_FAILURE() << what << "[" << i << "]: numeric " << num << " vs analytic " << ana;
+    }
+  }
+  EXPECT_EQ(failed, 0) << what << ": " << failed << " of " << n << " coordinates disagree";
+  EXPECT_LE(skipped, std::max<int64_t>(1, n / 50)) << what << ": too many coordinates sit on kinks";
+}
+
+// Checks input and parameter gradients of `net` at input x.
+inline void grad_check(nn::Net& net, Tensor& x, const GradCheckOptions& o = {}, uint64_t seed = 7) {
+  Rng rng(seed);
+  Tensor r(net.output_shape(x.dim(0)));
+  rng.uniform(r.data(), r.numel(), -1.0f, 1.0f);
+  Rng fwd_rng(seed + 1);
+  auto f = [&]() { return dot_output(net, x, r, o.mode, fwd_rng); };
+
+  net.zero_grad();
+  nn::ForwardContext ctx{o.mode, &fwd_rng};
+  net.forward(x, ctx);
+  Tensor dx = net.backward(r, nn::BackwardMode::params_and_input).clone();
+  Tensor dparams = net.grads().clone();
+
+  check_coordinates("input", x.data(), x.numel(), dx.data(), f, o);
+  for (const nn::NamedParam& p : net.named_params())
+    check_coordinates(p.name, net.params().data() + p.offset, p.shape.numel(), dparams.data() + p.offset, f, o);
+}
+
+}  // namespace advnet::testing
