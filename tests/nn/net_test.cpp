@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "advnet/gan/paper_nets.hpp"
 #include "advnet/nn/dropout.hpp"
 
 using advnet::Error;
@@ -15,22 +16,8 @@ using namespace advnet::nn;
 namespace {
 using K = InitSpec::Kind;
 
-// The paper's MNIST nets (PAPER.md §5).
-Net paper_generator() {
-  const InitSpec init{.kind = K::uniform, .value = 0.05f};
-  return Net({100}, {{.type = "linear", .units = 1200, .init = init}, {.type = "relu"},
-                     {.type = "linear", .units = 1200, .init = init}, {.type = "relu"},
-                     {.type = "linear", .units = 784, .init = init}, {.type = "sigmoid"}});
-}
-Net paper_discriminator() {
-  const InitSpec init{.kind = K::uniform, .value = 0.005f};
-  return Net({784}, {{.type = "dropout", .include_prob = 0.8f, .scale = 1.25f},
-                     {.type = "maxout", .units = 240, .pieces = 5, .init = init},
-                     {.type = "dropout", .include_prob = 0.5f, .scale = 2.0f},
-                     {.type = "maxout", .units = 240, .pieces = 5, .init = init},
-                     {.type = "dropout", .include_prob = 0.5f, .scale = 2.0f},
-                     {.type = "linear", .units = 1, .init = init}, {.type = "sigmoid"}});
-}
+Net paper_generator() { return Net({100}, advnet::gan::paper_mnist_generator()); }
+Net paper_discriminator() { return Net({784}, advnet::gan::paper_mnist_discriminator()); }
 }  // namespace
 
 TEST(Net, PaperNetsHaveTorchSequentialNamesAndCounts) {
