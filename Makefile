@@ -1,0 +1,47 @@
+# advnet: the two commands of the README, and the rest.
+#   make demo    the main job (installs what is missing, builds, runs)
+#   make test    installs what is missing, builds, runs all tests, then again under ASan + UBSan
+#   make bench   micro-benchmarks (GEMM on the paper's shapes, G and D passes)
+#   make golden  regenerates tests/golden/paper_nets.bin with PyTorch (installs python3-torch)
+SHELL := /bin/bash
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+CMAKE_FLAGS ?=
+
+.PHONY: all setup build build-asan test test-release test-asan demo bench golden clean
+
+all: build
+
+setup:
+	@scripts/setup.sh
+
+build: setup
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) > /dev/null
+	@cmake --build $(BUILD)
+
+build-asan: setup
+	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DADVNET_SANITIZE=ON \
+	  -DADVNET_BUILD_BENCH=OFF $(CMAKE_FLAGS) > /dev/null
+	@cmake --build $(ASAN_BUILD)
+
+test-release: build
+	@cd $(BUILD) && ctest --output-on-failure
+
+test-asan: build-asan
+	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure
+
+test: test-release test-asan
+
+demo: build
+	@$(BUILD)/bench/advnet_bench_core --quick
+
+bench: build
+	@$(BUILD)/bench/advnet_bench_core --threads 1
+	@$(BUILD)/bench/advnet_bench_core --threads 2
+
+golden:
+	@scripts/setup.sh --with-torch
+	@/usr/bin/python3 tests/golden/make_golden.py
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)
