@@ -131,6 +131,11 @@ const Tensor& Net::backward(const Tensor& dy, BackwardMode mode, bool need_input
   return need_input_grad ? dacts_[0] : kNone;
 }
 
+const Tensor& Net::forward_output() const {
+  check(depth_ > 0, "Net::forward_output: no forward pass has run");
+  return acts_[depth_ - 1];
+}
+
 void Net::zero_grad() { grads_.fill(0.0f); }
 
 int64_t Net::num_params() const {

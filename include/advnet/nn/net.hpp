@@ -53,6 +53,8 @@ class Net {
   // or an empty tensor when need_input_grad is false (then the first layer skips that GEMM).
   const Tensor& backward(const Tensor& dy, BackwardMode mode, bool need_input_grad = true);
   void zero_grad();
+  // The output of the last forward() (of its last layer run).
+  const Tensor& forward_output() const;
 
   size_t size() const { return layers_.size(); }
   Layer& layer(size_t i) { return *layers_[i]; }

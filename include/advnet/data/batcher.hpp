@@ -1,0 +1,29 @@
+#pragma once
+// Shuffling minibatch iterator with its own random stream: the order of epoch e is a permutation
+// drawn from stream.split(e), so any (epoch, batch) can be reproduced, and a run resumed in the
+// middle of an epoch sees the same batches as one that never stopped.
+#include <cstdint>
+#include <vector>
+
+#include "advnet/core/rng.hpp"
+#include "advnet/core/tensor.hpp"
+
+namespace advnet::data {
+
+class Batcher {
+ public:
+  // n examples, batches of `batch` (a last, incomplete batch is dropped).
+  Batcher(int64_t n, int64_t batch, Rng stream);
+  int64_t batches_per_epoch() const { return n_ / batch_; }
+  // Copies the rows of batch i of epoch e from x: (n, ...) into out: (batch, ...).
+  void gather(const Tensor& x, int64_t epoch, int64_t i, Tensor& out);
+
+ private:
+  void shuffle_for(int64_t epoch);
+  int64_t n_, batch_;
+  Rng stream_;
+  int64_t order_epoch_ = -1;
+  std::vector<int64_t> order_;
+};
+
+}  // namespace advnet::data

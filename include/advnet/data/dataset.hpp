@@ -1,0 +1,51 @@
+#pragma once
+// Data sets the trainer reads: MNIST-format IDX directories and synthetic distributions.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "advnet/core/rng.hpp"
+#include "advnet/core/tensor.hpp"
+
+namespace advnet::data {
+
+struct DataConfig {
+  // mnist | fashion_mnist (IDX files in `path`) | gaussian_1d | mixture_1d | ring_2d | grid_2d
+  std::string kind = "mnist";
+  std::string path = "data/mnist";
+  // Index ranges [begin, end) into the IDX training file; the test split is the whole t10k file.
+  int64_t train_begin = 0, train_end = 50000;
+  int64_t valid_begin = 50000, valid_end = 60000;
+  // Synthetic sets: how many examples make one epoch, drawn once from `seed`.
+  int64_t size = 50000;
+  uint64_t seed = 1234;
+  std::vector<double> means{0.0}, stds{1.0}, weights{1.0};  // gaussian_1d / mixture_1d
+  int64_t modes = 8;        // ring_2d: number of Gaussians on the circle
+  double radius = 1.0;      // ring_2d
+  int64_t grid = 5;         // grid_2d: grid × grid Gaussians
+  double spacing = 2.0;     // grid_2d: distance between neighbouring means, centred at 0
+  double std = 0.01;        // ring_2d and grid_2d component std
+
+  bool is_image() const { return kind == "mnist" || kind == "fashion_mnist"; }
+};
+
+enum class Split { train, valid, test };
+
+struct Dataset {
+  Tensor x;                            // (N, features), images scaled to [0, 1]
+  std::vector<int32_t> labels;         // empty for synthetic data
+  std::vector<int64_t> example_shape;  // {784}, {1}, {2}
+  int64_t image_height = 0, image_width = 0;  // 0 for non-image data
+};
+
+// Loads a split. Synthetic data draws from the same distribution for every split, with a
+// different stream per split.
+Dataset load(const DataConfig& config, Split split);
+
+// A 1-D Gaussian mixture's density (gaussian_1d and mixture_1d).
+double mixture_pdf(const DataConfig& config, double x);
+
+// Rows [begin, end) of x as a new tensor.
+Tensor slice_rows(const Tensor& x, int64_t begin, int64_t end);
+
+}  // namespace advnet::data

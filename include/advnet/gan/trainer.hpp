@@ -1,0 +1,91 @@
+#pragma once
+// The adversarial game: Algorithm 1 of the paper (alternating, k discriminator steps per generator
+// step) and the reference code's simultaneous update, with the schedules and monitoring of the
+// reference configuration. The trainer works on tensors; reading files is io/'s and data/'s job.
+#include <functional>
+
+#include "advnet/core/rng.hpp"
+#include "advnet/data/batcher.hpp"
+#include "advnet/gan/config.hpp"
+#include "advnet/nn/net.hpp"
+#include "advnet/nn/optimizer.hpp"
+
+namespace advnet::gan {
+
+// Means over one epoch (or the part of it run so far).
+struct EpochStats {
+  int64_t epoch = 0;       // 0-based
+  int64_t iterations = 0;  // generator steps (= simultaneous steps) in it
+  double d_loss = 0;       // 0.5·(BCE(1, D(x)) + BCE(0, D(G(z))))
+  double g_loss = 0;       // the configured generator loss
+  double d_real = 0;       // mean D(x)
+  double d_fake = 0;       // mean D(G(z)) in the discriminator's steps
+  double false_pos = 0;    // fraction of samples with D(G(z)) > 1/2
+  double false_neg = 0;    // fraction of data with D(x) < 1/2
+  double lr = 0, momentum = 0;  // the discriminator's values at the last update
+  double seconds = 0, examples_per_s = 0;  // data examples seen by D per second
+  bool completed = false;  // false when stopped before the end of the epoch
+};
+
+// Counters and random streams: with the parameters and optimizer states, all that a resume needs.
+struct TrainerState {
+  int64_t epoch = 0;  // the epoch in progress (0-based)
+  int64_t batch = 0;  // the next data batch of that epoch
+  int64_t d_updates = 0, g_updates = 0;
+  Rng noise, dropout;
+};
+
+class Trainer {
+ public:
+  // data: (N, features...) training examples; kept by reference, must outlive the trainer.
+  Trainer(GanConfig config, const Tensor& data);
+
+  // Initialises both nets from the seed, and G's output bias from the data when configured.
+  void init_parameters();
+
+  // Runs iterations until the epoch ends or until should_stop() returns true after an iteration;
+  // progress(stats so far, iterations done, iterations per epoch) is called after every iteration.
+  using Progress = std::function<void(const EpochStats&, int64_t, int64_t)>;
+  EpochStats run_epoch(const std::function<bool()>& should_stop = {}, const Progress& progress = {});
+  // One iteration: k discriminator steps and one generator step, or one simultaneous step.
+  void run_iteration(EpochStats& stats);
+  int64_t iterations_per_epoch() const;
+  bool finished() const { return state_.epoch >= config_.training.epochs; }
+
+  // x = G(z) in eval mode; z: (N, noise dim) → out: (N, data features).
+  void generate(const Tensor& z, Tensor& out);
+
+  nn::Net& generator() { return g_; }
+  nn::Net& discriminator() { return d_; }
+  nn::Optimizer& g_optimizer() { return *g_opt_; }
+  nn::Optimizer& d_optimizer() { return *d_opt_; }
+  TrainerState& state() { return state_; }
+  const GanConfig& config() const { return config_; }
+  // FLOPs of the GEMMs in one iteration (for throughput reports).
+  double flops_per_iteration() const;
+
+ private:
+  // D's output before a trailing sigmoid (losses on logits are stable when D saturates).
+  const Tensor& d_forward(const Tensor& x);
+  // Loss of D's last output against `target`, times scale; writes dl_; adds probabilities to stats.
+  double d_loss_and_grad(float target, float scale, double* mean_prob, double* frac_wrong);
+  void discriminator_step(EpochStats& s, bool apply);
+  void generator_step(EpochStats& s, bool fresh_forward);
+  void apply_update(nn::Net& net, nn::Optimizer& opt, int64_t& updates, EpochStats* s);
+
+  GanConfig config_;
+  const Tensor& data_;
+  nn::Net g_, d_;
+  std::unique_ptr<nn::Optimizer> g_opt_, d_opt_;
+  data::Batcher batcher_;
+  Rng root_;
+  TrainerState state_;
+  size_t d_depth_;  // layers of D run for the loss (all but a trailing sigmoid)
+  Tensor z_, real_, dl_, probs_;
+};
+
+// Sets the bias of G's last linear layer to log(p / (1 − p)), p the mean of each data feature,
+// clipped to [1e-3, 1 − 1e-3]. G must end with linear → sigmoid.
+void init_output_bias_from_marginals(nn::Net& g, const Tensor& data);
+
+}  // namespace advnet::gan

@@ -1,0 +1,48 @@
+#pragma once
+// Checkpoints: safetensors files holding
+//   generator.<i>.weight/bias, discriminator.<i>.weight/bias   (torch.nn.Sequential names; Linear
+//                                                                weights (out, in) as torch stores them)
+//   optimizer.generator.<state>.<param>, optimizer.discriminator.<state>.<param>   (momentum/Adam buffers)
+//   optimizer.<net>.step                                       (Adam's step count)
+// and in __metadata__: format, epoch, batch, d_updates, g_updates, rng.noise, rng.dropout
+// ("key:counter"), image_shape ("C,H,W" or empty) and config (the resolved TOML).
+// Nothing time-dependent is stored, so a resumed run ends byte-identical to an uninterrupted one.
+#include <string>
+
+#include "advnet/gan/trainer.hpp"
+#include "advnet/io/config.hpp"
+#include "advnet/io/safetensors.hpp"
+
+namespace advnet::io {
+
+void save_checkpoint(const std::string& path, gan::Trainer& trainer, const RunConfig& config,
+                     const std::vector<int64_t>& image_shape);
+// Loads into a trainer built from the checkpoint's own configuration. Every name and shape is
+// checked before the first value is copied, so a mismatch leaves the trainer untouched.
+void load_checkpoint(const SafetensorsFile& file, gan::Trainer& trainer);
+// The configuration stored in a checkpoint.
+RunConfig checkpoint_config(const SafetensorsFile& file);
+std::vector<int64_t> checkpoint_image_shape(const SafetensorsFile& file);
+
+// A trained generator, for sampling and for embedding in other programs.
+class GeneratorModel {
+ public:
+  static GeneratorModel load(const std::string& checkpoint_path);
+  // out: (N, features) = G(z) for z: (N, noise_dim()), eval mode.
+  void apply(const Tensor& z, Tensor& out);
+  // Draws n noise vectors from the configured prior with `seed`, then applies G.
+  void sample(int64_t n, uint64_t seed, Tensor& out, Tensor* noise = nullptr);
+  int64_t noise_dim() const { return config_.gan.noise.dim; }
+  const RunConfig& config() const { return config_; }
+  // (C, H, W) of the images G makes; empty when the data are not images.
+  const std::vector<int64_t>& image_shape() const { return image_shape_; }
+
+ private:
+  GeneratorModel(RunConfig c, std::vector<int64_t> image_shape, nn::Net net)
+      : config_(std::move(c)), image_shape_(std::move(image_shape)), net_(std::move(net)) {}
+  RunConfig config_;
+  std::vector<int64_t> image_shape_;
+  nn::Net net_;
+};
+
+}  // namespace advnet::io

@@ -1,0 +1,34 @@
+#pragma once
+// Run configuration: TOML → typed structs, and back (the resolved configuration, every default
+// written out). Unknown keys, wrong types and out-of-range values are errors that name the file, the
+// key and what is allowed.
+#include <string>
+#include <vector>
+
+#include "advnet/data/dataset.hpp"
+#include "advnet/gan/config.hpp"
+
+namespace advnet::io {
+
+struct OutputConfig {
+  int64_t checkpoint_every = 1;  // epochs between checkpoints/epoch-NNNN.safetensors (0: only latest)
+  int64_t sample_every = 1;      // epochs between samples/epoch-NNNN.png (0: none)
+  int64_t sample_grid = 10;      // samples.png is a grid × grid grid
+};
+
+struct RunConfig {
+  std::string name = "run";
+  int64_t threads = 0;  // 0: all cores
+  data::DataConfig data;
+  gan::GanConfig gan;
+  OutputConfig output;
+};
+
+// overrides: "key=value" with a dotted key (data.path=DIR, training.epochs=3); the value is read as
+// TOML, or as a plain string when it is not valid TOML.
+RunConfig load_config(const std::string& path, const std::vector<std::string>& overrides = {});
+RunConfig parse_config(const std::string& text, const std::string& source,
+                       const std::vector<std::string>& overrides = {});
+std::string to_toml(const RunConfig& c);
+
+}  // namespace advnet::io

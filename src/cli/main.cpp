@@ -1,0 +1,40 @@
+// advnet: train, sample and benchmark generative adversarial nets.
+// Exit codes: 0 success, 2 bad input or usage, 1 internal error, 130 interrupted (checkpoint written).
+#include <cstdio>
+#include <map>
+
+#include "advnet/core/error.hpp"
+#include "commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"advnet: generative adversarial nets (Goodfellow et al., 2014) on the CPU"};
+  app.require_subcommand(1);
+  std::map<CLI::App*, advnet::cli::Run> runs;
+  CLI::App* train = app.add_subcommand("train", "train a GAN from a TOML configuration");
+  runs[train] = advnet::cli::add_train(*train);
+  CLI::App* sample = app.add_subcommand("sample", "draw samples from a checkpoint's generator");
+  runs[sample] = advnet::cli::add_sample(*sample);
+  CLI::App* bench = app.add_subcommand("bench", "time training iterations");
+  runs[bench] = advnet::cli::add_bench(*bench);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "advnet: %s (see advnet --help)\n", e.what());
+    return advnet::cli::kBadInput;
+  }
+  try {
+    for (auto& [cmd, run] : runs)
+      if (cmd->parsed()) return run();
+  } catch (const advnet::Error& e) {
+    std::fprintf(stderr, "advnet: error: %s\n", e.what());
+    return advnet::cli::kBadInput;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "advnet: internal error: %s\n", e.what());
+    return advnet::cli::kInternal;
+  }
+  return advnet::cli::kBadInput;
+}

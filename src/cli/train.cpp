@@ -1,0 +1,201 @@
+// advnet train CONFIG --out RUN_DIR [--epochs N] [--seed S] [--threads T] [--resume] [--set key=value]...
+//
+// Writes RUN_DIR/config.toml, metrics.jsonl, checkpoints/{latest,epoch-NNNN}.safetensors,
+// samples/epoch-NNNN.png, samples.png and report.md. Everything that can be wrong with the input is
+// checked before the first file is written; an existing run is never overwritten (use --resume).
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "advnet/core/threading.hpp"
+#include "advnet/data/dataset.hpp"
+#include "advnet/gan/noise.hpp"
+#include "advnet/gan/trainer.hpp"
+#include "advnet/io/checkpoint.hpp"
+#include "advnet/io/png.hpp"
+#include "commands.hpp"
+
+namespace fs = std::filesystem;
+
+namespace advnet::cli {
+namespace {
+
+volatile std::sig_atomic_t g_interrupted = 0;  // set by SIGINT/SIGTERM; the trainer stops after its step
+extern "C" void on_signal(int) { g_interrupted = 1; }
+
+struct TrainArgs {
+  std::string config, out;
+  int64_t epochs = -1, seed = -1, threads = -1;
+  bool resume = false;
+  std::vector<std::string> sets;
+};
+
+std::string epoch_name(int64_t epoch) {
+  char b[32];
+  std::snprintf(b, sizeof b, "epoch-%04lld", static_cast<long long>(epoch));
+  return b;
+}
+
+std::string duration(double s) {
+  char b[32];
+  const long t = static_cast<long>(s + 0.5);
+  std::snprintf(b, sizeof b, "%ld:%02ld:%02ld", t / 3600, (t / 60) % 60, t % 60);
+  return b;
+}
+
+// A grid of G's samples for fixed noise, so grids from different epochs are comparable.
+void write_samples(const std::string& path, gan::Trainer& t, const io::RunConfig& c,
+                   const std::vector<int64_t>& image_shape) {
+  if (image_shape.size() != 3) return;  // synthetic 1-D/2-D data: no picture here
+  const int64_t n = c.output.sample_grid * c.output.sample_grid;
+  Tensor z(Shape{n, c.gan.noise.dim}), x;
+  Rng rng = Rng(c.gan.seed).split(99);
+  gan::sample_noise(c.gan.noise, rng, z);
+  t.generate(z, x);
+  io::write_png_grid(path, x, {.rows = c.output.sample_grid, .cols = c.output.sample_grid, .channels = image_shape[0],
+                               .height = image_shape[1], .width = image_shape[2]});
+}
+
+void append_metrics(const std::string& path, const gan::EpochStats& s, int64_t g_updates) {
+  nlohmann::ordered_json j{{"epoch", s.epoch + 1},      {"completed", s.completed}, {"iterations", s.iterations},
+                           {"g_updates", g_updates},    {"d_loss", s.d_loss},       {"g_loss", s.g_loss},
+                           {"d_real", s.d_real},        {"d_fake", s.d_fake},       {"false_pos", s.false_pos},
+                           {"false_neg", s.false_neg},  {"lr", s.lr},               {"momentum", s.momentum},
+                           {"examples_per_s", s.examples_per_s}, {"seconds", s.seconds}};
+  std::ofstream f(path, std::ios::app);
+  f << j.dump() << "\n";
+  if (!f) throw Error(path + ": cannot append metrics");
+}
+
+int run_train(const TrainArgs& a) {
+  const fs::path out(a.out);
+  const fs::path latest = out / "checkpoints" / "latest.safetensors";
+  std::vector<std::string> sets = a.sets;
+  if (a.epochs >= 0) sets.push_back("training.epochs=" + std::to_string(a.epochs));
+  if (a.seed >= 0) sets.push_back("seed=" + std::to_string(a.seed));
+  if (a.threads >= 0) sets.push_back("threads=" + std::to_string(a.threads));
+
+  // 1. Everything that reads input, before anything is written.
+  std::optional<io::SafetensorsFile> resume_from;
+  io::RunConfig config;
+  if (a.resume) {
+    if (!fs::exists(latest)) throw Error(latest.string() + ": no checkpoint to resume from");
+    resume_from = io::SafetensorsFile::read(latest.string());
+    // The run's own resolved configuration, with this command's overrides (--epochs to extend a run).
+    config = io::parse_config(resume_from->meta("config"), latest.string() + " (__metadata__.config)", sets);
+  } else {
+    if (fs::exists(latest))
+      throw Error(a.out + " already holds a run (" + latest.string() + "); use --resume to continue it or another --out");
+    config = io::load_config(a.config, sets);
+  }
+  set_num_threads(static_cast<int>(config.threads));
+  const data::Dataset train = data::load(config.data, data::Split::train);
+  std::vector<int64_t> image_shape;
+  if (train.image_height > 0) image_shape = {1, train.image_height, train.image_width};
+  gan::Trainer trainer(config.gan, train.x);
+  if (resume_from) {
+    io::load_checkpoint(*resume_from, trainer);
+  } else {
+    trainer.init_parameters();
+  }
+
+  // 2. The run directory.
+  fs::create_directories(out / "checkpoints");
+  fs::create_directories(out / "samples");
+  io::write_file_atomic((out / "config.toml").string(), io::to_toml(config));
+  const std::string metrics = (out / "metrics.jsonl").string();
+
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  const bool tty = isatty(fileno(stdout));
+  const int64_t total_epochs = config.gan.training.epochs, ipe = trainer.iterations_per_epoch();
+  std::printf("advnet train: %s, %lld examples, %lld iterations per epoch, epochs %lld..%lld of %lld, %d threads\n",
+              config.name.c_str(), static_cast<long long>(train.x.dim(0)), static_cast<long long>(ipe),
+              static_cast<long long>(trainer.state().epoch + 1), static_cast<long long>(total_epochs),
+              static_cast<long long>(total_epochs), num_threads());
+  std::printf("generator:\n%sdiscriminator:\n%s", trainer.generator().summary().c_str(),
+              trainer.discriminator().summary().c_str());
+  std::fflush(stdout);
+
+  const auto t0 = std::chrono::steady_clock::now();
+  const int64_t first_iter = trainer.state().epoch * ipe + trainer.state().batch / config.gan.training.k;
+  gan::EpochStats last;
+  while (!trainer.finished()) {
+    const int64_t epoch = trainer.state().epoch;
+    auto progress = [&](const gan::EpochStats& s, int64_t done, int64_t per_epoch) {
+      if (!tty) return;
+      const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      const int64_t global = epoch * per_epoch + done, remaining = total_epochs * per_epoch - global;
+      const double it_s = static_cast<double>(global - first_iter) / std::max(elapsed, 1e-9);
+      std::printf("\r\033[Kepoch %lld/%lld %3.0f%% %6.1f it/s ETA %s | D loss %.4f G loss %.4f D(x) %.3f D(G(z)) %.3f",
+                  static_cast<long long>(epoch + 1), static_cast<long long>(total_epochs),
+                  100.0 * static_cast<double>(global) / static_cast<double>(total_epochs * per_epoch), it_s,
+                  duration(static_cast<double>(remaining) / std::max(it_s, 1e-9)).c_str(), s.d_loss, s.g_loss,
+                  s.d_real, s.d_fake);
+      std::fflush(stdout);
+    };
+    last = trainer.run_epoch([] { return g_interrupted != 0; }, progress);
+    if (tty) std::printf("\r\033[K");
+    append_metrics(metrics, last, trainer.state().g_updates);
+    if (!last.completed) {
+      io::save_checkpoint(latest.string(), trainer, config, image_shape);
+      std::printf("interrupted in epoch %lld; checkpoint written to %s; continue with --resume\n",
+                  static_cast<long long>(epoch + 1), latest.string().c_str());
+      return kInterrupted;
+    }
+    std::printf("epoch %lld/%lld  D loss %.4f  G loss %.4f  D(x) %.3f  D(G(z)) %.3f  FP %.3f  FN %.3f  lr %.5f  "
+                "momentum %.3f  %.0f examples/s\n",
+                static_cast<long long>(epoch + 1), static_cast<long long>(total_epochs), last.d_loss, last.g_loss,
+                last.d_real, last.d_fake, last.false_pos, last.false_neg, last.lr, last.momentum, last.examples_per_s);
+    std::fflush(stdout);
+    const int64_t done = epoch + 1;
+    const bool final_epoch = trainer.finished();
+    if (config.output.checkpoint_every > 0 && (done % config.output.checkpoint_every == 0 || final_epoch))
+      io::save_checkpoint((out / "checkpoints" / (epoch_name(done) + ".safetensors")).string(), trainer, config, image_shape);
+    io::save_checkpoint(latest.string(), trainer, config, image_shape);
+    if (config.output.sample_every > 0 && (done % config.output.sample_every == 0 || final_epoch))
+      write_samples((out / "samples" / (epoch_name(done) + ".png")).string(), trainer, config, image_shape);
+    if (g_interrupted) {
+      std::printf("interrupted after epoch %lld; checkpoint written; continue with --resume\n", static_cast<long long>(done));
+      return kInterrupted;
+    }
+  }
+  write_samples((out / "samples.png").string(), trainer, config, image_shape);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::ostringstream report;
+  report << "# " << config.name << "\n\n"
+         << "Trained " << total_epochs << " epochs (" << trainer.state().g_updates << " generator updates) in "
+         << duration(seconds) << " on " << num_threads() << " threads.\n\n"
+         << "Last epoch: D loss " << last.d_loss << ", G loss " << last.g_loss << ", mean D(x) " << last.d_real
+         << ", mean D(G(z)) " << last.d_fake << ".\n\n"
+         << (image_shape.empty() ? "" : "![samples](samples.png)\n\n")
+         << "Per-epoch metrics: metrics.jsonl. Configuration: config.toml. Checkpoints: checkpoints/.\n";
+  io::write_file_atomic((out / "report.md").string(), report.str());
+  std::printf("done in %s: %s/samples.png, %s/report.md, %s\n", duration(seconds).c_str(), a.out.c_str(),
+              a.out.c_str(), latest.string().c_str());
+  return kOk;
+}
+
+}  // namespace
+
+Run add_train(CLI::App& app) {
+  auto a = std::make_shared<TrainArgs>();
+  app.add_option("config", a->config, "TOML configuration (configs/paper_mnist.toml); ignored with --resume");
+  app.add_option("--out", a->out, "run directory")->required();
+  app.add_option("--epochs", a->epochs, "number of epochs (overrides training.epochs)")->check(CLI::NonNegativeNumber);
+  app.add_option("--seed", a->seed, "random seed (overrides seed)")->check(CLI::NonNegativeNumber);
+  app.add_option("--threads", a->threads, "threads, 0 = all cores (overrides threads)")->check(CLI::NonNegativeNumber);
+  app.add_flag("--resume", a->resume, "continue the run in --out from checkpoints/latest.safetensors");
+  app.add_option("--set", a->sets, "override a configuration key, e.g. --set data.path=DIR (repeatable)");
+  return [a] {
+    if (!a->resume && a->config.empty()) throw Error("train: a CONFIG file is required (or --resume)");
+    return run_train(*a);
+  };
+}
+
+}  // namespace advnet::cli

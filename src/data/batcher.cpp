@@ -1,0 +1,37 @@
+#include "advnet/data/batcher.hpp"
+
+#include <cstring>
+#include <numeric>
+
+#include "advnet/core/error.hpp"
+
+namespace advnet::data {
+
+Batcher::Batcher(int64_t n, int64_t batch, Rng stream) : n_(n), batch_(batch), stream_(stream) {
+  check(batch > 0, "training.batch_size: must be positive, got " + std::to_string(batch));
+  check(n >= batch, "data: " + std::to_string(n) + " examples are fewer than one batch of " + std::to_string(batch));
+}
+
+void Batcher::shuffle_for(int64_t epoch) {
+  if (order_epoch_ == epoch) return;
+  order_.resize(static_cast<size_t>(n_));
+  std::iota(order_.begin(), order_.end(), int64_t{0});
+  Rng r = stream_.split(static_cast<uint64_t>(epoch));
+  for (int64_t i = n_ - 1; i > 0; --i) {  // Fisher–Yates
+    const auto j = static_cast<int64_t>(r.below(static_cast<uint64_t>(i + 1)));
+    std::swap(order_[static_cast<size_t>(i)], order_[static_cast<size_t>(j)]);
+  }
+  order_epoch_ = epoch;
+}
+
+void Batcher::gather(const Tensor& x, int64_t epoch, int64_t i, Tensor& out) {
+  shuffle_for(epoch);
+  const int64_t per = x.shape().inner();
+  out.resize(x.shape().with_batch(batch_));
+  for (int64_t r = 0; r < batch_; ++r) {
+    const int64_t src = order_[static_cast<size_t>(i * batch_ + r)];
+    std::memcpy(out.data() + r * per, x.data() + src * per, static_cast<size_t>(per) * sizeof(float));
+  }
+}
+
+}  // namespace advnet::data

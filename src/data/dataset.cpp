@@ -1,0 +1,126 @@
+#include "advnet/data/dataset.hpp"
+
+#include <cmath>
+#include <cstring>
+#include <numbers>
+
+#include "advnet/core/error.hpp"
+#include "advnet/data/idx.hpp"
+
+namespace advnet::data {
+namespace {
+
+void check_ranges(const DataConfig& c, int64_t n_file, const std::string& file) {
+  auto check_range = [&](int64_t b, int64_t e, const char* key) {
+    check(b >= 0 && b < e && e <= n_file, std::string("data.") + key + ": [" + std::to_string(b) + ", " +
+                                              std::to_string(e) + ") is not a non-empty range inside the " +
+                                              std::to_string(n_file) + " examples of " + file);
+  };
+  check_range(c.train_begin, c.train_end, "train_range");
+  check_range(c.valid_begin, c.valid_end, "valid_range");
+}
+
+Dataset load_idx(const DataConfig& c, Split split) {
+  const bool test = split == Split::test;
+  const std::string images = find_idx_file(c.path, test ? "t10k-images-idx3-ubyte" : "train-images-idx3-ubyte");
+  const std::string labels = find_idx_file(c.path, test ? "t10k-labels-idx1-ubyte" : "train-labels-idx1-ubyte");
+  Dataset d;
+  Tensor all = read_idx_images(images, &d.image_height, &d.image_width);
+  std::vector<int32_t> all_labels = read_idx_labels(labels);
+  check(static_cast<int64_t>(all_labels.size()) == all.dim(0),
+        labels + ": " + std::to_string(all_labels.size()) + " labels for " + std::to_string(all.dim(0)) +
+            " images in " + images);
+  int64_t b = 0, e = all.dim(0);
+  if (!test) {
+    check_ranges(c, all.dim(0), images);
+    b = split == Split::train ? c.train_begin : c.valid_begin;
+    e = split == Split::train ? c.train_end : c.valid_end;
+  }
+  d.x = (b == 0 && e == all.dim(0)) ? std::move(all) : slice_rows(all, b, e);
+  d.labels.assign(all_labels.begin() + b, all_labels.begin() + e);
+  d.example_shape = {d.x.dim(1)};
+  return d;
+}
+
+Dataset load_synthetic(const DataConfig& c, Split split) {
+  check(c.size > 0, "data.size: must be positive, got " + std::to_string(c.size));
+  Rng rng = Rng(c.seed).split(static_cast<uint64_t>(split));
+  const int64_t n = c.size;
+  Dataset d;
+  std::vector<float> u(static_cast<size_t>(n)), g(static_cast<size_t>(2 * n));
+  rng.uniform(u.data(), n, 0.0f, 1.0f);
+  rng.normal(g.data(), 2 * n, 0.0f, 1.0f);
+  if (c.kind == "gaussian_1d" || c.kind == "mixture_1d") {
+    const size_t k = c.means.size();
+    check(k > 0 && c.stds.size() == k && (c.weights.size() == k || c.kind == "gaussian_1d"),
+          "data: means, stds and weights must have the same, non-zero length");
+    double total = 0;
+    for (size_t j = 0; j < k; ++j) {
+      check(c.stds[j] > 0, "data.stds: every std must be positive");
+      total += c.kind == "gaussian_1d" ? 1.0 : c.weights[j];
+    }
+    d.x = Tensor(Shape{n, 1});
+    for (int64_t i = 0; i < n; ++i) {
+      // Pick the component by inverting the cumulative weights.
+      double acc = 0;
+      size_t j = 0;
+      for (; j + 1 < k; ++j) {
+        acc += (c.kind == "gaussian_1d" ? 1.0 : c.weights[j]) / total;
+        if (u[static_cast<size_t>(i)] < acc) break;
+      }
+      d.x[i] = static_cast<float>(c.means[j] + c.stds[j] * g[static_cast<size_t>(i)]);
+    }
+    d.example_shape = {1};
+  } else if (c.kind == "ring_2d" || c.kind == "grid_2d") {
+    check(c.std > 0, "data.std: must be positive");
+    const int64_t modes = c.kind == "ring_2d" ? c.modes : c.grid * c.grid;
+    check(modes > 0, "data: the number of modes must be positive");
+    d.x = Tensor(Shape{n, 2});
+    for (int64_t i = 0; i < n; ++i) {
+      const int64_t m = std::min<int64_t>(modes - 1, static_cast<int64_t>(u[static_cast<size_t>(i)] * modes));
+      double mx, my;
+      if (c.kind == "ring_2d") {
+        const double a = 2.0 * std::numbers::pi * static_cast<double>(m) / static_cast<double>(modes);
+        mx = c.radius * std::cos(a);
+        my = c.radius * std::sin(a);
+      } else {
+        const double offset = (static_cast<double>(c.grid) - 1.0) / 2.0;
+        mx = (static_cast<double>(m % c.grid) - offset) * c.spacing;
+        my = (static_cast<double>(m / c.grid) - offset) * c.spacing;
+      }
+      d.x[2 * i] = static_cast<float>(mx + c.std * g[static_cast<size_t>(2 * i)]);
+      d.x[2 * i + 1] = static_cast<float>(my + c.std * g[static_cast<size_t>(2 * i + 1)]);
+    }
+    d.example_shape = {2};
+  } else {
+    throw Error("data.kind: '" + c.kind +
+                "' is unknown; expected mnist, fashion_mnist, gaussian_1d, mixture_1d, ring_2d or grid_2d");
+  }
+  return d;
+}
+
+}  // namespace
+
+Dataset load(const DataConfig& config, Split split) {
+  return config.is_image() ? load_idx(config, split) : load_synthetic(config, split);
+}
+
+double mixture_pdf(const DataConfig& c, double x) {
+  double total = 0, p = 0;
+  for (size_t j = 0; j < c.means.size(); ++j) {
+    const double w = c.kind == "gaussian_1d" ? 1.0 : c.weights[j];
+    const double z = (x - c.means[j]) / c.stds[j];
+    p += w * std::exp(-0.5 * z * z) / (c.stds[j] * std::sqrt(2.0 * std::numbers::pi));
+    total += w;
+  }
+  return p / total;
+}
+
+Tensor slice_rows(const Tensor& x, int64_t begin, int64_t end) {
+  const int64_t per = x.shape().inner();
+  Tensor out(x.shape().with_batch(end - begin));
+  std::memcpy(out.data(), x.data() + begin * per, static_cast<size_t>((end - begin) * per) * sizeof(float));
+  return out;
+}
+
+}  // namespace advnet::data

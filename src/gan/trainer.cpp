@@ -1,0 +1,224 @@
+#include "advnet/gan/trainer.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "advnet/core/kernels.hpp"
+#include "advnet/gan/noise.hpp"
+#include "advnet/nn/loss.hpp"
+
+namespace advnet::gan {
+namespace {
+
+std::vector<int64_t> example_shape_of(const Tensor& data) {
+  std::vector<int64_t> s;
+  for (int i = 1; i < data.shape().rank(); ++i) s.push_back(data.dim(i));
+  return s;
+}
+
+// Stream ids under the root seed; fixed so that checkpoints stay valid across versions.
+enum StreamId : uint64_t { kInitG = 10, kInitD = 11, kNoise = 1, kDropout = 2, kBatches = 3 };
+
+}  // namespace
+
+Trainer::Trainer(GanConfig config, const Tensor& data)
+    : config_(std::move(config)),
+      data_(data),
+      g_({config_.noise.dim}, config_.generator),
+      d_(example_shape_of(data), config_.discriminator),
+      g_opt_(make_optimizer(config_.optimizer)),
+      d_opt_(make_optimizer(config_.optimizer)),
+      batcher_(data.dim(0), config_.training.batch_size, Rng(config_.seed).split(kBatches)),
+      root_(config_.seed) {
+  const TrainingConfig& t = config_.training;
+  check(t.k >= 1, "training.k: must be at least 1, got " + std::to_string(t.k));
+  check(t.update_order == "alternating" || t.update_order == "simultaneous",
+        "training.update_order: '" + t.update_order + "' is unknown; expected alternating or simultaneous");
+  check(t.g_loss == "non_saturating" || t.g_loss == "minimax",
+        "training.g_loss: '" + t.g_loss + "' is unknown; expected non_saturating or minimax");
+  check(t.update_order == "alternating" || t.k == 1, "training.k: the simultaneous update order needs k = 1");
+  check(g_.output_shape(1).inner() == data.shape().inner(),
+        "generator: its output " + g_.output_shape(1).str() + " does not match the data's examples " +
+            data.shape().with_batch(1).str());
+  check(d_.output_shape(1) == (Shape{1, 1}), "discriminator: its output must be one value per example, got " +
+                                                 d_.output_shape(1).str());
+  check(iterations_per_epoch() >= 1, "data: " + std::to_string(data.dim(0)) + " examples are fewer than k = " +
+                                         std::to_string(t.k) + " batches of " + std::to_string(t.batch_size));
+  d_depth_ = d_.ends_with_sigmoid() ? d_.size() - 1 : d_.size();
+  state_.noise = root_.split(kNoise);
+  state_.dropout = root_.split(kDropout);
+}
+
+void Trainer::init_parameters() {
+  g_.init(root_.split(kInitG));
+  d_.init(root_.split(kInitD));
+  if (config_.g_output_bias_from_data) init_output_bias_from_marginals(g_, data_);
+}
+
+int64_t Trainer::iterations_per_epoch() const { return batcher_.batches_per_epoch() / config_.training.k; }
+
+const Tensor& Trainer::d_forward(const Tensor& x) {
+  return d_.forward(x, {nn::Mode::train, &state_.dropout}, d_depth_);
+}
+
+double Trainer::d_loss_and_grad(float target, float scale, double* mean_prob, double* frac_wrong) {
+  const Tensor& out = d_.forward_output();
+  dl_.resize(out.shape());
+  probs_.resize(out.shape());
+  double loss;
+  if (d_depth_ < d_.size()) {
+    loss = nn::bce_with_logits(out, target, &dl_, scale);
+    kernels::sigmoid_forward(out.data(), probs_.data(), out.numel());
+  } else {
+    loss = nn::bce_with_probs(out, target, &dl_, scale);
+    probs_.copy_from(out);
+  }
+  if (mean_prob) {
+    double sum = 0, wrong = 0;
+    for (int64_t i = 0; i < probs_.numel(); ++i) {
+      sum += probs_[i];
+      wrong += target > 0.5f ? probs_[i] < 0.5f : probs_[i] > 0.5f;
+    }
+    *mean_prob = sum / static_cast<double>(probs_.numel());
+    *frac_wrong = wrong / static_cast<double>(probs_.numel());
+  }
+  return loss;
+}
+
+void Trainer::apply_update(nn::Net& net, nn::Optimizer& opt, int64_t& updates, EpochStats* s) {
+  const OptimizerConfig& c = config_.optimizer;
+  const int64_t epoch1 = state_.epoch + 1;  // schedules count epochs from 1, as pylearn2's monitor does
+  opt.lr = static_cast<float>(scheduled_value(config_.lr_schedule, c.lr, updates, epoch1));
+  double momentum = 0;
+  if (auto* sgd = dynamic_cast<nn::Sgd*>(&opt)) {
+    momentum = scheduled_value(config_.momentum_schedule, c.momentum, updates, epoch1);
+    sgd->momentum = static_cast<float>(momentum);
+  }
+  opt.step(net.params(), net.grads());
+  ++updates;
+  if (s) {
+    s->lr = opt.lr;
+    s->momentum = momentum;
+  }
+}
+
+// D's step: ascend (1/m) Σ log D(x) + log(1 − D(G(z))), i.e. descend 0.5·(BCE(1, D(x)) + BCE(0, D(G(z)))).
+// With apply == false the gradients stay in D for the simultaneous update.
+void Trainer::discriminator_step(EpochStats& s, bool apply) {
+  batcher_.gather(data_, state_.epoch, state_.batch++, real_);
+  z_.resize(Shape{config_.training.batch_size, config_.noise.dim});
+  sample_noise(config_.noise, state_.noise, z_);
+  const Tensor& fake = g_.forward(z_, {nn::Mode::train, &state_.dropout});
+
+  double d_real, fn, d_fake, fp;
+  d_.zero_grad();
+  d_forward(real_);
+  double loss = d_loss_and_grad(1.0f, 0.5f, &d_real, &fn);
+  d_.backward(dl_, nn::BackwardMode::params_and_input, false);
+  d_forward(fake);
+  loss += d_loss_and_grad(0.0f, 0.5f, &d_fake, &fp);
+  d_.backward(dl_, nn::BackwardMode::params_and_input, false);
+  if (apply) apply_update(d_, *d_opt_, state_.d_updates, &s);
+
+  s.d_loss += loss, s.d_real += d_real, s.d_fake += d_fake, s.false_pos += fp, s.false_neg += fn;
+}
+
+// G's step: descend the generator loss through D, with D in input_only mode (no D weight gradients).
+// fresh_forward: draw new noise and run G and D again (alternating); otherwise reuse the
+// discriminator step's forward pass on G(z) (simultaneous).
+void Trainer::generator_step(EpochStats& s, bool fresh_forward) {
+  if (fresh_forward) {
+    sample_noise(config_.noise, state_.noise, z_);
+    d_forward(g_.forward(z_, {nn::Mode::train, &state_.dropout}));
+  }
+  const bool non_saturating = config_.training.g_loss == "non_saturating";
+  // non_saturating: BCE(1, D(G(z))) = −log D(G(z)); minimax: log(1 − D(G(z))) = −BCE(0, D(G(z))).
+  const double loss = d_loss_and_grad(non_saturating ? 1.0f : 0.0f, non_saturating ? 1.0f : -1.0f, nullptr, nullptr);
+  const Tensor& dsample = d_.backward(dl_, nn::BackwardMode::input_only, true);
+  g_.zero_grad();
+  g_.backward(dsample, nn::BackwardMode::params_and_input, false);
+  s.g_loss += loss;
+}
+
+void Trainer::run_iteration(EpochStats& s) {
+  if (config_.training.update_order == "simultaneous") {
+    discriminator_step(s, false);
+    generator_step(s, false);
+    apply_update(d_, *d_opt_, state_.d_updates, &s);
+    apply_update(g_, *g_opt_, state_.g_updates, nullptr);
+  } else {
+    for (int64_t i = 0; i < config_.training.k; ++i) discriminator_step(s, true);
+    generator_step(s, true);
+    apply_update(g_, *g_opt_, state_.g_updates, nullptr);
+  }
+  ++s.iterations;
+}
+
+EpochStats Trainer::run_epoch(const std::function<bool()>& should_stop, const Progress& progress) {
+  EpochStats sums;
+  sums.epoch = state_.epoch;
+  const int64_t total = iterations_per_epoch();
+  const int64_t k = config_.training.k;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto means = [&]() {
+    EpochStats m = sums;
+    const double d_steps = static_cast<double>(std::max<int64_t>(1, sums.iterations * k));
+    const double g_steps = static_cast<double>(std::max<int64_t>(1, sums.iterations));
+    m.d_loss /= d_steps, m.d_real /= d_steps, m.d_fake /= d_steps, m.false_pos /= d_steps, m.false_neg /= d_steps;
+    m.g_loss /= g_steps;
+    m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    m.examples_per_s = m.seconds > 0 ? static_cast<double>(sums.iterations * k * config_.training.batch_size) / m.seconds : 0;
+    return m;
+  };
+  while (state_.batch / k < total) {
+    run_iteration(sums);
+    if (progress) progress(means(), state_.batch / k, total);
+    if (state_.batch / k < total && should_stop && should_stop()) return means();
+  }
+  EpochStats m = means();
+  m.completed = true;
+  ++state_.epoch;
+  state_.batch = 0;
+  return m;
+}
+
+void Trainer::generate(const Tensor& z, Tensor& out) {
+  const Tensor& y = g_.forward(z, {nn::Mode::eval, nullptr});
+  out.resize(y.shape());
+  out.copy_from(y);
+}
+
+double Trainer::flops_per_iteration() const {
+  auto forward = [](const nn::Net& net, double batch) {
+    double f = 0;
+    for (const auto& p : net.named_params())
+      if (p.name.ends_with(".weight")) f += 2.0 * batch * static_cast<double>(p.shape.numel());
+    return f;
+  };
+  const double m = static_cast<double>(config_.training.batch_size), k = static_cast<double>(config_.training.k);
+  const double fg = forward(g_, m), fd = forward(d_, m);
+  // D step: G forward; D forward and backward (weights + input, input of layer 0 skipped ≈ counted) on 2 halves.
+  const double d_step = fg + 2.0 * 3.0 * fd;
+  // G step: G forward + backward (weights + input), D forward + input-only backward.
+  const double g_step = 3.0 * fg + 2.0 * fd;
+  return config_.training.update_order == "simultaneous" ? d_step + g_step - fg - fd : k * d_step + g_step;
+}
+
+void init_output_bias_from_marginals(nn::Net& g, const Tensor& data) {
+  check(g.ends_with_sigmoid() && g.size() >= 2 && g.spec(g.size() - 2).type == "linear",
+        "generator.output_bias_from_data: the generator must end with a linear layer and a sigmoid");
+  const std::string name = std::to_string(g.size() - 2) + ".bias";
+  Tensor b = g.param(name);
+  const int64_t n = data.dim(0), f = data.shape().inner();
+  check(b.numel() == f, "generator.output_bias_from_data: " + name + " has " + std::to_string(b.numel()) +
+                            " values, the data " + std::to_string(f) + " features");
+  for (int64_t j = 0; j < f; ++j) {
+    double p = 0;
+    for (int64_t i = 0; i < n; ++i) p += data[i * f + j];
+    p = std::clamp(p / static_cast<double>(n), 1e-3, 1.0 - 1e-3);
+    b[j] = static_cast<float>(std::log(p / (1.0 - p)));
+  }
+}
+
+}  // namespace advnet::gan

@@ -1,0 +1,143 @@
+#include "advnet/io/checkpoint.hpp"
+
+#include <sstream>
+
+#include "advnet/gan/noise.hpp"
+
+namespace advnet::io {
+namespace {
+
+constexpr const char* kFormat = "advnet-checkpoint-1";
+
+struct Slot {
+  std::string name;
+  Shape shape;
+  float* data;
+};
+
+// Every tensor of a checkpoint with its place in the trainer, in a fixed order.
+std::vector<Slot> slots(gan::Trainer& t) {
+  std::vector<Slot> out;
+  auto add_net = [&](const char* prefix, nn::Net& net, nn::Optimizer& opt) {
+    for (const nn::NamedParam& p : net.named_params())
+      out.push_back({std::string(prefix) + "." + p.name, p.shape, net.params().data() + p.offset});
+    for (auto& [state_name, tensor] : opt.state()) {
+      const std::string base = std::string("optimizer.") + prefix + "." + state_name;
+      if (tensor->numel() == 1 && state_name == "step") {
+        out.push_back({base, Shape{1}, tensor->data()});
+        continue;
+      }
+      // Buffers shaped like the flat parameters: created (zeros) if no step has run yet.
+      if (tensor->empty()) *tensor = Tensor(net.params().shape());
+      for (const nn::NamedParam& p : net.named_params())
+        out.push_back({base + "." + p.name, p.shape, tensor->data() + p.offset});
+    }
+  };
+  add_net("generator", t.generator(), t.g_optimizer());
+  add_net("discriminator", t.discriminator(), t.d_optimizer());
+  return out;
+}
+
+std::string rng_text(const Rng& r) { return std::to_string(r.state().key) + ":" + std::to_string(r.state().counter); }
+
+uint64_t parse_u64(const SafetensorsFile& f, const std::string& key, const std::string& text) {
+  try {
+    size_t used = 0;
+    const unsigned long long v = std::stoull(text, &used);
+    if (used == text.size() && !text.empty() && text[0] != '-') return v;
+  } catch (const std::exception&) {
+  }
+  throw Error(f.path() + ": __metadata__." + key + " = '" + text + "' is not a natural number");
+}
+
+Rng parse_rng(const SafetensorsFile& f, const std::string& key) {
+  const std::string& text = f.meta(key);
+  const size_t colon = text.find(':');
+  if (colon == std::string::npos) throw Error(f.path() + ": __metadata__." + key + " is not 'key:counter'");
+  Rng r;
+  r.set_state({parse_u64(f, key, text.substr(0, colon)), parse_u64(f, key, text.substr(colon + 1))});
+  return r;
+}
+
+}  // namespace
+
+void save_checkpoint(const std::string& path, gan::Trainer& t, const RunConfig& config,
+                     const std::vector<int64_t>& image_shape) {
+  std::vector<TensorRef> refs;
+  for (const Slot& s : slots(t)) refs.push_back({s.name, s.shape, s.data});
+  std::string shape_text;
+  for (size_t i = 0; i < image_shape.size(); ++i) shape_text += (i ? "," : "") + std::to_string(image_shape[i]);
+  const gan::TrainerState& st = t.state();
+  write_safetensors(path, refs,
+                    {{"format", kFormat},
+                     {"epoch", std::to_string(st.epoch)},
+                     {"batch", std::to_string(st.batch)},
+                     {"d_updates", std::to_string(st.d_updates)},
+                     {"g_updates", std::to_string(st.g_updates)},
+                     {"rng.noise", rng_text(st.noise)},
+                     {"rng.dropout", rng_text(st.dropout)},
+                     {"image_shape", shape_text},
+                     {"config", to_toml(config)}});
+}
+
+RunConfig checkpoint_config(const SafetensorsFile& f) {
+  if (f.meta("format") != kFormat)
+    throw Error(f.path() + ": __metadata__.format is '" + f.meta("format") + "', expected '" + kFormat + "'");
+  return parse_config(f.meta("config"), f.path() + " (__metadata__.config)");
+}
+
+std::vector<int64_t> checkpoint_image_shape(const SafetensorsFile& f) {
+  std::vector<int64_t> shape;
+  std::stringstream ss(f.meta("image_shape"));
+  std::string part;
+  while (std::getline(ss, part, ',')) shape.push_back(static_cast<int64_t>(parse_u64(f, "image_shape", part)));
+  return shape;
+}
+
+void load_checkpoint(const SafetensorsFile& f, gan::Trainer& t) {
+  const std::vector<Slot> all = slots(t);
+  for (const Slot& s : all) {  // validate everything first
+    if (!f.has(s.name)) throw Error(f.path() + ": lacks tensor '" + s.name + "' that the configuration needs");
+    if (f.shape(s.name) != s.shape)
+      throw Error(f.path() + ": tensor '" + s.name + "' has shape " + f.shape(s.name).str() +
+                  ", the configuration needs " + s.shape.str());
+  }
+  if (f.names().size() != all.size())
+    throw Error(f.path() + ": holds " + std::to_string(f.names().size()) + " tensors, the configuration has " +
+                std::to_string(all.size()));
+  gan::TrainerState st = t.state();
+  st.epoch = static_cast<int64_t>(parse_u64(f, "epoch", f.meta("epoch")));
+  st.batch = static_cast<int64_t>(parse_u64(f, "batch", f.meta("batch")));
+  st.d_updates = static_cast<int64_t>(parse_u64(f, "d_updates", f.meta("d_updates")));
+  st.g_updates = static_cast<int64_t>(parse_u64(f, "g_updates", f.meta("g_updates")));
+  st.noise = parse_rng(f, "rng.noise");
+  st.dropout = parse_rng(f, "rng.dropout");
+  if (st.batch / t.config().training.k > t.iterations_per_epoch())
+    throw Error(f.path() + ": __metadata__.batch = " + std::to_string(st.batch) + " lies past the end of an epoch");
+  for (const Slot& s : all) f.copy_to(s.name, s.data, s.shape);
+  t.state() = st;
+}
+
+GeneratorModel GeneratorModel::load(const std::string& path) {
+  const SafetensorsFile f = SafetensorsFile::read(path);
+  RunConfig c = checkpoint_config(f);
+  nn::Net net({c.gan.noise.dim}, c.gan.generator);
+  for (const nn::NamedParam& p : net.named_params()) f.copy_to("generator." + p.name, net.params().data() + p.offset, p.shape);
+  return GeneratorModel(std::move(c), checkpoint_image_shape(f), std::move(net));
+}
+
+void GeneratorModel::apply(const Tensor& z, Tensor& out) {
+  const Tensor& y = net_.forward(z, {nn::Mode::eval, nullptr});
+  out.resize(y.shape());
+  out.copy_from(y);
+}
+
+void GeneratorModel::sample(int64_t n, uint64_t seed, Tensor& out, Tensor* noise) {
+  Tensor z(Shape{n, noise_dim()});
+  Rng rng(seed);
+  gan::sample_noise(config_.gan.noise, rng, z);
+  apply(z, out);
+  if (noise) *noise = std::move(z);
+}
+
+}  // namespace advnet::io

@@ -1,0 +1,200 @@
+#include "advnet/io/safetensors.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "advnet/core/error.hpp"
+
+namespace advnet::io {
+namespace {
+
+constexpr uint64_t kMaxHeader = 100u << 20;  // 100 MB, as the safetensors reference implementation
+
+// Writes all of `bytes` pieces to a temporary file, fsyncs it and renames it over `path`.
+void write_pieces_atomic(const std::string& path, const std::vector<std::pair<const char*, size_t>>& pieces) {
+  const std::string tmp = path + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw Error(path + ": cannot create " + tmp + ": " + std::strerror(errno));
+  auto fail = [&](const char* what) {
+    const std::string reason = std::strerror(errno);
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    throw Error(path + ": " + what + " failed: " + reason + " (the previous file is intact)");
+  };
+  for (const auto& [data, size] : pieces) {
+    size_t done = 0;
+    while (done < size) {
+      const ssize_t n = ::write(fd, data + done, size - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        if (n == 0) errno = ENOSPC;
+        fail("write");
+      }
+      done += static_cast<size_t>(n);
+    }
+  }
+  if (::fsync(fd) != 0) fail("fsync");
+  if (::close(fd) != 0) {
+    ::unlink(tmp.c_str());
+    throw Error(path + ": close failed: " + std::strerror(errno) + " (the previous file is intact)");
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    const std::string reason = std::strerror(errno);
+    ::unlink(tmp.c_str());
+    throw Error(path + ": rename failed: " + reason + " (the previous file is intact)");
+  }
+  // Make the rename itself durable.
+  const std::string dir = std::filesystem::path(path).parent_path().string();
+  const int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+}
+
+}  // namespace
+
+void write_file_atomic(const std::string& path, const std::string& contents) {
+  write_pieces_atomic(path, {{contents.data(), contents.size()}});
+}
+
+void write_safetensors(const std::string& path, const std::vector<TensorRef>& tensors,
+                       const std::map<std::string, std::string>& metadata) {
+  nlohmann::ordered_json header = nlohmann::ordered_json::object();
+  if (!metadata.empty()) header["__metadata__"] = metadata;
+  size_t offset = 0;
+  for (const TensorRef& t : tensors) {
+    std::vector<int64_t> dims;
+    for (int i = 0; i < t.shape.rank(); ++i) dims.push_back(t.shape[i]);
+    const size_t bytes = static_cast<size_t>(t.shape.numel()) * sizeof(float);
+    header[t.name] = {{"dtype", "F32"}, {"shape", dims}, {"data_offsets", {offset, offset + bytes}}};
+    offset += bytes;
+  }
+  std::string text = header.dump();
+  text.append((8 - text.size() % 8) % 8, ' ');  // the data starts 8-byte aligned
+  const uint64_t len = text.size();
+  unsigned char len_bytes[8];
+  for (int i = 0; i < 8; ++i) len_bytes[i] = static_cast<unsigned char>(len >> (8 * i));
+  std::vector<std::pair<const char*, size_t>> pieces{{reinterpret_cast<const char*>(len_bytes), 8},
+                                                     {text.data(), text.size()}};
+  for (const TensorRef& t : tensors)
+    pieces.emplace_back(reinterpret_cast<const char*>(t.data), static_cast<size_t>(t.shape.numel()) * sizeof(float));
+  write_pieces_atomic(path, pieces);
+}
+
+SafetensorsFile SafetensorsFile::read(const std::string& path) {
+  SafetensorsFile f;
+  f.path_ = path;
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) throw Error(path + ": cannot open checkpoint");
+  const auto size = static_cast<uint64_t>(in.tellg());
+  if (size < 8) throw Error(path + ": not a safetensors file: " + std::to_string(size) + " bytes is too short");
+  f.bytes_.resize(size);
+  in.seekg(0);
+  if (!in.read(f.bytes_.data(), static_cast<std::streamsize>(size))) throw Error(path + ": read failed");
+
+  uint64_t header_len = 0;
+  for (int i = 0; i < 8; ++i) header_len |= static_cast<uint64_t>(static_cast<unsigned char>(f.bytes_[i])) << (8 * i);
+  if (header_len > size - 8 || header_len > kMaxHeader)
+    throw Error(path + ": header length " + std::to_string(header_len) + " exceeds the file (" +
+                std::to_string(size) + " bytes) or the 100 MB limit");
+  const uint64_t data_begin = 8 + header_len, data_len = size - data_begin;
+  nlohmann::json header;
+  try {
+    header = nlohmann::json::parse(f.bytes_.begin() + 8, f.bytes_.begin() + static_cast<std::ptrdiff_t>(data_begin));
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(path + ": the header is not valid JSON (" + e.what() + ")");
+  }
+  if (!header.is_object()) throw Error(path + ": the header is not a JSON object");
+
+  std::vector<std::pair<uint64_t, uint64_t>> ranges;
+  for (const auto& [name, v] : header.items()) {
+    if (name == "__metadata__") {
+      if (!v.is_object()) throw Error(path + ": __metadata__ is not an object");
+      for (const auto& [k, s] : v.items()) {
+        if (!s.is_string()) throw Error(path + ": __metadata__." + k + " is not a string");
+        f.metadata_[k] = s.get<std::string>();
+      }
+      continue;
+    }
+    const std::string where = path + ": tensor '" + name + "'";
+    if (!v.is_object() || !v.contains("dtype") || !v.contains("shape") || !v.contains("data_offsets"))
+      throw Error(where + ": needs dtype, shape and data_offsets");
+    if (!v["dtype"].is_string() || v["dtype"] != "F32")
+      throw Error(where + ": dtype " + v["dtype"].dump() + " is not supported, expected \"F32\"");
+    const auto& shape = v["shape"];
+    if (!shape.is_array() || shape.size() > 4) throw Error(where + ": shape must be an array of at most 4 extents");
+    uint64_t numel = 1;
+    Shape s;
+    std::vector<int64_t> dims;
+    for (const auto& d : shape) {
+      if (!d.is_number_unsigned()) throw Error(where + ": shape " + shape.dump() + " holds a non-natural number");
+      const uint64_t e = d.get<uint64_t>();
+      // Guard the product against overflow: no extent can exceed the data's size in floats.
+      if (e != 0 && numel > data_len / 4 / e)
+        throw Error(where + ": shape " + shape.dump() + " needs more bytes than the file's " +
+                    std::to_string(data_len) + " bytes of data");
+      numel *= e;
+      dims.push_back(static_cast<int64_t>(e));
+    }
+    switch (dims.size()) {
+      case 0: s = Shape{}; break;
+      case 1: s = Shape{dims[0]}; break;
+      case 2: s = Shape{dims[0], dims[1]}; break;
+      case 3: s = Shape{dims[0], dims[1], dims[2]}; break;
+      default: s = Shape{dims[0], dims[1], dims[2], dims[3]}; break;
+    }
+    const auto& off = v["data_offsets"];
+    if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() || !off[1].is_number_unsigned())
+      throw Error(where + ": data_offsets must be two natural numbers");
+    const uint64_t b = off[0].get<uint64_t>(), e = off[1].get<uint64_t>();
+    if (b > e || e > data_len)
+      throw Error(where + ": data_offsets [" + std::to_string(b) + ", " + std::to_string(e) +
+                  "] lie outside the " + std::to_string(data_len) + " bytes of data");
+    if (e - b != numel * 4)
+      throw Error(where + ": shape " + s.str() + " needs " + std::to_string(numel * 4) + " bytes, data_offsets give " +
+                  std::to_string(e - b));
+    if (b % 4 != 0) throw Error(where + ": data offset " + std::to_string(b) + " is not a multiple of 4");
+    ranges.emplace_back(b, e);
+    f.entries_[name] = Entry{s, static_cast<size_t>(data_begin + b)};
+  }
+  std::sort(ranges.begin(), ranges.end());
+  for (size_t i = 1; i < ranges.size(); ++i)
+    if (ranges[i].first < ranges[i - 1].second)
+      throw Error(path + ": tensors overlap at data offset " + std::to_string(ranges[i].first));
+  return f;
+}
+
+const std::string& SafetensorsFile::meta(const std::string& key) const {
+  auto it = metadata_.find(key);
+  if (it == metadata_.end()) throw Error(path_ + ": __metadata__ lacks '" + key + "'");
+  return it->second;
+}
+
+std::vector<std::string> SafetensorsFile::names() const {
+  std::vector<std::string> n;
+  for (const auto& [k, v] : entries_) n.push_back(k);
+  return n;
+}
+
+const Shape& SafetensorsFile::shape(const std::string& name) const {
+  auto it = entries_.find(name);
+  if (it == entries_.end()) throw Error(path_ + ": no tensor named '" + name + "'");
+  return it->second.shape;
+}
+
+void SafetensorsFile::copy_to(const std::string& name, float* dst, const Shape& expected) const {
+  const Shape& s = shape(name);
+  if (s != expected)
+    throw Error(path_ + ": tensor '" + name + "' has shape " + s.str() + ", the configuration needs " + expected.str());
+  std::memcpy(dst, bytes_.data() + entries_.at(name).begin, static_cast<size_t>(s.numel()) * sizeof(float));
+}
+
+}  // namespace advnet::io
