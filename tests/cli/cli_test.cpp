@@ -1,0 +1,240 @@
+// End-to-end tests of the advnet command on small data: exact resume, SIGINT, a short MNIST run,
+// and bad input (exit code 2, a message naming the problem, nothing in the run directory overwritten).
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "../support/tempdir.hpp"
+#include "advnet/io/checkpoint.hpp"
+#include "advnet/io/npy.hpp"
+
+extern char** environ;
+namespace fs = std::filesystem;
+using advnet::testing::read_bytes;
+using advnet::testing::TempDir;
+using advnet::testing::write_bytes;
+
+namespace {
+
+const std::string kSource = ADVNET_SOURCE_DIR;
+const std::string kMnist = kSource + "/data/mnist";
+
+struct Result {
+  int code;
+  std::string output;  // stdout and stderr
+};
+
+Result run(const std::string& args) {
+  const std::string cmd = std::string(ADVNET_CLI) + " " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  const int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), out};
+}
+
+// A run of the paper's MNIST nets on the first `n` training examples.
+std::string mnist_args(const std::string& out, int epochs, int n = 1000) {
+  return kSource + "/configs/paper_mnist.toml --out " + out + " --epochs " + std::to_string(epochs) +
+         " --threads 2 --set data.path=" + kMnist + " --set data.train_range=[0," + std::to_string(n) + "]";
+}
+
+std::map<std::string, std::string> snapshot(const fs::path& dir) {
+  std::map<std::string, std::string> files;
+  for (const auto& e : fs::recursive_directory_iterator(dir))
+    if (e.is_regular_file()) files[e.path().string()] = read_bytes(e.path().string());
+  return files;
+}
+
+bool have_mnist() { return fs::exists(kMnist + "/train-images-idx3-ubyte"); }
+
+}  // namespace
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!have_mnist()) GTEST_SKIP() << "MNIST not installed (make setup)";
+  }
+  TempDir dir;
+};
+
+TEST_F(Cli, ResumeIsByteIdenticalToAnUnbrokenRun) {
+  const std::string a = dir.file("straight"), b = dir.file("resumed");
+  ASSERT_EQ(run("train " + mnist_args(a, 2)).code, 0);
+  ASSERT_EQ(run("train " + mnist_args(b, 1)).code, 0);
+  const Result r = run("train --out " + b + " --resume --epochs 2 --threads 2");
+  ASSERT_EQ(r.code, 0) << r.output;
+  const std::string x = read_bytes(a + "/checkpoints/latest.safetensors");
+  EXPECT_GT(x.size(), 10'000'000u);
+  EXPECT_TRUE(x == read_bytes(b + "/checkpoints/latest.safetensors")) << "resumed checkpoint differs";
+  EXPECT_TRUE(fs::exists(b + "/checkpoints/epoch-0002.safetensors"));
+  EXPECT_TRUE(fs::exists(a + "/samples.png"));
+  EXPECT_TRUE(fs::exists(a + "/report.md"));
+  EXPECT_TRUE(fs::exists(a + "/config.toml"));
+}
+
+TEST_F(Cli, SigintWritesACheckpointAndExits130ThenResumeFinishes) {
+  const std::string out = dir.file("run");
+  std::vector<std::string> args{ADVNET_CLI, "train", kSource + "/configs/paper_mnist.toml", "--out", out,
+                                "--epochs", "1000", "--threads", "1", "--set", "data.path=" + kMnist,
+                                "--set", "data.train_range=[0,2000]", "--set", "output.sample_every=0"};
+  std::vector<char*> argv;
+  for (auto& s : args) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  pid_t pid;
+  ASSERT_EQ(posix_spawn(&pid, ADVNET_CLI, &actions, nullptr, argv.data(), environ), 0);
+  // Wait until it has finished an epoch and is in the middle of training.
+  for (int i = 0; i < 600 && !fs::exists(out + "/metrics.jsonl"); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  kill(pid, SIGINT);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  posix_spawn_file_actions_destroy(&actions);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  // The checkpoint is whole and loads; the run continues from it.
+  const Result s = run("sample " + out + "/checkpoints/latest.safetensors -n 4 --out " + dir.file("s.npy"));
+  EXPECT_EQ(s.code, 0) << s.output;
+  const Result r = run("train --out " + out + " --resume --epochs 3 --threads 2");
+  EXPECT_EQ(r.code, 0) << r.output;
+  std::ifstream metrics(out + "/metrics.jsonl");
+  std::string line, last;
+  while (std::getline(metrics, line)) last = line;
+  EXPECT_EQ(nlohmann::json::parse(last)["epoch"], 3);
+}
+
+// Issue: "on a 2 000-example MNIST subset a short run makes mean D(G(z)) rise from near 0 and the
+// G loss fall". D first wins (D(G(z)) → near 0, G loss up); then G catches up.
+TEST_F(Cli, ShortMnistRunGeneratorCatchesUpWithTheDiscriminator) {
+  const std::string out = dir.file("run");
+  const Result r = run("train " + mnist_args(out, 24, 2000) + " --set output.sample_every=0 --set output.checkpoint_every=0");
+  ASSERT_EQ(r.code, 0) << r.output;
+  std::vector<nlohmann::json> epochs;
+  std::ifstream metrics(out + "/metrics.jsonl");
+  for (std::string line; std::getline(metrics, line);) epochs.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(epochs.size(), 24u);
+  size_t low = 0;
+  for (size_t e = 0; e < epochs.size(); ++e)
+    if (epochs[e]["d_fake"].get<double>() < epochs[low]["d_fake"].get<double>()) low = e;
+  const double d_low = epochs[low]["d_fake"], g_at_low = epochs[low]["g_loss"];
+  EXPECT_LT(d_low, 0.1) << "D never got the upper hand";
+  bool recovered = false;
+  for (size_t e = low + 1; e < epochs.size(); ++e)
+    recovered |= epochs[e]["d_fake"].get<double>() > 2 * d_low && epochs[e]["g_loss"].get<double>() < g_at_low;
+  EXPECT_TRUE(recovered) << "after epoch " << low + 1 << " mean D(G(z)) never rose with a falling G loss";
+  EXPECT_NEAR(epochs[0]["d_fake"].get<double>(), 0.5, 0.05);  // D starts undecided (weights U(±0.005))
+}
+
+TEST_F(Cli, BadDataFilesExit2NamingTheFileAndWriteNothing) {
+  const fs::path data = dir.path() / "mnist";
+  fs::create_directories(data);
+  for (const char* f : {"train-images-idx3-ubyte", "train-labels-idx1-ubyte"}) fs::copy(kMnist + "/" + f, data / f);
+  const std::string images = (data / "train-images-idx3-ubyte").string();
+  fs::resize_file(images, 1000);
+  const std::string out = dir.file("run");
+  Result r = run("train " + kSource + "/configs/paper_mnist.toml --out " + out + " --set data.path=" + data.string());
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find(images + ": file is truncated"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(out));
+
+  std::string bytes = read_bytes(kMnist + "/train-images-idx3-ubyte");
+  bytes[3] = 0x01;
+  write_bytes(images, bytes);
+  r = run("train " + kSource + "/configs/paper_mnist.toml --out " + out + " --set data.path=" + data.string());
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("wrong magic number"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(out));
+}
+
+TEST_F(Cli, BadCheckpointsAndConfigsExit2AndLeaveTheRunIntact) {
+  const std::string out = dir.file("run");
+  ASSERT_EQ(run("train " + mnist_args(out, 1)).code, 0);
+  const auto before = snapshot(out);
+
+  // A configuration that no longer matches the checkpoint's shapes.
+  Result r = run("train --out " + out + " --resume --set noise.dim=50");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("'generator.0.weight' has shape (1200, 100), the configuration needs (1200, 50)"),
+            std::string::npos) << r.output;
+
+  // Training again into an existing run without --resume.
+  r = run("train " + mnist_args(out, 1));
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("already holds a run"), std::string::npos) << r.output;
+
+  // A configuration with an unknown key.
+  write_bytes(dir.file("bad.toml"), read_bytes(kSource + "/configs/paper_mnist.toml") + "\n[output]\nsample_evry = 3\n");
+  r = run("train " + dir.file("bad.toml") + " --out " + dir.file("other"));
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("bad.toml"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(dir.file("other")));
+  EXPECT_EQ(snapshot(out), before);
+
+  // A checkpoint cut short: its offsets point past the end of the file.
+  const std::string cut = dir.file("cut.safetensors");
+  fs::copy(out + "/checkpoints/latest.safetensors", cut);
+  fs::resize_file(cut, fs::file_size(cut) - 4096);
+  r = run("sample " + cut + " -n 4 --out " + dir.file("x.npy"));
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("lie outside"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(dir.file("x.npy")));
+  r = run("sample " + out + "/config.toml -n 4 --out " + dir.file("x.npy"));
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << "one line: " << r.output;
+}
+
+TEST_F(Cli, SampleWritesNpyAndPngAndAppliesGivenNoise) {
+  const std::string out = dir.file("run");
+  ASSERT_EQ(run("train " + mnist_args(out, 1)).code, 0);
+  const std::string ckpt = out + "/checkpoints/latest.safetensors";
+  ASSERT_EQ(run("sample " + ckpt + " -n 5 --seed 3 --out " + dir.file("a.npy")).code, 0);
+  ASSERT_EQ(run("sample " + ckpt + " -n 5 --seed 3 --out " + dir.file("b.npy")).code, 0);
+  EXPECT_EQ(read_bytes(dir.file("a.npy")), read_bytes(dir.file("b.npy")));  // seeded
+  EXPECT_NE(read_bytes(dir.file("a.npy")).find("'shape': (5, 784)"), std::string::npos);
+  // --noise: G applied to given vectors; a wrong width is bad input.
+  advnet::Tensor z(advnet::Shape{3, 100});
+  advnet::Rng(1).uniform(z.data(), z.numel(), -1, 1);
+  advnet::io::write_npy(dir.file("z.npy"), z);
+  ASSERT_EQ(run("sample " + ckpt + " --noise " + dir.file("z.npy") + " --out " + dir.file("c.npy")).code, 0);
+  const advnet::Tensor x = advnet::io::read_npy(dir.file("c.npy"));
+  EXPECT_EQ(x.shape(), (advnet::Shape{3, 784}));
+  advnet::io::GeneratorModel g = advnet::io::GeneratorModel::load(ckpt);
+  advnet::Tensor expect;
+  g.apply(z, expect);
+  for (int64_t i = 0; i < x.numel(); ++i) ASSERT_EQ(x[i], expect[i]);
+  advnet::io::write_npy(dir.file("z50.npy"), advnet::Tensor(advnet::Shape{3, 50}));
+  const Result wrong = run("sample " + ckpt + " --noise " + dir.file("z50.npy") + " --out " + dir.file("d.npy"));
+  EXPECT_EQ(wrong.code, 2);
+  EXPECT_NE(wrong.output.find("is not (N, 100)"), std::string::npos) << wrong.output;
+  ASSERT_EQ(run("sample " + ckpt + " -n 16 --out " + dir.file("a.png")).code, 0);
+  EXPECT_EQ(read_bytes(dir.file("a.png")).substr(1, 3), "PNG");
+  const Result bad = run("sample " + ckpt + " -n 5 --out " + dir.file("a.txt"));
+  EXPECT_EQ(bad.code, 2);
+  const Result usage = run("sample");
+  EXPECT_EQ(usage.code, 2);
+  EXPECT_EQ(run("--help").code, 0);
+  EXPECT_EQ(run("train --help").code, 0);
+}
+
+TEST_F(Cli, BenchTrainPrintsJson) {
+  const Result r = run("bench train --config " + kSource + "/configs/paper_mnist.toml --iters 5 --warmup 1 --threads 2 --json");
+  ASSERT_EQ(r.code, 0) << r.output;
+  const std::string last = r.output.substr(r.output.rfind('{'));
+  const auto j = nlohmann::json::parse(last);
+  EXPECT_GT(j["iters_per_s"].get<double>(), 0.0);
+  EXPECT_GT(j["gflops"].get<double>(), 1.0);
+}

@@ -1,0 +1,202 @@
+#include "advnet/gan/trainer.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "advnet/data/dataset.hpp"
+#include "advnet/gan/noise.hpp"
+#include "advnet/io/config.hpp"
+
+using advnet::Rng;
+using advnet::Shape;
+using advnet::Tensor;
+namespace gan = advnet::gan;
+namespace io = advnet::io;
+
+namespace {
+
+const std::string kConfigs = std::string(ADVNET_SOURCE_DIR) + "/configs/";
+
+// A small image-like GAN on random data: fast enough to run many iterations in a test.
+gan::GanConfig tiny(const std::string& order = "alternating") {
+  return io::parse_config(R"(
+seed = 3
+[noise]
+dim = 8
+[generator]
+output_bias_from_data = true
+layers = [{ type = "linear", units = 16, init = "uniform", irange = 0.05 }, { type = "relu" },
+          { type = "linear", units = 12, init = "uniform", irange = 0.05 }, { type = "sigmoid" }]
+[discriminator]
+layers = [{ type = "dropout", include_prob = 0.8 }, { type = "maxout", units = 6, pieces = 3, init = "uniform", irange = 0.1 },
+          { type = "linear", units = 1, init = "uniform", irange = 0.1 }, { type = "sigmoid" }]
+[training]
+batch_size = 10
+update_order = ")" + order + "\"\n",
+                          "tiny.toml")
+      .gan;
+}
+
+Tensor uniform_data(int64_t n, int64_t f, uint64_t seed) {
+  Tensor x(Shape{n, f});
+  Rng(seed).uniform(x.data(), x.numel(), 0.0f, 1.0f);
+  return x;
+}
+
+}  // namespace
+
+TEST(Schedule, Pylearn2ExponentialDecayAndMomentumAdjustor) {
+  gan::ScheduleConfig lr{.kind = "exponential", .decay_factor = 1.000004, .min_value = 1e-6};
+  EXPECT_DOUBLE_EQ(gan::scheduled_value(lr, 0.1, 0, 1), 0.1);
+  EXPECT_NEAR(gan::scheduled_value(lr, 0.1, 500000, 1), 0.1 / std::pow(1.000004, 500000), 1e-15);
+  EXPECT_DOUBLE_EQ(gan::scheduled_value(lr, 0.1, 1LL << 32, 1), 1e-6);  // the floor
+  gan::ScheduleConfig mom{.kind = "linear", .start_epoch = 1, .end_epoch = 250, .final_value = 0.7};
+  EXPECT_DOUBLE_EQ(gan::scheduled_value(mom, 0.5, 0, 1), 0.5);
+  EXPECT_NEAR(gan::scheduled_value(mom, 0.5, 0, 125), 0.5 + 0.2 * 124.0 / 249.0, 1e-12);
+  EXPECT_DOUBLE_EQ(gan::scheduled_value(mom, 0.5, 0, 250), 0.7);
+  EXPECT_DOUBLE_EQ(gan::scheduled_value(mom, 0.5, 0, 400), 0.7);
+  EXPECT_THROW(gan::scheduled_value({.kind = "cosine"}, 0.1, 0, 1), advnet::Error);
+}
+
+TEST(Noise, PriorsHaveTheirMoments) {
+  Tensor z(Shape{20000, 10});
+  Rng rng(1);
+  for (const char* kind : {"uniform", "gaussian"}) {
+    gan::sample_noise({kind, 10}, rng, z);
+    double s = 0, s2 = 0, mx = 0;
+    for (int64_t i = 0; i < z.numel(); ++i) s += z[i], s2 += z[i] * z[i], mx = std::max(mx, std::fabs(1.0 * z[i]));
+    EXPECT_NEAR(s / z.numel(), 0.0, 0.01) << kind;
+    EXPECT_NEAR(s2 / z.numel(), 1.0, 0.02) << kind;  // unit variance, both
+    if (std::string(kind) == "uniform") EXPECT_LE(mx, std::sqrt(3.0) + 1e-6);
+  }
+  gan::sample_noise({"spherical", 10}, rng, z);
+  for (int64_t r = 0; r < 100; ++r) {
+    double n = 0;
+    for (int j = 0; j < 10; ++j) n += z[r * 10 + j] * z[r * 10 + j];
+    EXPECT_NEAR(n, 1.0, 1e-5);
+  }
+  EXPECT_THROW(gan::sample_noise({"cauchy", 10}, rng, z), advnet::Error);
+}
+
+TEST(Trainer, OutputBiasStartsAtThePixelMarginals) {
+  Tensor data(Shape{20, 12});
+  for (int i = 0; i < 20; ++i) data[i * 12 + 1] = 1.0f, data[i * 12 + 2] = i < 5 ? 1.0f : 0.0f;
+  gan::Trainer t(tiny(), data);
+  t.init_parameters();
+  Tensor b = t.generator().param("2.bias");
+  EXPECT_NEAR(b[0], std::log(1e-3 / (1 - 1e-3)), 1e-4);  // never on: clipped
+  EXPECT_NEAR(b[1], std::log((1 - 1e-3) / 1e-3), 1e-4);  // always on: clipped
+  EXPECT_NEAR(b[2], std::log(0.25 / 0.75), 1e-5);
+}
+
+TEST(Trainer, SameSeedSameBytesAndTheUpdateOrdersDiffer) {
+  Tensor data = uniform_data(200, 12, 1);
+  auto run = [&](const std::string& order) {
+    gan::Trainer t(tiny(order), data);
+    t.init_parameters();
+    t.run_epoch();
+    t.run_epoch();
+    return t.generator().params().clone();
+  };
+  const Tensor a = run("alternating"), b = run("alternating"), s = run("simultaneous");
+  EXPECT_EQ(0, std::memcmp(a.data(), b.data(), a.numel() * sizeof(float)));
+  EXPECT_NE(0, std::memcmp(a.data(), s.data(), a.numel() * sizeof(float)));
+}
+
+TEST(Trainer, KDiscriminatorStepsPerGeneratorStep) {
+  Tensor data = uniform_data(200, 12, 2);
+  gan::GanConfig c = tiny();
+  c.training.k = 3;
+  gan::Trainer t(c, data);
+  t.init_parameters();
+  const gan::EpochStats s = t.run_epoch();
+  EXPECT_EQ(t.iterations_per_epoch(), 20 / 3);
+  EXPECT_EQ(s.iterations, 6);
+  EXPECT_EQ(t.state().d_updates, 18);
+  EXPECT_EQ(t.state().g_updates, 6);
+  EXPECT_TRUE(s.completed);
+  EXPECT_EQ(t.state().epoch, 1);
+}
+
+TEST(Trainer, StoppingMidEpochAndContinuingMatchesAnUnbrokenEpoch) {
+  Tensor data = uniform_data(200, 12, 3);
+  gan::Trainer whole(tiny(), data), parts(tiny(), data);
+  whole.init_parameters();
+  parts.init_parameters();
+  whole.run_epoch();
+  int calls = 0;
+  const gan::EpochStats first = parts.run_epoch([&] { return ++calls == 7; });
+  EXPECT_FALSE(first.completed);
+  EXPECT_EQ(parts.state().batch, 7);
+  parts.run_epoch();
+  EXPECT_EQ(0, std::memcmp(whole.discriminator().params().data(), parts.discriminator().params().data(),
+                           whole.discriminator().params().numel() * sizeof(float)));
+}
+
+TEST(Trainer, MinimaxLossIsLogOneMinusD) {
+  Tensor data = uniform_data(100, 12, 4);
+  gan::GanConfig c = tiny();
+  c.training.g_loss = "minimax";
+  gan::Trainer t(c, data);
+  t.init_parameters();
+  const gan::EpochStats s = t.run_epoch();
+  // At the start D ≈ 1/2, so log(1 − D(G(z))) ≈ −log 2 (negative: G minimises it).
+  EXPECT_NEAR(s.g_loss, -std::log(2.0), 0.05);
+}
+
+TEST(Trainer, RejectsInconsistentSettings) {
+  Tensor data = uniform_data(100, 12, 5);
+  gan::GanConfig c = tiny();
+  c.training.update_order = "simultaneous";
+  c.training.k = 2;
+  EXPECT_THROW(gan::Trainer(c, data), advnet::Error);
+  Tensor wrong = uniform_data(100, 13, 5);
+  EXPECT_THROW(gan::Trainer(tiny(), wrong), advnet::Error);
+  Tensor few = uniform_data(5, 12, 5);
+  EXPECT_THROW(gan::Trainer(tiny(), few), advnet::Error);
+}
+
+// PAPER.md §3 and Figure 1: on 1-D data the game reaches p_g = p_data with D = 1/2.
+TEST(Trainer, Toy1dReachesTheGlobalOptimum) {
+  const io::RunConfig c = io::load_config(kConfigs + "toy_1d.toml");
+  const advnet::data::Dataset train = advnet::data::load(c.data, advnet::data::Split::train);
+  gan::Trainer t(c.gan, train.x);
+  t.init_parameters();
+  while (!t.finished()) t.run_epoch();
+
+  // Two-sample Kolmogorov–Smirnov statistic between 10 000 samples of G and 10 000 fresh data points.
+  advnet::data::DataConfig fresh = c.data;
+  fresh.size = 10000;
+  const Tensor real = advnet::data::load(fresh, advnet::data::Split::valid).x.clone();
+  Tensor z(Shape{10000, c.gan.noise.dim}), fake;
+  Rng rng(77);
+  gan::sample_noise(c.gan.noise, rng, z);
+  t.generate(z, fake);
+  std::vector<float> a(real.data(), real.data() + 10000), b(fake.data(), fake.data() + 10000);
+  std::sort(a.begin(), a.end());
+  std::sort(b.begin(), b.end());
+  double ks = 0;
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    const float v = std::min(a[i], b[j]);
+    while (i < a.size() && a[i] <= v) ++i;
+    while (j < b.size() && b[j] <= v) ++j;
+    ks = std::max(ks, std::fabs(static_cast<double>(i) - static_cast<double>(j)) / 10000.0);
+  }
+  EXPECT_LT(ks, 0.05);
+
+  // D within 0.05 of 1/2 on the central 90% of the data (mean ± 1.645 std).
+  const double mean = c.data.means[0], sd = c.data.stds[0];
+  Tensor grid(Shape{101, 1});
+  for (int g = 0; g <= 100; ++g) grid[g] = static_cast<float>(mean + sd * 1.645 * (g / 50.0 - 1.0));
+  const Tensor& d = t.discriminator().forward(grid, {});
+  double worst = 0;
+  for (int g = 0; g <= 100; ++g) worst = std::max(worst, std::fabs(d[g] - 0.5));
+  EXPECT_LT(worst, 0.05);
+  RecordProperty("ks", std::to_string(ks));
+  RecordProperty("max_abs_d_minus_half", std::to_string(worst));
+  std::printf("toy_1d: KS %.4f, max |D - 1/2| on the central 90%%: %.4f\n", ks, worst);
+}

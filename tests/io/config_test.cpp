@@ -1,0 +1,121 @@
+#include "advnet/io/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include "advnet/gan/paper_nets.hpp"
+
+using advnet::Error;
+namespace io = advnet::io;
+
+namespace {
+
+const std::string kConfigs = std::string(ADVNET_SOURCE_DIR) + "/configs/";
+
+std::string error_of(const std::string& text, const std::vector<std::string>& sets = {}) {
+  try {
+    io::parse_config(text, "test.toml", sets);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+const std::string kMinimal = R"(
+[generator]
+layers = [{ type = "linear", units = 784 }, { type = "sigmoid" }]
+[discriminator]
+layers = [{ type = "linear", units = 1 }, { type = "sigmoid" }]
+)";
+
+void expect_same_layers(const std::vector<advnet::nn::LayerSpec>& a, const std::vector<advnet::nn::LayerSpec>& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].type, b[i].type) << i;
+    EXPECT_EQ(a[i].units, b[i].units) << i;
+    EXPECT_EQ(a[i].pieces, b[i].pieces) << i;
+    EXPECT_FLOAT_EQ(a[i].include_prob, b[i].include_prob) << i;
+    EXPECT_FLOAT_EQ(a[i].scale, b[i].scale) << i;
+    EXPECT_EQ(a[i].init.kind, b[i].init.kind) << i;
+    EXPECT_FLOAT_EQ(a[i].init.value, b[i].init.value) << i;
+  }
+}
+
+}  // namespace
+
+TEST(Config, PaperMnistIsTheReferenceConfiguration) {
+  const io::RunConfig c = io::load_config(kConfigs + "paper_mnist.toml");
+  expect_same_layers(c.gan.generator, advnet::gan::paper_mnist_generator());
+  expect_same_layers(c.gan.discriminator, advnet::gan::paper_mnist_discriminator());
+  EXPECT_TRUE(c.gan.g_output_bias_from_data);
+  EXPECT_EQ(c.gan.noise.kind, "uniform");
+  EXPECT_EQ(c.gan.noise.dim, 100);
+  EXPECT_EQ(c.gan.optimizer.kind, "sgd");
+  EXPECT_EQ(c.gan.optimizer.form, "pylearn2");
+  EXPECT_FLOAT_EQ(c.gan.optimizer.lr, 0.1f);
+  EXPECT_FLOAT_EQ(c.gan.optimizer.momentum, 0.5f);
+  EXPECT_EQ(c.gan.lr_schedule.kind, "exponential");
+  EXPECT_DOUBLE_EQ(c.gan.lr_schedule.decay_factor, 1.000004);
+  EXPECT_DOUBLE_EQ(c.gan.lr_schedule.min_value, 1e-6);
+  EXPECT_EQ(c.gan.momentum_schedule.start_epoch, 1);
+  EXPECT_EQ(c.gan.momentum_schedule.end_epoch, 250);
+  EXPECT_DOUBLE_EQ(c.gan.momentum_schedule.final_value, 0.7);
+  EXPECT_EQ(c.gan.training.batch_size, 100);
+  EXPECT_EQ(c.gan.training.k, 1);
+  EXPECT_EQ(c.gan.training.update_order, "simultaneous");
+  EXPECT_EQ(c.data.train_begin, 0);
+  EXPECT_EQ(c.data.train_end, 50000);
+  EXPECT_EQ(c.data.valid_end, 60000);
+}
+
+TEST(Config, EveryShippedConfigRoundTripsThroughTheResolvedToml) {
+  for (const char* name : {"paper_mnist", "paper_fashion_mnist", "toy_1d", "ring8", "grid25"}) {
+    const io::RunConfig c = io::load_config(kConfigs + name + ".toml");
+    const std::string text = io::to_toml(c);
+    const io::RunConfig again = io::parse_config(text, name);
+    EXPECT_EQ(io::to_toml(again), text) << name;
+    expect_same_layers(again.gan.discriminator, c.gan.discriminator);
+  }
+}
+
+TEST(Config, DefaultsApplyAndOverridesWin) {
+  const io::RunConfig c = io::parse_config(kMinimal, "m.toml", {"data.path=/some/dir", "training.epochs=3", "seed=9"});
+  EXPECT_EQ(c.data.path, "/some/dir");  // not valid TOML, taken as a plain string
+  EXPECT_EQ(c.gan.training.epochs, 3);
+  EXPECT_EQ(c.gan.seed, 9u);
+  EXPECT_EQ(c.gan.training.update_order, "alternating");
+  EXPECT_EQ(c.gan.training.g_loss, "non_saturating");
+  const io::RunConfig f = io::parse_config(kMinimal + "[data]\nkind = \"fashion_mnist\"\n", "f.toml");
+  EXPECT_EQ(f.data.path, "/usr/share/datasets/fashion-mnist");
+}
+
+TEST(Config, ErrorsNameTheKeyAndWhatIsAllowed) {
+  std::string m = error_of(kMinimal + "[data]\npth = \"x\"\n");
+  EXPECT_NE(m.find("test.toml: data.pth: unknown key"), std::string::npos) << m;
+  EXPECT_NE(m.find("path"), std::string::npos) << m;
+  m = error_of(kMinimal + "[training]\nbatch_size = \"100\"\n");
+  EXPECT_NE(m.find("training.batch_size: expected an integer, got a string"), std::string::npos) << m;
+  m = error_of(kMinimal + "[training]\nbatch_size = 0\n");
+  EXPECT_NE(m.find("training.batch_size: 0 is out of range"), std::string::npos) << m;
+  m = error_of(kMinimal + "[optimizer]\nmomentum = 1.0\n");
+  EXPECT_NE(m.find("optimizer.momentum: 1 is out of range [0, 1)"), std::string::npos) << m;
+  m = error_of(kMinimal + "[training]\nupdate_order = \"random\"\n");
+  EXPECT_NE(m.find("'random' is not one of alternating, simultaneous"), std::string::npos) << m;
+  m = error_of(R"([generator]
+layers = [{ type = "relu", units = 3 }]
+[discriminator]
+layers = [{ type = "linear", units = 1 }])");
+  EXPECT_NE(m.find("generator.layers[0].units: not a key of relu layers"), std::string::npos) << m;
+  m = error_of(R"([generator]
+layers = [{ type = "linear", units = 3, init = "uniform" }]
+[discriminator]
+layers = [{ type = "linear", units = 1 }])");
+  EXPECT_NE(m.find("irange: is required"), std::string::npos) << m;
+  m = error_of("[generator]\nlayers = []\n");
+  EXPECT_NE(m.find("generator.layers"), std::string::npos) << m;
+  m = error_of("x = [1,\n");
+  EXPECT_NE(m.find("invalid TOML"), std::string::npos) << m;
+  m = error_of(kMinimal, {"nonsense"});
+  EXPECT_NE(m.find("expected key=value"), std::string::npos) << m;
+  m = error_of(kMinimal, {"training.epoch=3"});
+  EXPECT_NE(m.find("training.epoch: unknown key"), std::string::npos) << m;
+}
