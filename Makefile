@@ -1,7 +1,7 @@
 # advnet: the two commands of the README, and the rest.
-#   make demo    the main job (installs what is missing, builds, runs)
+#   make demo    the main job: trains the paper's MNIST GAN briefly, writes runs/demo/
 #   make test    installs what is missing, builds, runs all tests, then again under ASan + UBSan
-#   make bench   micro-benchmarks (GEMM on the paper's shapes, G and D passes)
+#   make bench   micro-benchmarks (GEMM on the paper's shapes, G and D passes, training iterations)
 #   make golden  regenerates tests/golden/paper_nets.bin with PyTorch (installs python3-torch)
 SHELL := /bin/bash
 BUILD ?= build
@@ -32,12 +32,17 @@ test-asan: build-asan
 
 test: test-release test-asan
 
+# The main job: the paper's MNIST net for DEMO_EPOCHS epochs (about 2 minutes on 2 cores), written
+# to runs/demo/ (samples.png, samples/, metrics.jsonl, checkpoints/, report.md). Starts afresh each time.
+DEMO_EPOCHS ?= 25
 demo: build
-	@$(BUILD)/bench/advnet_bench_core --quick
+	@rm -rf runs/demo
+	@$(BUILD)/advnet train configs/paper_mnist.toml --out runs/demo --epochs $(DEMO_EPOCHS)
 
 bench: build
 	@$(BUILD)/bench/advnet_bench_core --threads 1
 	@$(BUILD)/bench/advnet_bench_core --threads 2
+	@$(BUILD)/advnet bench train --config configs/paper_mnist.toml --iters 200 --threads 2
 
 golden:
 	@scripts/setup.sh --with-torch
