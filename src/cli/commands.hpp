@@ -12,6 +12,9 @@ using Run = std::function<int()>;  // returns the exit code
 Run add_train(CLI::App& app);
 Run add_sample(CLI::App& app);
 Run add_bench(CLI::App& app);
+Run add_eval(CLI::App& app);
+Run add_figure(CLI::App& app);
+Run add_report(CLI::App& app);
 
 // Exit codes.
 constexpr int kOk = 0, kInternal = 1, kBadInput = 2, kInterrupted = 130;

@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
   runs[sample] = advnet::cli::add_sample(*sample);
   CLI::App* bench = app.add_subcommand("bench", "time training iterations");
   runs[bench] = advnet::cli::add_bench(*bench);
+  CLI::App* eval = app.add_subcommand("eval", "evaluate a generator (Parzen-window log-likelihood)");
+  runs[eval] = advnet::cli::add_eval(*eval);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

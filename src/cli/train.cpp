@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -14,6 +15,8 @@
 
 #include "advnet/core/threading.hpp"
 #include "advnet/data/dataset.hpp"
+#include "advnet/eval/parzen.hpp"
+#include "advnet/eval/toy1d.hpp"
 #include "advnet/gan/noise.hpp"
 #include "advnet/gan/trainer.hpp"
 #include "advnet/io/checkpoint.hpp"
@@ -61,15 +64,41 @@ void write_samples(const std::string& path, gan::Trainer& t, const io::RunConfig
                                .height = image_shape[1], .width = image_shape[2]});
 }
 
-void append_metrics(const std::string& path, const gan::EpochStats& s, int64_t g_updates) {
+void append_metrics(const std::string& path, const gan::EpochStats& s, int64_t g_updates,
+                    const nlohmann::ordered_json& extra = {}) {
   nlohmann::ordered_json j{{"epoch", s.epoch + 1},      {"completed", s.completed}, {"iterations", s.iterations},
                            {"g_updates", g_updates},    {"d_loss", s.d_loss},       {"g_loss", s.g_loss},
                            {"d_real", s.d_real},        {"d_fake", s.d_fake},       {"false_pos", s.false_pos},
                            {"false_neg", s.false_neg},  {"lr", s.lr},               {"momentum", s.momentum},
                            {"examples_per_s", s.examples_per_s}, {"seconds", s.seconds}};
+  for (const auto& [k, v] : extra.items()) j[k] = v;
   std::ofstream f(path, std::ios::app);
   f << j.dump() << "\n";
   if (!f) throw Error(path + ": cannot append metrics");
+}
+
+// End-of-epoch measurements: validation Parzen log-likelihood (when configured) and, for 1-D data,
+// the theory's quantities (|D − D*|, JSD, C(G)). Returned as extra metrics fields.
+nlohmann::ordered_json evaluate_epoch(gan::Trainer& t, const io::RunConfig& c, const Tensor* valid, int64_t done) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
+  if (valid && c.eval.parzen_every > 0 && done % c.eval.parzen_every == 0) {
+    Tensor z(Shape{c.eval.parzen_samples, c.gan.noise.dim}), samples;
+    Rng rng = Rng(c.gan.seed).split(98);  // the same noise every time: scores differ only by G
+    gan::sample_noise(c.gan.noise, rng, z);
+    t.generate(z, samples);
+    const eval::ParzenResult r = eval::parzen_protocol(samples, *valid, *valid, eval::logspace(-1, 0, 10), c.eval.parzen_sigma);
+    j["parzen_valid"] = r.mean;
+    j["parzen_valid_se"] = r.se;
+    j["parzen_sigma"] = r.sigma;
+  }
+  if (c.data.kind == "gaussian_1d" || c.data.kind == "mixture_1d") {
+    const eval::Toy1d d = eval::toy1d_diagnostics(c.data, c.gan.noise, t.generator(), t.discriminator(), c.gan.seed + 97);
+    j["max_abs_d_minus_d_star"] = d.max_abs_d_minus_d_star;
+    j["jsd"] = d.jsd;
+    j["c_g"] = d.c_g;
+    j["minus_log_4"] = -std::log(4.0);
+  }
+  return j;
 }
 
 int run_train(const TrainArgs& a) {
@@ -97,6 +126,11 @@ int run_train(const TrainArgs& a) {
   const data::Dataset train = data::load(config.data, data::Split::train);
   std::vector<int64_t> image_shape;
   if (train.image_height > 0) image_shape = {1, train.image_height, train.image_width};
+  Tensor valid;  // the first parzen_valid validation examples, when Parzen is evaluated during training
+  if (config.eval.parzen_every > 0) {
+    const data::Dataset v = data::load(config.data, data::Split::valid);
+    valid = data::slice_rows(v.x, 0, std::min(v.x.dim(0), config.eval.parzen_valid));
+  }
   gan::Trainer trainer(config.gan, train.x);
   if (resume_from) {
     io::load_checkpoint(*resume_from, trainer);
@@ -122,6 +156,9 @@ int run_train(const TrainArgs& a) {
               trainer.discriminator().summary().c_str());
   std::fflush(stdout);
 
+  const std::string best_path = (out / "checkpoints" / "best.safetensors").string();
+  double best = -INFINITY;  // the best validation Parzen score so far (kept across --resume)
+  if (fs::exists(best_path)) best = std::stod(io::SafetensorsFile::read(best_path).meta("parzen_valid"));
   const auto t0 = std::chrono::steady_clock::now();
   const int64_t first_iter = trainer.state().epoch * ipe + trainer.state().batch / config.gan.training.k;
   gan::EpochStats last;
@@ -141,8 +178,8 @@ int run_train(const TrainArgs& a) {
     };
     last = trainer.run_epoch([] { return g_interrupted != 0; }, progress);
     if (tty) std::printf("\r\033[K");
-    append_metrics(metrics, last, trainer.state().g_updates);
     if (!last.completed) {
+      append_metrics(metrics, last, trainer.state().g_updates);
       io::save_checkpoint(latest.string(), trainer, config, image_shape);
       std::printf("interrupted in epoch %lld; checkpoint written to %s; continue with --resume\n",
                   static_cast<long long>(epoch + 1), latest.string().c_str());
@@ -155,6 +192,22 @@ int run_train(const TrainArgs& a) {
     std::fflush(stdout);
     const int64_t done = epoch + 1;
     const bool final_epoch = trainer.finished();
+    const nlohmann::ordered_json extra = evaluate_epoch(trainer, config, valid.empty() ? nullptr : &valid, done);
+    append_metrics(metrics, last, trainer.state().g_updates, extra);
+    if (extra.contains("parzen_valid")) {
+      std::printf("  validation Parzen log-likelihood %.2f ± %.2f nats (sigma %.4f)\n", extra["parzen_valid"].get<double>(),
+                  extra["parzen_valid_se"].get<double>(), extra["parzen_sigma"].get<double>());
+      if (extra["parzen_valid"].get<double>() > best) {
+        best = extra["parzen_valid"].get<double>();
+        char text[64];
+        std::snprintf(text, sizeof text, "%.17g", best);
+        io::save_checkpoint(best_path, trainer, config, image_shape, {{"parzen_valid", text}});
+      }
+    }
+    if (extra.contains("jsd"))
+      std::printf("  max |D - D*| %.4f  JSD %.5f  C(G) %.5f (optimum -log 4 = %.5f)\n",
+                  extra["max_abs_d_minus_d_star"].get<double>(), extra["jsd"].get<double>(), extra["c_g"].get<double>(),
+                  -std::log(4.0));
     if (config.output.checkpoint_every > 0 && (done % config.output.checkpoint_every == 0 || final_epoch))
       io::save_checkpoint((out / "checkpoints" / (epoch_name(done) + ".safetensors")).string(), trainer, config, image_shape);
     io::save_checkpoint(latest.string(), trainer, config, image_shape);

@@ -62,14 +62,14 @@ Rng parse_rng(const SafetensorsFile& f, const std::string& key) {
 }  // namespace
 
 void save_checkpoint(const std::string& path, gan::Trainer& t, const RunConfig& config,
-                     const std::vector<int64_t>& image_shape) {
+                     const std::vector<int64_t>& image_shape, const std::map<std::string, std::string>& extra) {
   std::vector<TensorRef> refs;
   for (const Slot& s : slots(t)) refs.push_back({s.name, s.shape, s.data});
   std::string shape_text;
   for (size_t i = 0; i < image_shape.size(); ++i) shape_text += (i ? "," : "") + std::to_string(image_shape[i]);
   const gan::TrainerState& st = t.state();
-  write_safetensors(path, refs,
-                    {{"format", kFormat},
+  std::map<std::string, std::string> meta = extra;
+  meta.insert({{"format", kFormat},
                      {"epoch", std::to_string(st.epoch)},
                      {"batch", std::to_string(st.batch)},
                      {"d_updates", std::to_string(st.d_updates)},
@@ -78,6 +78,7 @@ void save_checkpoint(const std::string& path, gan::Trainer& t, const RunConfig& 
                      {"rng.dropout", rng_text(st.dropout)},
                      {"image_shape", shape_text},
                      {"config", to_toml(config)}});
+  write_safetensors(path, refs, meta);
 }
 
 RunConfig checkpoint_config(const SafetensorsFile& f) {

@@ -369,6 +369,14 @@ RunConfig parse_config(const std::string& text, const std::string& source, const
     r.integer("sample_grid", c.output.sample_grid, 1, 100);
     r.finish();
   }
+  {
+    TableReader r = top.sub("eval");
+    r.integer("parzen_every", c.eval.parzen_every, 0, int64_t{1} << 30);
+    r.number("parzen_sigma", c.eval.parzen_sigma, 0.0, kInf, false, true);
+    r.integer("parzen_samples", c.eval.parzen_samples, 1, int64_t{1} << 24);
+    r.integer("parzen_valid", c.eval.parzen_valid, 1, int64_t{1} << 24);
+    r.finish();
+  }
   top.finish();
   return c;
 }
@@ -455,6 +463,8 @@ std::string to_toml(const RunConfig& c) {
     << "\ng_loss = " << quote(t.g_loss) << "\nepochs = " << t.epochs << "\n";
   o << "\n[output]\ncheckpoint_every = " << c.output.checkpoint_every << "\nsample_every = " << c.output.sample_every
     << "\nsample_grid = " << c.output.sample_grid << "\n";
+  o << "\n[eval]\nparzen_every = " << c.eval.parzen_every << "\nparzen_sigma = " << d(c.eval.parzen_sigma)
+    << "\nparzen_samples = " << c.eval.parzen_samples << "\nparzen_valid = " << c.eval.parzen_valid << "\n";
   return o.str();
 }
 

@@ -15,8 +15,9 @@
 
 namespace advnet::io {
 
+// extra: more __metadata__ entries (e.g. the validation score of a best checkpoint).
 void save_checkpoint(const std::string& path, gan::Trainer& trainer, const RunConfig& config,
-                     const std::vector<int64_t>& image_shape);
+                     const std::vector<int64_t>& image_shape, const std::map<std::string, std::string>& extra = {});
 // Loads into a trainer built from the checkpoint's own configuration. Every name and shape is
 // checked before the first value is copied, so a mismatch leaves the trainer untouched.
 void load_checkpoint(const SafetensorsFile& file, gan::Trainer& trainer);

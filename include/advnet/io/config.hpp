@@ -16,12 +16,22 @@ struct OutputConfig {
   int64_t sample_grid = 10;      // samples.png is a grid × grid grid
 };
 
+// Validation Parzen log-likelihood during training (PAPER.md §6), logged in metrics.jsonl; the best
+// checkpoint by it is kept as checkpoints/best.safetensors.
+struct EvalConfig {
+  int64_t parzen_every = 0;       // epochs between evaluations (0: never)
+  double parzen_sigma = 0.0;      // window width; 0: chosen each time among logspace(−1, 0, 10)
+  int64_t parzen_samples = 10000; // samples of G
+  int64_t parzen_valid = 1000;    // validation examples (the first ones)
+};
+
 struct RunConfig {
   std::string name = "run";
   int64_t threads = 0;  // 0: all cores
   data::DataConfig data;
   gan::GanConfig gan;
   OutputConfig output;
+  EvalConfig eval;
 };
 
 // overrides: "key=value" with a dotted key (data.path=DIR, training.epochs=3); the value is read as
