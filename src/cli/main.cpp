@@ -18,6 +18,10 @@ int main(int argc, char** argv) {
   runs[bench] = advnet::cli::add_bench(*bench);
   CLI::App* eval = app.add_subcommand("eval", "evaluate a generator (Parzen-window log-likelihood)");
   runs[eval] = advnet::cli::add_eval(*eval);
+  CLI::App* figure = app.add_subcommand("figure", "the paper's figures as PNG files");
+  runs[figure] = advnet::cli::add_figure(*figure);
+  CLI::App* report = app.add_subcommand("report", "write RUN_DIR/report.html");
+  runs[report] = advnet::cli::add_report(*report);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,8 +1,9 @@
 // advnet train CONFIG --out RUN_DIR [--epochs N] [--seed S] [--threads T] [--resume] [--set key=value]...
 //
 // Writes RUN_DIR/config.toml, metrics.jsonl, checkpoints/{latest,epoch-NNNN}.safetensors,
-// samples/epoch-NNNN.png, samples.png and report.md. Everything that can be wrong with the input is
+// samples/epoch-NNNN.png, samples.png and report.html. Everything that can be wrong with the input is
 // checked before the first file is written; an existing run is never overwritten (use --resume).
+#include <pthread.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -21,6 +22,7 @@
 #include "advnet/gan/trainer.hpp"
 #include "advnet/io/checkpoint.hpp"
 #include "advnet/io/png.hpp"
+#include "advnet/io/report.hpp"
 #include "commands.hpp"
 
 namespace fs = std::filesystem;
@@ -28,8 +30,23 @@ namespace fs = std::filesystem;
 namespace advnet::cli {
 namespace {
 
-volatile std::sig_atomic_t g_interrupted = 0;  // set by SIGINT/SIGTERM; the trainer stops after its step
-extern "C" void on_signal(int) { g_interrupted = 1; }
+// SIGINT and SIGTERM are blocked for the whole run (in every thread: OpenMP's threads inherit the
+// mask) and polled between iterations. No handler runs in the middle of a step: oneDNN's JIT kernels
+// keep data below the stack pointer, beyond the red zone that signal frames skip, and a handler
+// interrupting them corrupted the heap (seen here: glibc's "corrupted size vs. prev_size" in dnnl_sgemm).
+sigset_t stop_signals() {
+  sigset_t s;
+  sigemptyset(&s);
+  sigaddset(&s, SIGINT);
+  sigaddset(&s, SIGTERM);
+  return s;
+}
+
+bool stop_requested() {
+  sigset_t pending;
+  sigpending(&pending);
+  return sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1;
+}
 
 struct TrainArgs {
   std::string config, out;
@@ -102,6 +119,8 @@ nlohmann::ordered_json evaluate_epoch(gan::Trainer& t, const io::RunConfig& c, c
 }
 
 int run_train(const TrainArgs& a) {
+  const sigset_t stops = stop_signals();
+  pthread_sigmask(SIG_BLOCK, &stops, nullptr);  // before any thread exists
   const fs::path out(a.out);
   const fs::path latest = out / "checkpoints" / "latest.safetensors";
   std::vector<std::string> sets = a.sets;
@@ -144,8 +163,6 @@ int run_train(const TrainArgs& a) {
   io::write_file_atomic((out / "config.toml").string(), io::to_toml(config));
   const std::string metrics = (out / "metrics.jsonl").string();
 
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
   const bool tty = isatty(fileno(stdout));
   const int64_t total_epochs = config.gan.training.epochs, ipe = trainer.iterations_per_epoch();
   std::printf("advnet train: %s, %lld examples, %lld iterations per epoch, epochs %lld..%lld of %lld, %d threads\n",
@@ -176,7 +193,7 @@ int run_train(const TrainArgs& a) {
                   s.d_real, s.d_fake);
       std::fflush(stdout);
     };
-    last = trainer.run_epoch([] { return g_interrupted != 0; }, progress);
+    last = trainer.run_epoch(stop_requested, progress);
     if (tty) std::printf("\r\033[K");
     if (!last.completed) {
       append_metrics(metrics, last, trainer.state().g_updates);
@@ -213,23 +230,15 @@ int run_train(const TrainArgs& a) {
     io::save_checkpoint(latest.string(), trainer, config, image_shape);
     if (config.output.sample_every > 0 && (done % config.output.sample_every == 0 || final_epoch))
       write_samples((out / "samples" / (epoch_name(done) + ".png")).string(), trainer, config, image_shape);
-    if (g_interrupted) {
+    if (stop_requested()) {
       std::printf("interrupted after epoch %lld; checkpoint written; continue with --resume\n", static_cast<long long>(done));
       return kInterrupted;
     }
   }
   write_samples((out / "samples.png").string(), trainer, config, image_shape);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::ostringstream report;
-  report << "# " << config.name << "\n\n"
-         << "Trained " << total_epochs << " epochs (" << trainer.state().g_updates << " generator updates) in "
-         << duration(seconds) << " on " << num_threads() << " threads.\n\n"
-         << "Last epoch: D loss " << last.d_loss << ", G loss " << last.g_loss << ", mean D(x) " << last.d_real
-         << ", mean D(G(z)) " << last.d_fake << ".\n\n"
-         << (image_shape.empty() ? "" : "![samples](samples.png)\n\n")
-         << "Per-epoch metrics: metrics.jsonl. Configuration: config.toml. Checkpoints: checkpoints/.\n";
-  io::write_file_atomic((out / "report.md").string(), report.str());
-  std::printf("done in %s: %s/samples.png, %s/report.md, %s\n", duration(seconds).c_str(), a.out.c_str(),
+  io::write_report(a.out);
+  std::printf("done in %s: %s/samples.png, %s/report.html, %s\n", duration(seconds).c_str(), a.out.c_str(),
               a.out.c_str(), latest.string().c_str());
   return kOk;
 }

@@ -64,7 +64,7 @@ Toy1d toy1d_diagnostics(const data::DataConfig& data, const gan::NoiseConfig& no
     const double p = t.p_data[k], q = t.p_g[k], m = 0.5 * (p + q);
     t.d.push_back(dx[i]);
     t.d_star.push_back(p + q > 0 ? p / (p + q) : 0.5);
-    if (p >= 0.01 * peak) t.max_abs_d_minus_d_star = std::max(t.max_abs_d_minus_d_star, std::fabs(t.d[k] - t.d_star[k]));
+    if (p >= 0.1 * peak) t.max_abs_d_minus_d_star = std::max(t.max_abs_d_minus_d_star, std::fabs(t.d[k] - t.d_star[k]));
     const double w = (i == 0 || i == grid_points - 1) ? 0.5 * step : step;
     if (p > 0) kl_p += w * p * std::log(p / m);
     if (q > 0) kl_q += w * q * std::log(q / m);

@@ -1,10 +1,19 @@
 #pragma once
-// PNG grids of images.
+// PNG images and grids of images.
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "advnet/core/tensor.hpp"
 
 namespace advnet::io {
+
+// 8-bit pixels, row-major, channels interleaved (1: gray, 3: RGB).
+struct Image {
+  int64_t width = 0, height = 0, channels = 1;
+  std::vector<uint8_t> pixels;
+  uint8_t* at(int64_t x, int64_t y) { return pixels.data() + (y * width + x) * channels; }
+};
 
 struct GridLayout {
   int64_t rows = 10, cols = 10;
@@ -14,7 +23,12 @@ struct GridLayout {
 };
 
 // images: (N, channels·height·width) in [0, 1] (clamped), N ≤ rows·cols, filled row by row; cells
-// beyond N stay padding. Grayscale PNG for 1 channel, RGB for 3 (channel-major layout, as (C, H, W)).
+// beyond N stay padding. Channel-major layout per image, as (C, H, W).
+Image render_grid(const Tensor& images, const GridLayout& layout);
+// The same image with 3 channels.
+Image to_rgb(const Image& image);
+// Written atomically; errors name the file.
+void write_png(const std::string& path, const Image& image);
 void write_png_grid(const std::string& path, const Tensor& images, const GridLayout& layout);
 
 }  // namespace advnet::io

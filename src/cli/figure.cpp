@@ -1,0 +1,119 @@
+// advnet figure samples CHECKPOINT --out F.png [--rows R] [--cols C] [--data DIR] [--seed S]    (Figure 2)
+// advnet figure interpolate CHECKPOINT --out F.png [--pairs P] [--steps S] [--seed S]          (Figure 3)
+// advnet figure toy1d RUN_DIR --out F.png [--panels K]                                         (Figure 1)
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+
+#include "advnet/data/dataset.hpp"
+#include "advnet/eval/figures.hpp"
+#include "advnet/gan/noise.hpp"
+#include "advnet/io/checkpoint.hpp"
+#include "commands.hpp"
+
+namespace fs = std::filesystem;
+
+namespace advnet::cli {
+namespace {
+
+struct FigureArgs {
+  std::string input, out, data;
+  int64_t rows = 8, cols = 9, pairs = 8, steps = 11, panels = 4;
+  uint64_t seed = 0;
+};
+
+io::GeneratorModel load_image_generator(const std::string& path) {
+  io::GeneratorModel g = io::GeneratorModel::load(path);
+  if (g.image_shape().size() != 3) throw Error(path + ": this generator does not make images");
+  return g;
+}
+
+int run_samples(const FigureArgs& a) {
+  io::GeneratorModel g = load_image_generator(a.input);
+  data::DataConfig dc = g.config().data;
+  if (!a.data.empty()) dc.path = a.data;
+  const data::Dataset train = data::load(dc, data::Split::train);
+  Tensor samples;
+  g.sample(a.rows * (a.cols - 1), a.seed, samples);
+  io::write_png(a.out, eval::nearest_neighbour_figure(samples, train.x, a.rows, a.cols, g.image_shape()));
+  std::printf("wrote %s: %lld samples, each row ending with the nearest of %lld training examples\n", a.out.c_str(),
+              static_cast<long long>(a.rows * (a.cols - 1)), static_cast<long long>(train.x.dim(0)));
+  return kOk;
+}
+
+int run_interpolate(const FigureArgs& a) {
+  io::GeneratorModel g = load_image_generator(a.input);
+  Tensor ends(Shape{2 * a.pairs, g.noise_dim()});
+  Rng rng(a.seed);
+  gan::sample_noise(g.config().gan.noise, rng, ends);
+  const Tensor from = Tensor::view(ends.data(), Shape{a.pairs, g.noise_dim()});
+  const Tensor to = Tensor::view(ends.data() + a.pairs * g.noise_dim(), Shape{a.pairs, g.noise_dim()});
+  Tensor images;
+  g.apply(eval::interpolate_noise(from, to, a.steps), images);
+  const auto& s = g.image_shape();
+  io::write_png_grid(a.out, images, {.rows = a.pairs, .cols = a.steps, .channels = s[0], .height = s[1], .width = s[2]});
+  std::printf("wrote %s: %lld interpolations of %lld steps in z\n", a.out.c_str(), static_cast<long long>(a.pairs),
+              static_cast<long long>(a.steps));
+  return kOk;
+}
+
+int run_toy1d(const FigureArgs& a) {
+  const fs::path dir = fs::path(a.input) / "checkpoints";
+  std::vector<std::string> epochs;
+  if (fs::is_directory(dir))
+    for (const auto& e : fs::directory_iterator(dir)) {
+      const std::string name = e.path().filename().string();
+      if (name.starts_with("epoch-") && name.ends_with(".safetensors")) epochs.push_back(e.path().string());
+    }
+  std::sort(epochs.begin(), epochs.end());
+  if (epochs.empty()) throw Error(dir.string() + ": no epoch-NNNN.safetensors checkpoints (set output.checkpoint_every)");
+  const auto k = std::min<size_t>(static_cast<size_t>(a.panels), epochs.size());
+  std::vector<eval::Toy1d> panels;
+  std::vector<std::string> titles;
+  for (size_t i = 0; i < k; ++i) {
+    const std::string& path = epochs[k == 1 ? epochs.size() - 1 : i * (epochs.size() - 1) / (k - 1)];
+    const io::SafetensorsFile f = io::SafetensorsFile::read(path);
+    const io::RunConfig c = io::checkpoint_config(f);
+    const data::Dataset train = data::load(c.data, data::Split::train);
+    gan::Trainer t(c.gan, train.x);
+    io::load_checkpoint(f, t);
+    panels.push_back(eval::toy1d_diagnostics(c.data, c.gan.noise, t.generator(), t.discriminator(), c.gan.seed + 97));
+    titles.push_back("epoch " + f.meta("epoch"));
+    std::printf("%s: max |D - D*| %.4f, JSD %.5f, C(G) %.5f (-log 4 = %.5f)\n", titles.back().c_str(),
+                panels.back().max_abs_d_minus_d_star, panels.back().jsd, panels.back().c_g, -std::log(4.0));
+  }
+  io::write_png(a.out, eval::toy1d_figure(panels, titles));
+  std::printf("wrote %s\n", a.out.c_str());
+  return kOk;
+}
+
+}  // namespace
+
+Run add_figure(CLI::App& app) {
+  app.require_subcommand(1);
+  auto a = std::make_shared<FigureArgs>();
+  CLI::App* samples = app.add_subcommand("samples", "Figure 2: samples with their nearest training examples");
+  samples->add_option("checkpoint", a->input, "checkpoint")->required();
+  samples->add_option("--out", a->out, "PNG file")->required();
+  samples->add_option("--rows", a->rows, "rows")->check(CLI::Range(1, 100));
+  samples->add_option("--cols", a->cols, "columns, the last holding the neighbours")->check(CLI::Range(2, 100));
+  samples->add_option("--data", a->data, "training data directory (default: the checkpoint's data.path)");
+  samples->add_option("--seed", a->seed, "seed of the noise");
+  CLI::App* interp = app.add_subcommand("interpolate", "Figure 3: straight lines in z between random pairs");
+  interp->add_option("checkpoint", a->input, "checkpoint")->required();
+  interp->add_option("--out", a->out, "PNG file")->required();
+  interp->add_option("--pairs", a->pairs, "rows (pairs of end points)")->check(CLI::Range(1, 100));
+  interp->add_option("--steps", a->steps, "points per line, ends included")->check(CLI::Range(2, 100));
+  interp->add_option("--seed", a->seed, "seed of the end points");
+  CLI::App* toy = app.add_subcommand("toy1d", "Figure 1: a 1-D run's densities, D and D* over training");
+  toy->add_option("run_dir", a->input, "run directory of configs/toy_1d.toml")->required();
+  toy->add_option("--out", a->out, "PNG file")->required();
+  toy->add_option("--panels", a->panels, "number of panels")->check(CLI::Range(1, 12));
+  return [a, samples, interp] {
+    if (samples->parsed()) return run_samples(*a);
+    if (interp->parsed()) return run_interpolate(*a);
+    return run_toy1d(*a);
+  };
+}
+
+}  // namespace advnet::cli

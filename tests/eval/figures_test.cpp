@@ -1,0 +1,102 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "../support/tempdir.hpp"
+#include "advnet/eval/canvas.hpp"
+#include "advnet/eval/figures.hpp"
+#include "advnet/eval/toy1d.hpp"
+#include "advnet/io/report.hpp"
+#include "advnet/nn/net.hpp"
+
+using advnet::Shape;
+using advnet::Tensor;
+namespace eval = advnet::eval;
+namespace nn = advnet::nn;
+
+TEST(Figures, NearestNeighbourColumnHoldsTheClosestTrainingImage) {
+  // 1×1 "images": training values 0.1, 0.5, 0.9; the sample 0.45 must be paired with 0.5.
+  Tensor train(Shape{3, 1}), samples(Shape{2, 1});
+  train[0] = 0.1f, train[1] = 0.5f, train[2] = 0.9f;
+  samples[0] = 0.0f, samples[1] = 0.45f;  // one row: [sample 0.0, sample 0.45 | neighbour]
+  const advnet::io::Image im = eval::nearest_neighbour_figure(samples, train, 1, 3, {1, 1, 1});
+  ASSERT_EQ(im.channels, 3);
+  // Cells sit at x = 2, 5, 8 (padding 2 around 1-pixel images), y = 2.
+  const uint8_t* nn_cell = im.pixels.data() + (2 * im.width + 8) * 3;
+  EXPECT_EQ(nn_cell[0], 128);  // 0.5 · 255, rounded
+  const uint8_t* frame = im.pixels.data() + (1 * im.width + 8) * 3;
+  EXPECT_EQ(frame[0], 255);
+  EXPECT_EQ(frame[2], 0);  // yellow
+}
+
+TEST(Figures, InterpolationRunsFromOneEndToTheOther) {
+  Tensor a(Shape{2, 3}), b(Shape{2, 3});
+  for (int i = 0; i < 6; ++i) a[i] = static_cast<float>(i), b[i] = static_cast<float>(10 + i);
+  const Tensor z = eval::interpolate_noise(a, b, 5);
+  ASSERT_EQ(z.shape(), (Shape{10, 3}));
+  EXPECT_EQ(z[0], 0.0f);                 // pair 0, t = 0
+  EXPECT_EQ(z[4 * 3 + 2], 12.0f);        // pair 0, t = 1: b's row 0
+  EXPECT_FLOAT_EQ(z[2 * 3 + 1], 6.0f);   // pair 0, t = 1/2: (1 + 11) / 2
+  EXPECT_EQ(z[5 * 3], 3.0f);             // pair 1 starts at a's row 1
+}
+
+TEST(Figures, CanvasDrawsLinesTextAndDots) {
+  eval::Canvas c(40, 20);
+  c.line(0, 10, 40, 10, {255, 0, 0}, 2.0);
+  c.text(2, 2, "A", {0, 0, 255});
+  const advnet::io::Image& im = c.image();
+  EXPECT_EQ(im.pixels[(10 * 40 + 20) * 3], 255);      // on the line: red
+  EXPECT_EQ(im.pixels[(10 * 40 + 20) * 3 + 1], 0);
+  EXPECT_EQ(im.pixels[(18 * 40 + 20) * 3 + 1], 255);  // far from it: white
+  int blue = 0;
+  for (int y = 0; y < 10; ++y)
+    for (int x = 0; x < 10; ++x) blue += im.pixels[(y * 40 + x) * 3 + 2] == 255 && im.pixels[(y * 40 + x) * 3] == 0;
+  EXPECT_GT(blue, 5);  // the letter's strokes
+}
+
+TEST(Toy1d, PerfectGeneratorAndHalfDiscriminatorGiveTheOptimum) {
+  // G(z) = 2 + 0.5·z with z ~ N(0, 1) reproduces p_data = N(2, 0.5); D ≡ 1/2 (zero weights, sigmoid).
+  advnet::data::DataConfig data;
+  data.kind = "gaussian_1d";
+  data.means = {2.0};
+  data.stds = {0.5};
+  nn::Net g({1}, {{.type = "linear", .units = 1}});
+  g.param("0.weight")[0] = 0.5f;
+  g.param("0.bias")[0] = 2.0f;
+  nn::Net d({1}, {{.type = "linear", .units = 1}, {.type = "sigmoid"}});
+  const eval::Toy1d t = eval::toy1d_diagnostics(data, {"gaussian", 1}, g, d, 1, 50000);
+  EXPECT_LT(t.jsd, 2e-3);
+  EXPECT_NEAR(t.c_g, -std::log(4.0), 4e-3);
+  EXPECT_LT(t.max_abs_d_minus_d_star, 0.05);
+  // A generator off by one std: JSD clearly positive and D* far from 1/2.
+  g.param("0.bias")[0] = 2.5f;
+  const eval::Toy1d off = eval::toy1d_diagnostics(data, {"gaussian", 1}, g, d, 1, 50000);
+  EXPECT_GT(off.jsd, 0.05);
+  EXPECT_GT(off.max_abs_d_minus_d_star, 0.2);
+}
+
+TEST(Report, Base64AndASelfContainedPage) {
+  EXPECT_EQ(advnet::io::base64(""), "");
+  EXPECT_EQ(advnet::io::base64("f"), "Zg==");
+  EXPECT_EQ(advnet::io::base64("fo"), "Zm8=");
+  EXPECT_EQ(advnet::io::base64("foobar"), "Zm9vYmFy");
+  advnet::testing::TempDir dir;
+  {
+    std::ofstream m(dir.file("metrics.jsonl"));
+    m << R"({"epoch":1,"completed":true,"d_loss":0.5,"g_loss":1.5,"lr":0.1})" << "\n"
+      << R"({"epoch":2,"completed":false,"d_loss":0.4,"g_loss":1.4,"lr":0.1})" << "\n"
+      << R"({"epoch":2,"completed":true,"d_loss":0.3,"g_loss":1.2,"lr":0.09})" << "\n";
+  }
+  advnet::testing::write_bytes(dir.file("config.toml"), "name = \"<x>\"\n");
+  advnet::io::write_report(dir.path().string());
+  const std::string html = advnet::testing::read_bytes(dir.file("report.html"));
+  EXPECT_NE(html.find("uPlot"), std::string::npos);  // the library is inlined
+  EXPECT_NE(html.find(R"("epoch":[1,2])"), std::string::npos);  // completed epochs only
+  EXPECT_NE(html.find(R"("d_loss":[0.5,0.3])"), std::string::npos);
+  EXPECT_NE(html.find("name = \"&lt;x&gt;\""), std::string::npos);  // escaped
+  EXPECT_EQ(html.find("<script src="), std::string::npos);
+  advnet::testing::write_bytes(dir.file("metrics.jsonl"), "{not json\n");
+  EXPECT_THROW(advnet::io::write_report(dir.path().string()), advnet::Error);
+}
