@@ -73,9 +73,10 @@ io::Image toy1d_figure(const std::vector<Toy1d>& panels, const std::vector<std::
     auto Y = [&](double y) { return bottom - y / ymax * (bottom - top); };
     c.frame(left, top, right, bottom, {200, 200, 200});
     c.line(left, Y(0.5), right, Y(0.5), {220, 220, 220}, 1.0);  // D = 1/2
+    // Dashes span whole grid segments (every other pair for D*, every other triple for D).
     for (size_t i = 1; i < t.x.size(); ++i) {
-      c.line(X(t.x[i - 1]), Y(t.d_star[i - 1]), X(t.x[i]), Y(t.d_star[i]), gray, 1.5, 2);
-      c.line(X(t.x[i - 1]), Y(t.d[i - 1]), X(t.x[i]), Y(t.d[i]), blue, 2.0, 5);
+      if ((i / 2) % 2 == 0) c.line(X(t.x[i - 1]), Y(t.d_star[i - 1]), X(t.x[i]), Y(t.d_star[i]), gray, 1.5);
+      if ((i / 3) % 2 == 0) c.line(X(t.x[i - 1]), Y(t.d[i - 1]), X(t.x[i]), Y(t.d[i]), blue, 2.0);
       c.line(X(t.x[i - 1]), Y(t.p_g[i - 1]), X(t.x[i]), Y(t.p_g[i]), green, 2.0);
     }
     for (size_t i = 0; i < t.x.size(); i += 4) c.dot(X(t.x[i]), Y(t.p_data[i]), 1.8, black);

@@ -81,7 +81,7 @@ TEST_F(Cli, ResumeIsByteIdenticalToAnUnbrokenRun) {
   EXPECT_TRUE(x == read_bytes(b + "/checkpoints/latest.safetensors")) << "resumed checkpoint differs";
   EXPECT_TRUE(fs::exists(b + "/checkpoints/epoch-0002.safetensors"));
   EXPECT_TRUE(fs::exists(a + "/samples.png"));
-  EXPECT_TRUE(fs::exists(a + "/report.md"));
+  EXPECT_TRUE(fs::exists(a + "/report.html"));
   EXPECT_TRUE(fs::exists(a + "/config.toml"));
 }
 
