@@ -1,7 +1,7 @@
 # advnet: the two commands of the README, and the rest.
 #   make demo    the main job: trains the paper's MNIST GAN briefly, writes runs/demo/
 #   make test    installs what is missing, builds, runs all tests, then again under ASan + UBSan
-#   make bench   micro-benchmarks (GEMM on the paper's shapes, G and D passes, training iterations)
+#   make bench   micro-benchmarks, then advnet vs PyTorch and NumPy side by side (bench/compare.py)
 #   make golden  regenerates tests/golden/paper_nets.bin with PyTorch (installs python3-torch)
 SHELL := /bin/bash
 BUILD ?= build
@@ -48,10 +48,11 @@ demo: build
 	@echo "open runs/demo/report.html"
 
 
+# advnet against PyTorch (Debian's python3-torch with OpenBLAS) and NumPy in one run: bench/compare.py.
 bench: build
-	@$(BUILD)/bench/advnet_bench_core --threads 1
+	@scripts/setup.sh --with-torch
 	@$(BUILD)/bench/advnet_bench_core --threads 2
-	@$(BUILD)/advnet bench train --config configs/paper_mnist.toml --iters 200 --threads 2
+	@/usr/bin/python3 bench/compare.py
 
 golden:
 	@scripts/setup.sh --with-torch

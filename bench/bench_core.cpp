@@ -2,7 +2,7 @@
 // paper's G and D at batch 100, each as a fraction of the dnnl_sgemm peak measured in the same run
 // on a large square GEMM.
 //
-//   advnet_bench_core [--threads T] [--reps R] [--quick]
+//   advnet_bench_core [--threads T] [--reps R] [--quick] [--peak-json]
 //
 // Every figure is the median of R timed repetitions after one warm-up.
 #include <algorithm>
@@ -59,22 +59,28 @@ double forward_flops(const nn::Net& net, int64_t batch) {
 
 int main(int argc, char** argv) {
   int threads = 0, reps = 7;
-  bool quick = false;
+  bool quick = false, peak_json = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--threads" && i + 1 < argc) {
       threads = std::atoi(argv[++i]);
     } else if (a == "--reps" && i + 1 < argc) {
       reps = std::max(1, std::atoi(argv[++i]));
+    } else if (a == "--peak-json") {
+      peak_json = true;
     } else if (a == "--quick") {
       quick = true;
       reps = 3;
     } else {
-      std::fprintf(stderr, "usage: advnet_bench_core [--threads T] [--reps R] [--quick]\n");
+      std::fprintf(stderr, "usage: advnet_bench_core [--threads T] [--reps R] [--quick] [--peak-json]\n");
       return 2;
     }
   }
   set_num_threads(threads);
+  if (peak_json) {  // only the peak, as JSON (for bench/compare.py)
+    std::printf("{\"threads\": %d, \"gflops\": %.2f}\n", num_threads(), gemm_gflops(2048, 2048, 2048, false, false, reps));
+    return 0;
+  }
   std::printf("advnet core benchmark: %d threads, median of %d runs\n\n", num_threads(), reps);
 
   const int64_t big = quick ? 1024 : 2048;

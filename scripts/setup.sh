@@ -16,7 +16,8 @@ packages=(build-essential cmake ninja-build pkg-config libdnnl-dev libtomlpluspl
 if ! command -v npm >/dev/null 2>&1; then packages+=(npm); fi
 for arg in "$@"; do
   case "$arg" in
-    --with-torch) packages+=(python3-torch python3-numpy) ;;
+    # OpenBLAS: without it Debian's torch runs on the reference BLAS, an unfair baseline.
+    --with-torch) packages+=(python3-torch python3-numpy libopenblas0-pthread time) ;;
     --for-tests) packages+=(chromium) ;;
     *) echo "setup: unknown option $arg" >&2; exit 2 ;;
   esac

@@ -1,4 +1,4 @@
-// advnet bench train --config CONFIG --iters N [--threads T] [--warmup W] [--json]
+// advnet bench train --config CONFIG --iters N [--threads T] [--warmup W] [--json] [--set key=value]...
 // Times N training iterations of CONFIG on random data of the configured shape, after W warm-up
 // iterations. With --json the last line is a JSON object.
 #include <chrono>
@@ -15,12 +15,13 @@ namespace {
 
 struct BenchArgs {
   std::string config;
+  std::vector<std::string> sets;
   int64_t iters = 100, warmup = 10, threads = -1;
   bool json = false;
 };
 
 int run_bench(const BenchArgs& a) {
-  io::RunConfig c = io::load_config(a.config);
+  io::RunConfig c = io::load_config(a.config, a.sets);
   if (a.threads >= 0) c.threads = a.threads;
   set_num_threads(static_cast<int>(c.threads));
   c.gan.training.epochs = int64_t{1} << 40;  // never "finished"
@@ -44,7 +45,8 @@ int run_bench(const BenchArgs& a) {
   std::printf("%s: %lld iterations in %.3f s: %.2f it/s, %.1f GFLOP/s, %d threads\n", c.name.c_str(),
               static_cast<long long>(a.iters), s, ips, gflops, num_threads());
   if (a.json) {
-    nlohmann::ordered_json j{{"config", a.config}, {"threads", num_threads()}, {"iters", a.iters},
+    nlohmann::ordered_json j{{"config", a.config}, {"update_order", c.gan.training.update_order},
+                             {"threads", num_threads()}, {"iters", a.iters},
                              {"seconds", s},       {"iters_per_s", ips},      {"gflops", gflops}};
     std::printf("%s\n", j.dump().c_str());
   }
@@ -62,6 +64,7 @@ Run add_bench(CLI::App& app) {
   train->add_option("--warmup", a->warmup, "untimed iterations first")->check(CLI::NonNegativeNumber);
   train->add_option("--threads", a->threads, "threads, 0 = all cores")->check(CLI::NonNegativeNumber);
   train->add_flag("--json", a->json, "print a JSON object as the last line");
+  train->add_option("--set", a->sets, "override a configuration key (repeatable), e.g. --set training.k=2");
   return [a] { return run_bench(*a); };
 }
 
