@@ -53,7 +53,7 @@ void leaky_relu_backward(const float* x, const float* dy, float* dx, int64_t n, 
 void sigmoid_forward(const float* x, float* y, int64_t n) {
   // exp of a non-positive argument only, so nothing overflows for |x| large.
   ADVNET_ELEMENTWISE(n, {
-    const float e = std::exp(-std::fabs(x[i]));
+    const float e = fast_exp(-std::fabs(x[i]));
     y[i] = x[i] >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
   })
 }

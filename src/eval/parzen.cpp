@@ -5,6 +5,7 @@
 #include <numbers>
 
 #include "advnet/core/error.hpp"
+#include "advnet/core/kernels.hpp"
 #include "advnet/eval/distances.hpp"
 
 namespace advnet::eval {
@@ -55,7 +56,7 @@ std::vector<std::vector<double>> parzen_log_likelihood(const Tensor& x, const Te
           // Terms exp(−(D_j − D_min)/2σ²) ∈ (0, 1]: the maximum is subtracted, so nothing overflows, and
           // the nearest centre contributes exactly 1, so the log is finite even for distant points.
 #pragma omp simd
-          for (int64_t j = 0; j < m; ++j) e[static_cast<size_t>(j)] = std::exp((nearest - row[j]) * invf);
+          for (int64_t j = 0; j < m; ++j) e[static_cast<size_t>(j)] = kernels::fast_exp((nearest - row[j]) * invf);
           double sum = 0;
 #pragma omp simd reduction(+ : sum)
           for (int64_t j = 0; j < m; ++j) sum += e[static_cast<size_t>(j)];

@@ -65,3 +65,15 @@ TEST(Kernels, ParallelBranchMatchesSerialResult) {
   k::add_bias(y.data(), b.data(), rows, cols);
   EXPECT_EQ(y, expect);
 }
+
+TEST(Kernels, FastExpIsAccurateOverTheFloatRange) {
+  double worst = 0;
+  for (float x = -87.0f; x <= 87.9f; x += 0.001953125f) {
+    const double ref = std::exp(static_cast<double>(x));
+    worst = std::max(worst, std::fabs(k::fast_exp(x) - ref) / ref);
+  }
+  EXPECT_LT(worst, 2e-7);
+  EXPECT_EQ(k::fast_exp(0.0f), 1.0f);
+  EXPECT_GT(k::fast_exp(-1000.0f), 0.0f);  // clamped: tiny, never 0 or NaN
+  EXPECT_TRUE(std::isfinite(k::fast_exp(1000.0f)));
+}

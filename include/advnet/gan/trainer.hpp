@@ -67,8 +67,10 @@ class Trainer {
  private:
   // D's output before a trailing sigmoid (losses on logits are stable when D saturates).
   const Tensor& d_forward(const Tensor& x);
-  // Loss of D's last output against `target`, times scale; writes dl_; adds probabilities to stats.
-  double d_loss_and_grad(float target, float scale, double* mean_prob, double* frac_wrong);
+  // Loss of rows [first, first + n) of D's last output against `target` (mean over those rows, times
+  // scale); writes those rows of dl_; the mean probability and the fraction on the wrong side of 1/2
+  // go to mean_prob and frac_wrong when given.
+  double d_loss_rows(int64_t first, int64_t n, float target, float scale, double* mean_prob, double* frac_wrong);
   void discriminator_step(EpochStats& s, bool apply);
   void generator_step(EpochStats& s, bool fresh_forward);
   void apply_update(nn::Net& net, nn::Optimizer& opt, int64_t& updates, EpochStats* s);
@@ -81,7 +83,7 @@ class Trainer {
   Rng root_;
   TrainerState state_;
   size_t d_depth_;  // layers of D run for the loss (all but a trailing sigmoid)
-  Tensor z_, real_, dl_, probs_;
+  Tensor z_, real_, both_, dl_, probs_;  // both_: (2m, ...) data then samples, D's batch in its step
 };
 
 // Sets the bias of G's last linear layer to log(p / (1 − p)), p the mean of each data feature,
