@@ -17,6 +17,6 @@ Run add_figure(CLI::App& app);
 Run add_report(CLI::App& app);
 
 // Exit codes.
-constexpr int kOk = 0, kInternal = 1, kBadInput = 2, kInterrupted = 130;
+constexpr int kOk = 0, kInternal = 1, kBadInput = 2, kDiverged = 3, kInterrupted = 130;
 
 }  // namespace advnet::cli

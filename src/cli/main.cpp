@@ -1,5 +1,7 @@
 // advnet: train, sample and benchmark generative adversarial nets.
-// Exit codes: 0 success, 2 bad input or usage, 1 internal error, 130 interrupted (checkpoint written).
+// Exit codes: 0 success, 2 bad input or usage (and failed writes: full disk), 1 internal error,
+// 3 training diverged, 130 interrupted (checkpoint written).
+#include <csignal>
 #include <cstdio>
 #include <map>
 
@@ -7,6 +9,9 @@
 #include "commands.hpp"
 
 int main(int argc, char** argv) {
+  // Past a file-size limit (ulimit -f) a write fails with EFBIG and is reported like a full disk,
+  // instead of the default SIGXFSZ killing the process mid-checkpoint.
+  std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{"advnet: generative adversarial nets (Goodfellow et al., 2014) on the CPU"};
   app.require_subcommand(1);
   std::map<CLI::App*, advnet::cli::Run> runs;

@@ -1,5 +1,6 @@
 // advnet train CONFIG --out RUN_DIR [--epochs N] [--seed S] [--threads T] [--resume] [--set key=value]...
 //
+// Exit codes: 0 done, 2 bad input, 3 diverged (NaN/inf; the last good checkpoint intact), 130 interrupted.
 // Writes RUN_DIR/config.toml, metrics.jsonl, checkpoints/{latest,epoch-NNNN}.safetensors,
 // samples/epoch-NNNN.png, samples.png and report.html. Everything that can be wrong with the input is
 // checked before the first file is written; an existing run is never overwritten (use --resume).
@@ -179,6 +180,7 @@ int run_train(const TrainArgs& a) {
   const auto t0 = std::chrono::steady_clock::now();
   const int64_t first_iter = trainer.state().epoch * ipe + trainer.state().batch / config.gan.training.k;
   gan::EpochStats last;
+  int64_t rollbacks = 0;
   while (!trainer.finished()) {
     const int64_t epoch = trainer.state().epoch;
     auto progress = [&](const gan::EpochStats& s, int64_t done, int64_t per_epoch) {
@@ -193,7 +195,27 @@ int run_train(const TrainArgs& a) {
                   s.d_real, s.d_fake);
       std::fflush(stdout);
     };
-    last = trainer.run_epoch(stop_requested, progress);
+    try {
+      last = trainer.run_epoch(stop_requested, progress);
+      if (last.completed) trainer.check_parameters();  // never checkpoint a diverged net
+    } catch (const gan::Divergence& e) {
+      if (tty) std::printf("\r\033[K");
+      const bool can = config.divergence.on_divergence == "rollback" && rollbacks < config.divergence.max_rollbacks &&
+                       fs::exists(latest);
+      if (!can) {
+        std::fflush(stdout);
+        std::fprintf(stderr, "advnet: %s; stopped%s\n", e.what(),
+                     fs::exists(latest) ? ("; the last good checkpoint is " + latest.string()).c_str() : "");
+        return kDiverged;
+      }
+      ++rollbacks;
+      io::load_checkpoint(io::SafetensorsFile::read(latest.string()), trainer);
+      trainer.state().lr_scale *= config.divergence.rollback_lr_factor;
+      std::printf("%s; rolled back to %s (epoch %lld done), learning rate now x%g (rollback %lld of %lld)\n", e.what(),
+                  latest.string().c_str(), static_cast<long long>(trainer.state().epoch), trainer.state().lr_scale,
+                  static_cast<long long>(rollbacks), static_cast<long long>(config.divergence.max_rollbacks));
+      continue;
+    }
     if (tty) std::printf("\r\033[K");
     if (!last.completed) {
       append_metrics(metrics, last, trainer.state().g_updates);

@@ -94,7 +94,7 @@ double Trainer::d_loss_rows(int64_t first, int64_t n, float target, float scale,
 void Trainer::apply_update(nn::Net& net, nn::Optimizer& opt, int64_t& updates, EpochStats* s) {
   const OptimizerConfig& c = config_.optimizer;
   const int64_t epoch1 = state_.epoch + 1;  // schedules count epochs from 1, as pylearn2's monitor does
-  opt.lr = static_cast<float>(scheduled_value(config_.lr_schedule, c.lr, updates, epoch1));
+  opt.lr = static_cast<float>(scheduled_value(config_.lr_schedule, c.lr, updates, epoch1) * state_.lr_scale);
   double momentum = 0;
   if (auto* sgd = dynamic_cast<nn::Sgd*>(&opt)) {
     momentum = scheduled_value(config_.momentum_schedule, c.momentum, updates, epoch1);
@@ -129,6 +129,7 @@ void Trainer::discriminator_step(EpochStats& s, bool apply) {
     std::memcpy(both_.data() + real_.numel(), fake.data(), bytes);
     d_forward(both_);
     loss = d_loss_rows(0, m, 1.0f, 0.5f, &d_real, &fn) + d_loss_rows(m, m, 0.0f, 0.5f, &d_fake, &fp);
+    check_loss(loss, "discriminator's");
     d_.backward(dl_, nn::BackwardMode::params_and_input, false);
     apply_update(d_, *d_opt_, state_.d_updates, &s);
   } else {
@@ -137,6 +138,7 @@ void Trainer::discriminator_step(EpochStats& s, bool apply) {
     d_.backward(dl_, nn::BackwardMode::params_and_input, false);
     d_forward(fake);
     loss += d_loss_rows(0, m, 0.0f, 0.5f, &d_fake, &fp);
+    check_loss(loss, "discriminator's");
     d_.backward(dl_, nn::BackwardMode::params_and_input, false);
   }
   s.d_loss += loss, s.d_real += d_real, s.d_fake += d_fake, s.false_pos += fp, s.false_neg += fn;
@@ -154,10 +156,44 @@ void Trainer::generator_step(EpochStats& s, bool fresh_forward) {
   // non_saturating: BCE(1, D(G(z))) = −log D(G(z)); minimax: log(1 − D(G(z))) = −BCE(0, D(G(z))).
   const double loss = d_loss_rows(0, config_.training.batch_size, non_saturating ? 1.0f : 0.0f,
                                   non_saturating ? 1.0f : -1.0f, nullptr, nullptr);
+  check_loss(loss, "generator's");
   const Tensor& dsample = d_.backward(dl_, nn::BackwardMode::input_only, true);
   g_.zero_grad();
   g_.backward(dsample, nn::BackwardMode::params_and_input, false);
   s.g_loss += loss;
+}
+
+namespace {
+// The name of the first tensor of `net` (parameters, or their gradients) holding NaN or ±inf, or "".
+std::string first_non_finite(const nn::Net& net, const Tensor& flat, const std::string& prefix, const char* suffix) {
+  for (const nn::NamedParam& p : net.named_params()) {
+    const float* v = flat.data() + p.offset;
+    for (int64_t i = 0; i < p.shape.numel(); ++i)
+      if (!std::isfinite(v[i])) return prefix + "." + p.name + suffix + " holds " + (std::isnan(v[i]) ? "NaN" : "inf");
+  }
+  return "";
+}
+}  // namespace
+
+void Trainer::diverged(const std::string& what) {
+  std::string where;
+  for (auto [net, prefix] : {std::pair<nn::Net*, const char*>{&g_, "generator"}, {&d_, "discriminator"}}) {
+    if (where.empty()) where = first_non_finite(*net, net->params(), prefix, "");
+    if (where.empty()) where = first_non_finite(*net, net->grads(), prefix, " (gradient)");
+  }
+  throw Divergence("training diverged at epoch " + std::to_string(state_.epoch + 1) + ", generator step " +
+                   std::to_string(state_.g_updates + 1) + ": " + what + (where.empty() ? "" : "; " + where));
+}
+
+void Trainer::check_loss(double loss, const char* which) {
+  if (!std::isfinite(loss)) diverged(std::string("the ") + which + " loss is " + (std::isnan(loss) ? "NaN" : "infinite"));
+}
+
+void Trainer::check_parameters() {
+  for (auto [net, prefix] : {std::pair<nn::Net*, const char*>{&g_, "generator"}, {&d_, "discriminator"}}) {
+    const std::string bad = first_non_finite(*net, net->params(), prefix, "");
+    if (!bad.empty()) diverged(bad);
+  }
 }
 
 void Trainer::run_iteration(EpochStats& s) {

@@ -1,5 +1,7 @@
 #include "advnet/io/checkpoint.hpp"
 
+#include <cmath>
+#include <cstdio>
 #include <sstream>
 
 #include "advnet/gan/noise.hpp"
@@ -36,6 +38,12 @@ std::vector<Slot> slots(gan::Trainer& t) {
   add_net("generator", t.generator(), t.g_optimizer());
   add_net("discriminator", t.discriminator(), t.d_optimizer());
   return out;
+}
+
+std::string fmt_double(double v) {
+  char b[40];
+  std::snprintf(b, sizeof b, "%.17g", v);
+  return b;
 }
 
 std::string rng_text(const Rng& r) { return std::to_string(r.state().key) + ":" + std::to_string(r.state().counter); }
@@ -76,6 +84,7 @@ void save_checkpoint(const std::string& path, gan::Trainer& t, const RunConfig& 
                      {"g_updates", std::to_string(st.g_updates)},
                      {"rng.noise", rng_text(st.noise)},
                      {"rng.dropout", rng_text(st.dropout)},
+                     {"lr_scale", fmt_double(st.lr_scale)},
                      {"image_shape", shape_text},
                      {"config", to_toml(config)}});
   write_safetensors(path, refs, meta);
@@ -113,6 +122,13 @@ void load_checkpoint(const SafetensorsFile& f, gan::Trainer& t) {
   st.g_updates = static_cast<int64_t>(parse_u64(f, "g_updates", f.meta("g_updates")));
   st.noise = parse_rng(f, "rng.noise");
   st.dropout = parse_rng(f, "rng.dropout");
+  try {
+    size_t used = 0;
+    st.lr_scale = std::stod(f.meta("lr_scale"), &used);
+    if (used != f.meta("lr_scale").size() || !(st.lr_scale > 0) || !std::isfinite(st.lr_scale)) throw std::invalid_argument("");
+  } catch (const std::logic_error&) {
+    throw Error(f.path() + ": __metadata__.lr_scale = '" + f.meta("lr_scale") + "' is not a positive number");
+  }
   if (st.batch / t.config().training.k > t.iterations_per_epoch())
     throw Error(f.path() + ": __metadata__.batch = " + std::to_string(st.batch) + " lies past the end of an epoch");
   for (const Slot& s : all) f.copy_to(s.name, s.data, s.shape);

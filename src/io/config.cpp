@@ -370,6 +370,13 @@ RunConfig parse_config(const std::string& text, const std::string& source, const
     r.finish();
   }
   {
+    TableReader r = top.sub("divergence");
+    r.string("on_divergence", c.divergence.on_divergence, {"stop", "rollback"});
+    r.number("rollback_lr_factor", c.divergence.rollback_lr_factor, 0.0, 1.0, true, true);
+    r.integer("max_rollbacks", c.divergence.max_rollbacks, 0, 1000);
+    r.finish();
+  }
+  {
     TableReader r = top.sub("eval");
     r.integer("parzen_every", c.eval.parzen_every, 0, int64_t{1} << 30);
     r.number("parzen_sigma", c.eval.parzen_sigma, 0.0, kInf, false, true);
@@ -465,6 +472,8 @@ std::string to_toml(const RunConfig& c) {
     << "\nsample_grid = " << c.output.sample_grid << "\n";
   o << "\n[eval]\nparzen_every = " << c.eval.parzen_every << "\nparzen_sigma = " << d(c.eval.parzen_sigma)
     << "\nparzen_samples = " << c.eval.parzen_samples << "\nparzen_valid = " << c.eval.parzen_valid << "\n";
+  o << "\n[divergence]\non_divergence = " << quote(c.divergence.on_divergence)
+    << "\nrollback_lr_factor = " << d(c.divergence.rollback_lr_factor) << "\nmax_rollbacks = " << c.divergence.max_rollbacks << "\n";
   return o.str();
 }
 

@@ -34,8 +34,13 @@ struct Result {
   std::string output;  // stdout and stderr
 };
 
-Result run(const std::string& args) {
-  const std::string cmd = std::string(ADVNET_CLI) + " " + args + " 2>&1";
+// Runs a shell command line, capturing stdout and stderr.
+Result run_shell(const std::string& line) {
+  const std::string cmd = "bash -c '" + [&] {
+    std::string q;
+    for (char c : line) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return q;
+  }() + "' 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   std::string out;
   char buf[4096];
@@ -44,6 +49,8 @@ Result run(const std::string& args) {
   const int status = pclose(p);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), out};
 }
+
+Result run(const std::string& args) { return run_shell(std::string(ADVNET_CLI) + " " + args); }
 
 // A run of the paper's MNIST nets on the first `n` training examples.
 std::string mnist_args(const std::string& out, int epochs, int n = 1000) {
@@ -297,4 +304,81 @@ TEST_F(Cli, EvalParzenFiguresAndBestCheckpoint) {
   r = run("figure toy1d " + out + " --out " + dir.file("f1b.png"));
   EXPECT_EQ(r.code, 2) << r.output;  // an MNIST run is not 1-D
   EXPECT_EQ(run("report " + dir.file("nothing")).code, 2);
+}
+
+namespace {
+// A run whose learning rate jumps to 1e9 in epoch 2: D's loss becomes NaN there.
+std::string diverging_args(const std::string& out) {
+  return "train " + mnist_args(out, 3) + " --set eval.parzen_every=0 --set 'schedule.momentum={kind=\"constant\"}'" +
+         " --set 'schedule.lr={kind=\"linear\",start_epoch=1,end_epoch=2,final_value=1e9}'";
+}
+}  // namespace
+
+TEST_F(Cli, DivergenceStopsWithExit3AndKeepsTheLastGoodCheckpoint) {
+  const std::string out = dir.file("run");
+  Result r = run(diverging_args(out));
+  EXPECT_EQ(r.code, 3) << r.output;
+  EXPECT_NE(r.output.find("training diverged at epoch 2, generator step"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("discriminator's loss is NaN"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("discriminator.1.weight"), std::string::npos) << r.output;  // the tensor
+  // The checkpoint of epoch 1 is intact and finite: its samples are numbers.
+  ASSERT_EQ(run("sample " + out + "/checkpoints/latest.safetensors -n 8 --out " + dir.file("s.npy")).code, 0);
+  const advnet::Tensor s = advnet::io::read_npy(dir.file("s.npy"));
+  for (int64_t i = 0; i < s.numel(); ++i) ASSERT_TRUE(std::isfinite(s[i]));
+  EXPECT_NE(read_bytes(out + "/checkpoints/latest.safetensors").find("\"epoch\":\"1\""), std::string::npos);
+
+  // With rollback, the run reloads that checkpoint, scales the learning rate down and finishes.
+  const std::string out2 = dir.file("rollback");
+  r = run(diverging_args(out2) + " --set divergence.on_divergence=\"rollback\" --set divergence.rollback_lr_factor=1e-10");
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("rolled back to"), std::string::npos) << r.output;
+  const std::string bytes = read_bytes(out2 + "/checkpoints/latest.safetensors");
+  const size_t at = bytes.find("\"lr_scale\":\"");
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_NEAR(std::stod(bytes.substr(at + 12, 30)), 1e-10, 1e-20);
+}
+
+TEST_F(Cli, AFullDiskFailsTheCheckpointCleanlyAndKeepsThePreviousOne) {
+  const std::string out = dir.file("run");
+  ASSERT_EQ(run("train " + mnist_args(out, 1)).code, 0);
+  const std::string latest = out + "/checkpoints/latest.safetensors";
+  const std::string before = read_bytes(latest);
+  // A 20 MB file-size limit: the 30 MB checkpoint of epoch 2 cannot be written.
+  const Result r = run_shell("ulimit -f 20000; " + std::string(ADVNET_CLI) + " train --out " + out + " --resume --epochs 2 --threads 2");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("write failed: File too large (the previous file is intact)"), std::string::npos) << r.output;
+  EXPECT_TRUE(read_bytes(latest) == before);
+  EXPECT_FALSE(fs::exists(latest + ".tmp"));
+  // And the run resumes once there is room again.
+  EXPECT_EQ(run("train --out " + out + " --resume --epochs 2 --threads 2").code, 0);
+}
+
+TEST_F(Cli, SigkillAtRandomMomentsNeverCorruptsTheCheckpointAndResumeEndsByteIdentical) {
+  const std::string ref = dir.file("reference");
+  const std::string args = " --set output.sample_every=0 --set eval.parzen_every=0 --set output.checkpoint_every=1";
+  ASSERT_EQ(run("train " + mnist_args(ref, 6, 2000) + args).code, 0);
+  const std::string expected = read_bytes(ref + "/checkpoints/latest.safetensors");
+  advnet::Rng rng(2026);
+  int kills = 0, with_checkpoint = 0;
+  for (int trial = 0; trial < 3; ++trial) {
+    const std::string out = dir.file("killed" + std::to_string(trial));
+    // Two SIGKILLs at random moments (some land while a checkpoint is being written), then a run to the end.
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      const bool resume = fs::exists(out + "/checkpoints/latest.safetensors");
+      const std::string cmd = resume ? "train --out " + out + " --resume --threads 2" : "train " + mnist_args(out, 6, 2000) + args;
+      const std::string kill = attempt < 2 ? "timeout -s KILL " + std::to_string((300 + rng.below(1500)) / 1000.0) + " " : "";
+      const Result r = run_shell("exec " + kill + std::string(ADVNET_CLI) + " " + cmd);
+      if (attempt < 2 && r.code == 137) ++kills;
+      if (attempt == 2) ASSERT_EQ(r.code, 0) << r.output;
+      if (fs::exists(out + "/checkpoints/latest.safetensors")) {
+        // Whatever the moment of the kill, latest.safetensors is whole: it loads.
+        ++with_checkpoint;
+        const Result s = run("sample " + out + "/checkpoints/latest.safetensors -n 2 --out " + dir.file("k.npy"));
+        ASSERT_EQ(s.code, 0) << "trial " << trial << ", attempt " << attempt << ": " << s.output;
+      }
+    }
+    EXPECT_TRUE(read_bytes(out + "/checkpoints/latest.safetensors") == expected) << "trial " << trial;
+  }
+  EXPECT_GT(kills, 2);  // the kills did happen
+  RecordProperty("kills", kills);
 }

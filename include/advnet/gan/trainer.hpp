@@ -12,6 +12,12 @@
 
 namespace advnet::gan {
 
+// A loss, gradient or parameter became NaN or infinite. The message names the step and the tensor.
+class Divergence : public Error {
+ public:
+  using Error::Error;
+};
+
 // Means over one epoch (or the part of it run so far).
 struct EpochStats {
   int64_t epoch = 0;       // 0-based
@@ -33,6 +39,7 @@ struct TrainerState {
   int64_t batch = 0;  // the next data batch of that epoch
   int64_t d_updates = 0, g_updates = 0;
   Rng noise, dropout;
+  double lr_scale = 1.0;  // multiplies the scheduled learning rate; lowered by each divergence rollback
 };
 
 class Trainer {
@@ -48,7 +55,10 @@ class Trainer {
   using Progress = std::function<void(const EpochStats&, int64_t, int64_t)>;
   EpochStats run_epoch(const std::function<bool()>& should_stop = {}, const Progress& progress = {});
   // One iteration: k discriminator steps and one generator step, or one simultaneous step.
+  // Throws Divergence when a loss is not finite (naming the first non-finite parameter or gradient).
   void run_iteration(EpochStats& stats);
+  // Throws Divergence naming the first parameter tensor holding NaN or ±inf (before a checkpoint).
+  void check_parameters();
   int64_t iterations_per_epoch() const;
   bool finished() const { return state_.epoch >= config_.training.epochs; }
 
@@ -74,6 +84,8 @@ class Trainer {
   void discriminator_step(EpochStats& s, bool apply);
   void generator_step(EpochStats& s, bool fresh_forward);
   void apply_update(nn::Net& net, nn::Optimizer& opt, int64_t& updates, EpochStats* s);
+  [[noreturn]] void diverged(const std::string& what);
+  void check_loss(double loss, const char* which);
 
   GanConfig config_;
   const Tensor& data_;

@@ -25,6 +25,15 @@ struct EvalConfig {
   int64_t parzen_valid = 1000;    // validation examples (the first ones)
 };
 
+// What advnet train does when a loss, gradient or parameter becomes NaN or infinite: stop (exit code 3,
+// the last good checkpoint intact), or reload the last checkpoint and go on with the learning rate
+// multiplied by rollback_lr_factor, at most max_rollbacks times.
+struct DivergenceConfig {
+  std::string on_divergence = "stop";  // stop | rollback
+  double rollback_lr_factor = 0.5;
+  int64_t max_rollbacks = 3;
+};
+
 struct RunConfig {
   std::string name = "run";
   int64_t threads = 0;  // 0: all cores
@@ -32,6 +41,7 @@ struct RunConfig {
   gan::GanConfig gan;
   OutputConfig output;
   EvalConfig eval;
+  DivergenceConfig divergence;
 };
 
 // overrides: "key=value" with a dotted key (data.path=DIR, training.epochs=3); the value is read as
