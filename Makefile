@@ -2,13 +2,14 @@
 #   make demo    the main job: trains the paper's MNIST GAN briefly, writes runs/demo/
 #   make test    installs what is missing, builds, runs all tests, then again under ASan + UBSan
 #   make bench   micro-benchmarks, then advnet vs PyTorch and NumPy side by side (bench/compare.py)
+#   make fuzz    runs the libFuzzer targets for FUZZ_SECONDS each (make test runs them 30 s each)
 #   make golden  regenerates tests/golden/paper_nets.bin with PyTorch (installs python3-torch)
 SHELL := /bin/bash
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 CMAKE_FLAGS ?=
 
-.PHONY: all setup setup-tests build build-asan test test-release test-asan demo bench golden clean
+.PHONY: all setup setup-tests build build-fuzz fuzz test-fuzz build-asan test test-release test-asan demo bench golden clean
 
 all: build
 
@@ -33,7 +34,20 @@ test-release: setup-tests build
 test-asan: build-asan
 	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure
 
-test: test-release test-asan
+# libFuzzer targets (clang, ASan + UBSan) for the IDX, safetensors, NPY and TOML parsers.
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 30
+build-fuzz: setup-tests
+	@CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DADVNET_FUZZ=ON > /dev/null
+	@cmake --build build-fuzz
+
+fuzz: build-fuzz
+	@scripts/fuzz.sh $(FUZZ_SECONDS)
+
+test-fuzz: build-fuzz
+	@scripts/fuzz.sh $(FUZZ_SMOKE_SECONDS)
+
+test: test-release test-asan test-fuzz
 
 # The main job: the paper's MNIST net for DEMO_EPOCHS epochs (about 2½ minutes on 2 cores), written
 # to runs/demo/ (report.html, samples.png, samples/, metrics.jsonl, checkpoints/), then the paper's
@@ -59,4 +73,4 @@ golden:
 	@/usr/bin/python3 tests/golden/make_golden.py
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

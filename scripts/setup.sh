@@ -5,7 +5,8 @@
 #   - uPlot (npm uplot@1.6.32, sha256-checked) into deps/, inlined into advnet's HTML report at build time
 # Usage: scripts/setup.sh [--with-torch] [--for-tests]
 #   --with-torch  adds python3-torch for golden files and benchmarks
-#   --for-tests   adds Debian's chromium, which the report test renders the HTML report with
+#   --for-tests   adds Debian's chromium (the report test renders the HTML report with it) and clang
+#                 with its runtime libraries (libFuzzer) for the fuzz targets
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,7 +19,7 @@ for arg in "$@"; do
   case "$arg" in
     # OpenBLAS: without it Debian's torch runs on the reference BLAS, an unfair baseline.
     --with-torch) packages+=(python3-torch python3-numpy libopenblas0-pthread time) ;;
-    --for-tests) packages+=(chromium) ;;
+    --for-tests) packages+=(chromium clang libclang-rt-14-dev) ;;  # report test; libFuzzer targets
     *) echo "setup: unknown option $arg" >&2; exit 2 ;;
   esac
 done

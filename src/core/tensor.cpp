@@ -16,8 +16,12 @@ Shape::Shape(std::initializer_list<int64_t> dims) {
 }
 
 int64_t Shape::numel() const {
+  // Saturates instead of overflowing, so an absurd shape reads as too large rather than negative.
   int64_t n = 1;
-  for (int i = 0; i < rank_; ++i) n *= dims_[static_cast<size_t>(i)];
+  for (int i = 0; i < rank_; ++i) {
+    const int64_t d = dims_[static_cast<size_t>(i)];
+    n = (d != 0 && n > INT64_MAX / d) ? INT64_MAX : n * d;
+  }
   return n;
 }
 
@@ -79,6 +83,9 @@ void Tensor::resize(const Shape& shape) {
     return;
   }
   if (n > capacity_) {
+    // Shape checks each extent; the product can still be absurd (a corrupt header): refuse it here.
+    check(n <= (int64_t{1} << 40), "Tensor: " + shape.str() + " has " + std::to_string(n) +
+                                       " elements, more than advnet allocates (2^40)");
     // 64-byte alignment: one cache line, one AVX-512 register; round the byte count up as aligned_alloc wants.
     const size_t bytes = (static_cast<size_t>(n) * sizeof(float) + 63) / 64 * 64;
     auto* p = static_cast<float*>(std::aligned_alloc(64, bytes));

@@ -119,7 +119,7 @@ double mixture_pdf(const DataConfig& c, double x) {
 Tensor slice_rows(const Tensor& x, int64_t begin, int64_t end) {
   const int64_t per = x.shape().inner();
   Tensor out(x.shape().with_batch(end - begin));
-  std::memcpy(out.data(), x.data() + begin * per, static_cast<size_t>((end - begin) * per) * sizeof(float));
+  if (end > begin) std::memcpy(out.data(), x.data() + begin * per, static_cast<size_t>((end - begin) * per) * sizeof(float));
   return out;
 }
 

@@ -38,6 +38,22 @@ void read_exact(gzFile f, void* out, int64_t bytes, const std::string& path, con
   }
 }
 
+// Reads exactly `bytes` bytes of payload, growing the buffer as data arrives: a header that claims
+// more than the file holds can make us allocate no more than the file's own size.
+std::vector<unsigned char> read_payload(gzFile f, int64_t bytes, const std::string& path, const char* what) {
+  std::vector<unsigned char> out;
+  while (static_cast<int64_t>(out.size()) < bytes) {
+    const size_t old = out.size();
+    const auto chunk = static_cast<size_t>(std::min<int64_t>(bytes - static_cast<int64_t>(old), 1 << 20));
+    out.resize(old + chunk);
+    const int got = gzread(f, out.data() + old, static_cast<unsigned>(chunk));
+    if (got < 0) throw Error(path + ": corrupt compressed data while reading the " + what);
+    if (got == 0) throw Error(path + ": file is truncated: it ends inside the " + what);
+    out.resize(old + static_cast<size_t>(got));
+  }
+  return out;
+}
+
 uint32_t big_endian(const unsigned char* b) {
   return (uint32_t{b[0]} << 24) | (uint32_t{b[1]} << 16) | (uint32_t{b[2]} << 8) | uint32_t{b[3]};
 }
@@ -61,9 +77,10 @@ std::vector<int64_t> read_header(gzFile f, const std::string& path, uint32_t exp
     read_exact(f, b, 4, path, "header");
     dims.push_back(big_endian(b));
     if (dims.back() == 0) throw Error(path + ": extent " + std::to_string(i) + " is 0");
-    total *= dims.back();
-    if (total > kMaxBytes)
+    // Checked before multiplying, so the product cannot overflow.
+    if (total > kMaxBytes / dims.back())
       throw Error(path + ": header claims more than " + std::to_string(kMaxBytes) + " bytes of data");
+    total *= dims.back();
   }
   return dims;
 }
@@ -79,8 +96,7 @@ Tensor read_idx_images(const std::string& path, int64_t* rows, int64_t* cols) {
   GzFile f = open_file(path);
   const std::vector<int64_t> d = read_header(f.get(), path, 0x00000803);
   const int64_t n = d[0], per = d[1] * d[2];
-  std::vector<unsigned char> bytes(static_cast<size_t>(n * per));
-  read_exact(f.get(), bytes.data(), n * per, path, "pixel data");
+  const std::vector<unsigned char> bytes = read_payload(f.get(), n * per, path, "pixel data");
   expect_end(f.get(), path);
   Tensor x(Shape{n, per});
   for (int64_t i = 0; i < n * per; ++i) x[i] = static_cast<float>(bytes[static_cast<size_t>(i)]) / 255.0f;
@@ -92,8 +108,7 @@ Tensor read_idx_images(const std::string& path, int64_t* rows, int64_t* cols) {
 std::vector<int32_t> read_idx_labels(const std::string& path) {
   GzFile f = open_file(path);
   const std::vector<int64_t> d = read_header(f.get(), path, 0x00000801);
-  std::vector<unsigned char> bytes(static_cast<size_t>(d[0]));
-  read_exact(f.get(), bytes.data(), d[0], path, "label data");
+  const std::vector<unsigned char> bytes = read_payload(f.get(), d[0], path, "label data");
   expect_end(f.get(), path);
   return {bytes.begin(), bytes.end()};
 }

@@ -90,15 +90,20 @@ void write_safetensors(const std::string& path, const std::vector<TensorRef>& te
 }
 
 SafetensorsFile SafetensorsFile::read(const std::string& path) {
-  SafetensorsFile f;
-  f.path_ = path;
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) throw Error(path + ": cannot open checkpoint");
-  const auto size = static_cast<uint64_t>(in.tellg());
-  if (size < 8) throw Error(path + ": not a safetensors file: " + std::to_string(size) + " bytes is too short");
-  f.bytes_.resize(size);
+  std::vector<char> bytes(static_cast<size_t>(in.tellg()));
   in.seekg(0);
-  if (!in.read(f.bytes_.data(), static_cast<std::streamsize>(size))) throw Error(path + ": read failed");
+  if (!in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()))) throw Error(path + ": read failed");
+  return parse(std::move(bytes), path);
+}
+
+SafetensorsFile SafetensorsFile::parse(std::vector<char> bytes, const std::string& path) {
+  SafetensorsFile f;
+  f.path_ = path;
+  f.bytes_ = std::move(bytes);
+  const uint64_t size = f.bytes_.size();
+  if (size < 8) throw Error(path + ": not a safetensors file: " + std::to_string(size) + " bytes is too short");
 
   uint64_t header_len = 0;
   for (int i = 0; i < 8; ++i) header_len |= static_cast<uint64_t>(static_cast<unsigned char>(f.bytes_[i])) << (8 * i);
@@ -194,7 +199,7 @@ void SafetensorsFile::copy_to(const std::string& name, float* dst, const Shape& 
   const Shape& s = shape(name);
   if (s != expected)
     throw Error(path_ + ": tensor '" + name + "' has shape " + s.str() + ", the configuration needs " + expected.str());
-  std::memcpy(dst, bytes_.data() + entries_.at(name).begin, static_cast<size_t>(s.numel()) * sizeof(float));
+  if (s.numel() > 0) std::memcpy(dst, bytes_.data() + entries_.at(name).begin, static_cast<size_t>(s.numel()) * sizeof(float));
 }
 
 }  // namespace advnet::io

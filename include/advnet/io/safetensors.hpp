@@ -29,6 +29,8 @@ void write_safetensors(const std::string& path, const std::vector<TensorRef>& te
 class SafetensorsFile {
  public:
   static SafetensorsFile read(const std::string& path);
+  // The same from bytes in memory; `name` stands for the file in messages.
+  static SafetensorsFile parse(std::vector<char> bytes, const std::string& name);
 
   const std::string& path() const { return path_; }
   const std::map<std::string, std::string>& metadata() const { return metadata_; }

@@ -1,0 +1,10 @@
+// libFuzzer driver: built once per target with -DADVNET_FUZZ_TARGET=<name>.
+#include "targets.hpp"
+
+#define ADVNET_STR2(x) #x
+#define ADVNET_STR(x) ADVNET_STR2(x)
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static const advnet::fuzz::Target t = advnet::fuzz::target(ADVNET_STR(ADVNET_FUZZ_TARGET));
+  return t(data, size);
+}

@@ -1,0 +1,86 @@
+#include "targets.hpp"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <vector>
+
+#include "advnet/data/idx.hpp"
+#include "advnet/io/config.hpp"
+#include "advnet/io/npy.hpp"
+#include "advnet/io/safetensors.hpp"
+
+namespace advnet::fuzz {
+namespace {
+
+// The readers of IDX files take paths (gzip needs a file): the input goes into an in-memory file.
+class MemFile {
+ public:
+  MemFile(const uint8_t* data, size_t size) : fd_(memfd_create("advnet-fuzz", 0)) {
+    if (fd_ >= 0 && size > 0 && write(fd_, data, size) != static_cast<ssize_t>(size)) {
+      close(fd_);
+      fd_ = -1;
+    }
+  }
+  ~MemFile() {
+    if (fd_ >= 0) close(fd_);
+  }
+  bool ok() const { return fd_ >= 0; }
+  std::string path() const { return "/proc/self/fd/" + std::to_string(fd_); }
+
+ private:
+  int fd_;
+};
+
+template <class F>
+int guarded(F f) {
+  try {
+    f();
+  } catch (const Error&) {
+    // Rejected with a message: what bad input should get.
+  }
+  return 0;
+}
+
+}  // namespace
+
+int idx(const uint8_t* data, size_t size) {
+  MemFile f(data, size);
+  if (!f.ok()) return 0;
+  guarded([&] { data::read_idx_images(f.path()); });
+  guarded([&] { data::read_idx_labels(f.path()); });
+  return 0;
+}
+
+int safetensors(const uint8_t* data, size_t size) {
+  return guarded([&] {
+    const io::SafetensorsFile f = io::SafetensorsFile::parse(std::vector<char>(data, data + size), "fuzz.safetensors");
+    std::vector<float> buffer;
+    for (const std::string& name : f.names()) {
+      buffer.resize(static_cast<size_t>(f.shape(name).numel()));
+      f.copy_to(name, buffer.data(), f.shape(name));
+    }
+    for (const auto& [k, v] : f.metadata()) (void)f.meta(k);
+  });
+}
+
+int npy(const uint8_t* data, size_t size) {
+  return guarded([&] { io::parse_npy(std::string(reinterpret_cast<const char*>(data), size), "fuzz.npy"); });
+}
+
+int config(const uint8_t* data, size_t size) {
+  return guarded([&] {
+    const io::RunConfig c = io::parse_config(std::string(reinterpret_cast<const char*>(data), size), "fuzz.toml");
+    io::parse_config(io::to_toml(c), "resolved.toml");  // what is accepted also round-trips
+  });
+}
+
+Target target(const std::string& name) {
+  if (name == "idx") return idx;
+  if (name == "safetensors") return safetensors;
+  if (name == "npy") return npy;
+  if (name == "config") return config;
+  return nullptr;
+}
+
+}  // namespace advnet::fuzz
