@@ -7,12 +7,28 @@
 
 namespace advnet {
 
-Shape::Shape(std::initializer_list<int64_t> dims) {
-  check(dims.size() <= kMaxRank, "Shape: rank " + std::to_string(dims.size()) + " exceeds the maximum of 4");
-  for (int64_t d : dims) {
-    check(d >= 0, "Shape: negative extent " + std::to_string(d));
-    dims_[static_cast<size_t>(rank_++)] = d;
+// Shared by the constructors; no allocation (layers build shapes in every forward pass).
+void Shape::assign(const int64_t* dims, size_t n) {
+  check(n <= kMaxRank, "Shape: rank " + std::to_string(n) + " exceeds the maximum of 4");
+  rank_ = 0;
+  for (size_t i = 0; i < n; ++i) {
+    check(dims[i] >= 0, "Shape: negative extent " + std::to_string(dims[i]));
+    dims_[static_cast<size_t>(rank_++)] = dims[i];
   }
+}
+
+Shape::Shape(std::initializer_list<int64_t> dims) { assign(dims.begin(), dims.size()); }
+
+Shape Shape::of(const std::vector<int64_t>& dims) {
+  Shape s;
+  s.assign(dims.data(), dims.size());
+  return s;
+}
+
+Shape Shape::batch_of(int64_t batch, const std::vector<int64_t>& example) {
+  std::vector<int64_t> dims{batch};
+  dims.insert(dims.end(), example.begin(), example.end());
+  return of(dims);
 }
 
 int64_t Shape::numel() const {

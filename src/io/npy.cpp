@@ -84,11 +84,7 @@ Tensor parse_npy(const std::string& bytes, const std::string& path) {
   if (numel * 4 != data_len)
     throw Error(path + ": shape (" + dims_text + ") needs " + std::to_string(numel * 4) + " bytes of data, the file has " +
                 std::to_string(data_len));
-  Shape s = dims.size() == 1 ? Shape{dims[0]}
-            : dims.size() == 2 ? Shape{dims[0], dims[1]}
-            : dims.size() == 3 ? Shape{dims[0], dims[1], dims[2]}
-                               : Shape{dims[0], dims[1], dims[2], dims[3]};
-  Tensor t(s);
+  Tensor t(Shape::of(dims));
   if (data_len > 0) std::memcpy(t.data(), bytes.data() + prefix + header_len, data_len);  // (0,) is a valid shape
   return t;
 }

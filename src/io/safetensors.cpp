@@ -137,7 +137,6 @@ SafetensorsFile SafetensorsFile::parse(std::vector<char> bytes, const std::strin
     const auto& shape = v["shape"];
     if (!shape.is_array() || shape.size() > 4) throw Error(where + ": shape must be an array of at most 4 extents");
     uint64_t numel = 1;
-    Shape s;
     std::vector<int64_t> dims;
     for (const auto& d : shape) {
       if (!d.is_number_unsigned()) throw Error(where + ": shape " + shape.dump() + " holds a non-natural number");
@@ -149,13 +148,7 @@ SafetensorsFile SafetensorsFile::parse(std::vector<char> bytes, const std::strin
       numel *= e;
       dims.push_back(static_cast<int64_t>(e));
     }
-    switch (dims.size()) {
-      case 0: s = Shape{}; break;
-      case 1: s = Shape{dims[0]}; break;
-      case 2: s = Shape{dims[0], dims[1]}; break;
-      case 3: s = Shape{dims[0], dims[1], dims[2]}; break;
-      default: s = Shape{dims[0], dims[1], dims[2], dims[3]}; break;
-    }
+    const Shape s = Shape::of(dims);
     const auto& off = v["data_offsets"];
     if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() || !off[1].is_number_unsigned())
       throw Error(where + ": data_offsets must be two natural numbers");

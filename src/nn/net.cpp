@@ -12,15 +12,6 @@
 namespace advnet::nn {
 namespace {
 
-Shape batch_shape(int64_t batch, const std::vector<int64_t>& example) {
-  switch (example.size()) {
-    case 1: return Shape{batch, example[0]};
-    case 2: return Shape{batch, example[0], example[1]};
-    case 3: return Shape{batch, example[0], example[1], example[2]};
-    default: throw Error("Net: an example must have 1 to 3 extents, got " + std::to_string(example.size()));
-  }
-}
-
 int64_t features(const LayerSpec& spec, const Shape& input) {
   check(input.rank() == 2, spec.type + ": needs a (N, features) input, got " + input.str() +
                                " (put a flatten layer in front)");
@@ -50,7 +41,9 @@ std::unique_ptr<Layer> make_layer(const LayerSpec& spec, const Shape& input) {
 Net::Net(std::vector<int64_t> example_shape, std::vector<LayerSpec> specs)
     : example_shape_(std::move(example_shape)), specs_(std::move(specs)) {
   check(!specs_.empty(), "Net: a net needs at least one layer");
-  Shape shape = batch_shape(1, example_shape_);
+  check(!example_shape_.empty() && example_shape_.size() <= 3,
+        "Net: an example must have 1 to 3 extents, got " + std::to_string(example_shape_.size()));
+  Shape shape = Shape::batch_of(1, example_shape_);
   int64_t total = 0;
   for (size_t i = 0; i < specs_.size(); ++i) {
     try {
@@ -92,7 +85,7 @@ void Net::init(const Rng& rng) {
   }
 }
 
-Shape Net::input_shape(int64_t batch) const { return batch_shape(batch, example_shape_); }
+Shape Net::input_shape(int64_t batch) const { return Shape::batch_of(batch, example_shape_); }
 
 Shape Net::output_shape(int64_t batch) const { return example_out_.back().with_batch(batch); }
 

@@ -32,12 +32,7 @@ std::string Reshape::describe() const {
 
 Shape Reshape::output_shape(const Shape& in) const {
   check(in.rank() >= 1, "Reshape: input must have a batch extent, got " + in.str());
-  Shape out;
-  switch (example_shape_.size()) {
-    case 1: out = Shape{in[0], example_shape_[0]}; break;
-    case 2: out = Shape{in[0], example_shape_[0], example_shape_[1]}; break;
-    default: out = Shape{in[0], example_shape_[0], example_shape_[1], example_shape_[2]}; break;
-  }
+  const Shape out = Shape::batch_of(in[0], example_shape_);
   check(out.inner() == in.inner(), describe() + ": input " + in.str() + " has " + std::to_string(in.inner()) +
                                        " values per example, the target shape " + out.str() + " has " +
                                        std::to_string(out.inner()));

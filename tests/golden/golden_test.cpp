@@ -60,7 +60,7 @@ std::map<std::string, Record> load_golden() {
     read(f, &rank, 1);
     std::vector<int64_t> dims(rank);
     read(f, dims.data(), rank);
-    rec.shape = rank == 1 ? Shape{dims[0]} : Shape{dims[0], dims[1]};
+    rec.shape = Shape::of(dims);
     const auto n = static_cast<size_t>(rec.shape.numel());
     if (rec.kind == 0) {
       rec.data.resize(n);

@@ -9,6 +9,7 @@
 #include <initializer_list>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "advnet/core/error.hpp"
 
@@ -20,6 +21,10 @@ class Shape {
   static constexpr int kMaxRank = 4;
   Shape() = default;
   Shape(std::initializer_list<int64_t> dims);
+  // From extents held in a vector (up to 4; throws Error naming the rank otherwise).
+  static Shape of(const std::vector<int64_t>& dims);
+  // The shape (batch, dims...): a batch of examples of this per-example shape.
+  static Shape batch_of(int64_t batch, const std::vector<int64_t>& example);
 
   int rank() const { return rank_; }
   int64_t operator[](int i) const { return dims_[static_cast<size_t>(i)]; }
@@ -33,6 +38,7 @@ class Shape {
   bool operator!=(const Shape& o) const { return !(*this == o); }
 
  private:
+  void assign(const int64_t* dims, size_t n);
   std::array<int64_t, kMaxRank> dims_{};
   int rank_ = 0;
 };
