@@ -181,11 +181,15 @@ int run_train(const TrainArgs& a) {
   const int64_t first_iter = trainer.state().epoch * ipe + trainer.state().batch / config.gan.training.k;
   gan::EpochStats last;
   int64_t rollbacks = 0;
+  auto last_print = t0;  // of the progress line
   while (!trainer.finished()) {
     const int64_t epoch = trainer.state().epoch;
     auto progress = [&](const gan::EpochStats& s, int64_t done, int64_t per_epoch) {
       if (!tty) return;
-      const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      const auto now = std::chrono::steady_clock::now();
+      if (done < per_epoch && now - last_print < std::chrono::milliseconds(100)) return;  // ≤ 10 redraws/s
+      last_print = now;
+      const double elapsed = std::chrono::duration<double>(now - t0).count();
       const int64_t global = epoch * per_epoch + done, remaining = total_epochs * per_epoch - global;
       const double it_s = static_cast<double>(global - first_iter) / std::max(elapsed, 1e-9);
       std::printf("\r\033[Kepoch %lld/%lld %3.0f%% %6.1f it/s ETA %s | D loss %.4f G loss %.4f D(x) %.3f D(G(z)) %.3f",
