@@ -14,7 +14,7 @@ namespace advnet::kernels {
 // and Cephes' degree-6 polynomial for e^r: relative error below 2e-7 (tested). Arguments are clamped
 // to [−87.3, 88]: the result stays a finite, normal float (e^−87.3 ≈ 1.2e-38 instead of a denormal or 0).
 inline float fast_exp(float x) {
-  x = std::fmin(std::fmax(x, -87.3f), 88.0f);
+  x = x < -87.3f ? -87.3f : (x > 88.0f ? 88.0f : x);  // not fmin/fmax: those stay library calls
   const float n = std::floor(x * 1.44269504f + 0.5f);
   const float r = (x - n * 0.693359375f) + n * 2.12194440e-4f;
   float p = 1.9875691500e-4f;
