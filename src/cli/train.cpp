@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "advnet/core/threading.hpp"
 #include "advnet/data/dataset.hpp"
