@@ -47,14 +47,6 @@ double gemm_gflops(int64_t m, int64_t n, int64_t k, bool ta, bool tb, int reps) 
   return 2.0 * m * n * k * inner / s / 1e9;
 }
 
-// FLOPs of one forward pass over the affine layers of a net at batch `batch`.
-double forward_flops(const nn::Net& net, int64_t batch) {
-  double f = 0;
-  for (const auto& p : net.named_params())
-    if (p.name.ends_with(".weight")) f += 2.0 * batch * p.shape[0] * p.shape[1];
-  return f;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -131,7 +123,7 @@ int main(int argc, char** argv) {
     const double s = median_seconds(reps, body);
     std::printf("%-34s %18.3f %10.1f %7.0f%%\n", what, s * 1e3, flops / s / 1e9, 100.0 * flops / s / 1e9 / peak);
   };
-  const double fg = forward_flops(g, batch), fd = forward_flops(d, batch);
+  const double fg = g.forward_flops(batch), fd = d.forward_flops(batch);
   report("G forward", fg, [&] { g.forward(z, {}); });
   report("G forward+backward (params)", 2 * fg + fg - 2.0 * batch * 100 * 1200, [&] {
     g.forward(z, {});

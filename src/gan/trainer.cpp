@@ -245,14 +245,8 @@ void Trainer::generate(const Tensor& z, Tensor& out) {
 }
 
 double Trainer::flops_per_iteration() const {
-  auto forward = [](const nn::Net& net, double batch) {
-    double f = 0;
-    for (const auto& p : net.named_params())
-      if (p.name.ends_with(".weight")) f += 2.0 * batch * static_cast<double>(p.shape.numel());
-    return f;
-  };
-  const double m = static_cast<double>(config_.training.batch_size), k = static_cast<double>(config_.training.k);
-  const double fg = forward(g_, m), fd = forward(d_, m);
+  const double k = static_cast<double>(config_.training.k);
+  const double fg = g_.forward_flops(config_.training.batch_size), fd = d_.forward_flops(config_.training.batch_size);
   // D step: G forward; D forward and backward (weights + input, input of layer 0 skipped ≈ counted) on 2 halves.
   const double d_step = fg + 2.0 * 3.0 * fd;
   // G step: G forward + backward (weights + input), D forward + input-only backward.

@@ -155,6 +155,13 @@ Tensor Net::param_grad(const std::string& name) {
   return Tensor::view(grads_.data() + p.offset, p.shape);
 }
 
+double Net::forward_flops(int64_t batch) const {
+  double f = 0;
+  for (const NamedParam& p : named_)
+    if (p.name.ends_with(".weight")) f += 2.0 * static_cast<double>(batch) * static_cast<double>(p.shape.numel());
+  return f;
+}
+
 std::string Net::summary() const {
   std::ostringstream s;
   for (size_t i = 0; i < layers_.size(); ++i) {

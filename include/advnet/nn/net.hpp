@@ -72,7 +72,9 @@ class Net {
   const NamedParam& find_param(const std::string& name) const;  // throws Error naming the missing name
   Tensor param(const std::string& name);       // a view into params()
   Tensor param_grad(const std::string& name);  // a view into grads()
-  std::string summary() const;  // one line per layer with shapes and parameter counts
+  std::string summary() const;
+  // FLOPs of the GEMMs of one forward pass at this batch size: 2·batch·(out·in) per weight matrix.
+  double forward_flops(int64_t batch) const;  // one line per layer with shapes and parameter counts
 
  private:
   std::vector<int64_t> example_shape_;
