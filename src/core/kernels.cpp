@@ -93,6 +93,40 @@ void maxout_forward(const float* z, float* y, int32_t* arg, int64_t rows, int64_
   }
 }
 
+void strided_maxout_forward(const float* z, float* y, int32_t* arg, int64_t outer, int64_t pieces, int64_t inner) {
+#pragma omp parallel for schedule(static) if (outer * pieces * inner >= kParallelMin)
+  for (int64_t o = 0; o < outer; ++o) {
+    const float* zo = z + o * pieces * inner;
+    float* yo = y + o * inner;
+    int32_t* ao = arg + o * inner;
+    for (int64_t i = 0; i < inner; ++i) {
+      yo[i] = zo[i];
+      ao[i] = 0;
+    }
+    for (int64_t p = 1; p < pieces; ++p) {
+      const float* zp = zo + p * inner;
+      for (int64_t i = 0; i < inner; ++i) {
+        const bool win = zp[i] > yo[i];
+        yo[i] = win ? zp[i] : yo[i];
+        ao[i] = win ? static_cast<int32_t>(p) : ao[i];
+      }
+    }
+  }
+}
+
+void strided_maxout_backward(const float* dy, const int32_t* arg, float* dz, int64_t outer, int64_t pieces,
+                             int64_t inner) {
+#pragma omp parallel for schedule(static) if (outer * pieces * inner >= kParallelMin)
+  for (int64_t o = 0; o < outer; ++o) {
+    const float* dyo = dy + o * inner;
+    const int32_t* ao = arg + o * inner;
+    for (int64_t p = 0; p < pieces; ++p) {
+      float* dzp = dz + (o * pieces + p) * inner;
+      for (int64_t i = 0; i < inner; ++i) dzp[i] = ao[i] == p ? dyo[i] : 0.0f;
+    }
+  }
+}
+
 void maxout_backward(const float* dy, const int32_t* arg, float* dz, int64_t rows, int64_t units, int64_t pieces) {
 #pragma omp parallel for schedule(static) if (rows * units * pieces >= kParallelMin)
   for (int64_t r = 0; r < rows; ++r) {

@@ -23,6 +23,8 @@ std::vector<Slot> slots(gan::Trainer& t) {
   auto add_net = [&](const char* prefix, nn::Net& net, nn::Optimizer& opt) {
     for (const nn::NamedParam& p : net.named_params())
       out.push_back({std::string(prefix) + "." + p.name, p.shape, net.params().data() + p.offset});
+    for (const nn::NamedParam& p : net.named_buffers())  // BatchNorm running statistics
+      out.push_back({std::string(prefix) + "." + p.name, p.shape, net.buffers().data() + p.offset});
     for (auto& [state_name, tensor] : opt.state()) {
       const std::string base = std::string("optimizer.") + prefix + "." + state_name;
       if (tensor->numel() == 1 && state_name == "step") {
@@ -140,6 +142,8 @@ GeneratorModel GeneratorModel::load(const std::string& path) {
   RunConfig c = checkpoint_config(f);
   nn::Net net({c.gan.noise.dim}, c.gan.generator);
   for (const nn::NamedParam& p : net.named_params()) f.copy_to("generator." + p.name, net.params().data() + p.offset, p.shape);
+  for (const nn::NamedParam& p : net.named_buffers())
+    f.copy_to("generator." + p.name, net.buffers().data() + p.offset, p.shape);
   return GeneratorModel(std::move(c), checkpoint_image_shape(f), std::move(net));
 }
 

@@ -146,6 +146,12 @@ const std::map<std::string, std::set<std::string>>& layer_keys() {
       {"leaky_relu", {"slope"}},
       {"dropout", {"include_prob", "scale"}},
       {"reshape", {"shape"}},
+      {"conv2d", {"channels", "kernel", "stride", "padding", "bias", "init", "irange", "std", "init_bias"}},
+      {"conv_transpose2d", {"channels", "kernel", "stride", "padding", "output_padding", "bias", "untied_bias", "init",
+                            "irange", "std", "init_bias"}},
+      {"maxout_conv", {"units", "pieces", "kernel", "stride", "padding", "init", "irange", "std", "init_bias"}},
+      {"max_pool2d", {"kernel", "stride", "padding", "ceil_mode"}},
+      {"batch_norm", {"momentum", "eps"}},
   };
   return keys;
 }
@@ -173,7 +179,22 @@ std::vector<nn::LayerSpec> read_layers(TableReader& net, const std::string& sour
     r.integer("units", s.units, 1, int64_t{1} << 24);
     r.integer("pieces", s.pieces, 1, 1024);
     if ((s.type == "linear" || s.type == "maxout") && s.units == 0) r.fail("units", "is required for " + s.type + " layers");
-    if (s.type == "maxout" && s.pieces == 0) r.fail("pieces", "is required for maxout layers");
+    if ((s.type == "maxout" || s.type == "maxout_conv") && s.pieces == 0)
+      r.fail("pieces", "is required for " + s.type + " layers");
+    if (s.type == "maxout_conv" && s.units == 0) r.fail("units", "is required for maxout_conv layers");
+    r.integer("channels", s.channels, 1, int64_t{1} << 20);
+    if ((s.type == "conv2d" || s.type == "conv_transpose2d") && s.channels == 0)
+      r.fail("channels", "is required for " + s.type + " layers");
+    r.integer("kernel", s.kernel, 1, 1024);
+    if (allowed.count("kernel") && s.kernel == 0) r.fail("kernel", "is required for " + s.type + " layers");
+    if (s.type == "max_pool2d") s.stride = s.kernel;  // torch's default stride is the kernel size
+    r.integer("stride", s.stride, 1, 1024);
+    r.integer("padding", s.padding, 0, 1024);
+    r.integer("output_padding", s.output_padding, 0, 1024);
+    r.boolean("ceil_mode", s.ceil_mode);
+    r.boolean("untied_bias", s.untied_bias);
+    r.number("momentum", s.momentum, 0.0, 1.0, true, true);
+    r.number("eps", s.eps, 0.0, kInf, false, true);
     r.boolean("bias", s.bias);
     r.number("slope", s.slope, 0.0, 1.0, false, true);
     r.number("include_prob", s.include_prob, 0.0, 1.0, true, false);
@@ -428,7 +449,13 @@ std::string to_toml(const RunConfig& c) {
       const auto& keys = layer_keys().at(s.type);
       if (keys.count("units")) o << ", units = " << s.units;
       if (keys.count("pieces")) o << ", pieces = " << s.pieces;
-      if (s.type == "linear") o << ", bias = " << (s.bias ? "true" : "false");
+      if (keys.count("channels")) o << ", channels = " << s.channels;
+      if (keys.count("kernel")) o << ", kernel = " << s.kernel << ", stride = " << s.stride << ", padding = " << s.padding;
+      if (keys.count("output_padding")) o << ", output_padding = " << s.output_padding;
+      if (keys.count("ceil_mode")) o << ", ceil_mode = " << (s.ceil_mode ? "true" : "false");
+      if (keys.count("bias")) o << ", bias = " << (s.bias ? "true" : "false");
+      if (keys.count("untied_bias")) o << ", untied_bias = " << (s.untied_bias ? "true" : "false");
+      if (keys.count("momentum")) o << ", momentum = " << f(s.momentum) << ", eps = " << f(s.eps);
       if (keys.count("slope")) o << ", slope = " << f(s.slope);
       if (keys.count("include_prob")) o << ", include_prob = " << f(s.include_prob) << ", scale = " << f(s.scale);
       if (keys.count("shape")) {

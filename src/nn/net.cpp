@@ -4,9 +4,12 @@
 #include <sstream>
 
 #include "advnet/nn/activations.hpp"
+#include "advnet/nn/batch_norm.hpp"
+#include "advnet/nn/conv.hpp"
 #include "advnet/nn/dropout.hpp"
 #include "advnet/nn/linear.hpp"
 #include "advnet/nn/maxout.hpp"
+#include "advnet/nn/pool.hpp"
 #include "advnet/nn/reshape.hpp"
 
 namespace advnet::nn {
@@ -33,9 +36,20 @@ std::unique_ptr<Layer> make_layer(const LayerSpec& spec, const Shape& input) {
   if (t == "dropout") return std::make_unique<Dropout>(spec.include_prob, spec.scale);
   if (t == "flatten") return std::make_unique<Flatten>();
   if (t == "reshape") return std::make_unique<Reshape>(spec.shape);
+  const ConvOptions conv{.kernel = spec.kernel, .stride = spec.stride, .padding = spec.padding,
+                         .output_padding = spec.output_padding};
+  if (t == "conv2d") return std::make_unique<Conv2d>(input, spec.channels, conv, spec.bias);
+  if (t == "conv_transpose2d")
+    return std::make_unique<ConvTranspose2d>(input, spec.channels, conv,
+                                             !spec.bias           ? ConvTranspose2d::Bias::none
+                                             : spec.untied_bias   ? ConvTranspose2d::Bias::untied
+                                                                  : ConvTranspose2d::Bias::tied);
+  if (t == "maxout_conv") return std::make_unique<MaxoutConv>(input, spec.units, spec.pieces, conv);
+  if (t == "max_pool2d") return std::make_unique<MaxPool2d>(input, spec.kernel, spec.stride, spec.padding, spec.ceil_mode);
+  if (t == "batch_norm") return std::make_unique<BatchNorm>(input, spec.momentum, spec.eps);
   throw Error("layer type '" + t +
               "' is unknown; expected one of linear, maxout, relu, leaky_relu, sigmoid, tanh, dropout, flatten, "
-              "reshape");
+              "reshape, conv2d, conv_transpose2d, maxout_conv, max_pool2d, batch_norm");
 }
 
 Net::Net(std::vector<int64_t> example_shape, std::vector<LayerSpec> specs)
@@ -44,7 +58,7 @@ Net::Net(std::vector<int64_t> example_shape, std::vector<LayerSpec> specs)
   check(!example_shape_.empty() && example_shape_.size() <= 3,
         "Net: an example must have 1 to 3 extents, got " + std::to_string(example_shape_.size()));
   Shape shape = Shape::batch_of(1, example_shape_);
-  int64_t total = 0;
+  int64_t total = 0, total_buffers = 0;
   for (size_t i = 0; i < specs_.size(); ++i) {
     try {
       layers_.push_back(make_layer(specs_[i], shape));
@@ -57,7 +71,12 @@ Net::Net(std::vector<int64_t> example_shape, std::vector<LayerSpec> specs)
       named_.push_back({std::to_string(i) + "." + p.name, p.shape, total, i});
       total += (p.shape.numel() + kAlignFloats - 1) / kAlignFloats * kAlignFloats;
     }
+    for (const ParamSpec& p : layers_.back()->buffer_specs()) {
+      named_buffers_.push_back({std::to_string(i) + "." + p.name, p.shape, total_buffers, i});
+      total_buffers += (p.shape.numel() + kAlignFloats - 1) / kAlignFloats * kAlignFloats;
+    }
   }
+  buffers_ = Tensor(Shape{total_buffers});
   params_ = Tensor(Shape{total});
   grads_ = Tensor(Shape{total});
   for (size_t i = 0; i < layers_.size(); ++i) {
@@ -68,6 +87,10 @@ Net::Net(std::vector<int64_t> example_shape, std::vector<LayerSpec> specs)
       g.push_back(Tensor::view(grads_.data() + np.offset, np.shape));
     }
     if (!p.empty()) layers_[i]->bind(std::move(p), std::move(g));
+    std::vector<Tensor> b;
+    for (const NamedParam& nb : named_buffers_)
+      if (nb.layer == i) b.push_back(Tensor::view(buffers_.data() + nb.offset, nb.shape));
+    if (!b.empty()) layers_[i]->bind_buffers(std::move(b));
   }
   acts_.resize(layers_.size());
   dacts_.resize(layers_.size());
@@ -76,13 +99,30 @@ Net::Net(std::vector<int64_t> example_shape, std::vector<LayerSpec> specs)
 void Net::init(const Rng& rng) {
   for (size_t i = 0; i < layers_.size(); ++i) {
     const std::string& t = specs_[i].type;
-    if (t != "linear" && t != "maxout") continue;
+    const std::string prefix = std::to_string(i) + ".";
+    if (t == "batch_norm") {  // torch: γ = 1, β = 0, running mean 0, running variance 1
+      param(prefix + "weight").fill(1.0f);
+      param(prefix + "bias").fill(0.0f);
+      continue;
+    }
+    bool has_weight = false, has_bias = false;
+    for (const NamedParam& p : named_) {
+      if (p.layer != i) continue;
+      has_weight |= p.name == prefix + "weight";
+      has_bias |= p.name == prefix + "bias";
+    }
+    if (!has_weight) continue;
     Rng stream = rng.split(i);
-    Tensor w = param(std::to_string(i) + ".weight");
+    // Weights as (dim 0, the rest): torch's fan_in is dim 1 × the kernel area for convolutions
+    // (for ConvTranspose2d that is its out_channels × k², as torch computes it).
+    Tensor w = param(prefix + "weight");
+    w = w.reshaped(Shape{w.dim(0), w.numel() / w.dim(0)});
     Tensor b;
-    if (t == "maxout" || specs_[i].bias) b = param(std::to_string(i) + ".bias");
+    if (has_bias) b = param(prefix + "bias");
     init_affine(specs_[i].init, w, b, stream);
   }
+  for (const NamedParam& p : named_buffers_)
+    Tensor::view(buffers_.data() + p.offset, p.shape).fill(p.name.ends_with(".running_var") ? 1.0f : 0.0f);
 }
 
 Shape Net::input_shape(int64_t batch) const { return Shape::batch_of(batch, example_shape_); }
@@ -157,9 +197,8 @@ Tensor Net::param_grad(const std::string& name) {
 
 double Net::forward_flops(int64_t batch) const {
   double f = 0;
-  for (const NamedParam& p : named_)
-    if (p.name.ends_with(".weight")) f += 2.0 * static_cast<double>(batch) * static_cast<double>(p.shape.numel());
-  return f;
+  for (const auto& layer : layers_) f += layer->forward_flops_per_example();
+  return f * static_cast<double>(batch);
 }
 
 std::string Net::summary() const {

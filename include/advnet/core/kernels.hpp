@@ -49,6 +49,13 @@ void maxout_forward(const float* z, float* y, int32_t* arg, int64_t rows, int64_
 // dz: (rows, units·pieces) = dy routed to the winning pieces, 0 elsewhere.
 void maxout_backward(const float* dy, const int32_t* arg, float* dz, int64_t rows, int64_t units, int64_t pieces);
 
+// Maxout over pieces that lie `inner` apart (maxout convolutions): z: (outer, pieces, inner) →
+// y: (outer, inner) = max over pieces, arg: (outer, inner) the first winning piece.
+void strided_maxout_forward(const float* z, float* y, int32_t* arg, int64_t outer, int64_t pieces, int64_t inner);
+// dz: (outer, pieces, inner) = dy routed to the winning pieces, 0 elsewhere.
+void strided_maxout_backward(const float* dy, const int32_t* arg, float* dz, int64_t outer, int64_t pieces,
+                             int64_t inner);
+
 // y = x · mask · scale over n elements (mask holds 0 or 1). Also the backward pass with x := dy.
 void masked_scale(const float* x, const float* mask, float scale, float* y, int64_t n);
 

@@ -53,6 +53,13 @@ class Layer {
     (void)params;
     (void)grads;
   }
+  // State that is not trained but saved with the parameters (BatchNorm's running statistics): the
+  // Net owns one flat buffer for it too and hands out views, in the order of buffer_specs().
+  virtual std::vector<ParamSpec> buffer_specs() const { return {}; }
+  virtual void bind_buffers(std::vector<Tensor> buffers) { (void)buffers; }
+  // FLOPs of one example's forward pass in the layer's GEMMs/convolutions (2 per multiply-add);
+  // 0 for elementwise layers. Used to report achieved GFLOP/s.
+  virtual double forward_flops_per_example() const { return 0.0; }
   virtual void forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) = 0;
   virtual void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, BackwardMode mode) = 0;
 };

@@ -15,6 +15,7 @@ class Maxout : public Layer {
   Shape output_shape(const Shape& in) const override;
   std::vector<ParamSpec> param_specs() const override;
   void bind(std::vector<Tensor> params, std::vector<Tensor> grads) override;
+  double forward_flops_per_example() const override { return 2.0 * static_cast<double>(in_ * units_ * pieces_); }
   void forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) override;
   void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, BackwardMode mode) override;
 

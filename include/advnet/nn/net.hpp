@@ -16,10 +16,17 @@ namespace advnet::nn {
 
 // What a layer is, as a config describes it. Sizes that follow from the input are inferred.
 struct LayerSpec {
-  std::string type;             // linear | maxout | relu | leaky_relu | sigmoid | tanh | dropout | flatten | reshape
-  int64_t units = 0;            // linear: output features; maxout: output units
-  int64_t pieces = 0;           // maxout: pieces per unit
-  bool bias = true;             // linear
+  // linear | maxout | relu | leaky_relu | sigmoid | tanh | dropout | flatten | reshape |
+  // conv2d | conv_transpose2d | maxout_conv | max_pool2d | batch_norm
+  std::string type;
+  int64_t units = 0;            // linear: output features; maxout, maxout_conv: output units
+  int64_t pieces = 0;           // maxout, maxout_conv: pieces per unit
+  bool bias = true;             // linear, conv2d, conv_transpose2d
+  bool untied_bias = false;     // conv_transpose2d: one bias per output element
+  int64_t channels = 0;         // conv2d, conv_transpose2d: output channels
+  int64_t kernel = 0, stride = 1, padding = 0, output_padding = 0;  // convolutions, max_pool2d
+  bool ceil_mode = false;       // max_pool2d
+  float momentum = 0.1f, eps = 1e-5f;  // batch_norm (torch defaults)
   float slope = 0.2f;           // leaky_relu
   float include_prob = 1.0f;    // dropout
   float scale = 1.0f;           // dropout
@@ -30,7 +37,7 @@ struct LayerSpec {
 std::unique_ptr<Layer> make_layer(const LayerSpec& spec, const Shape& input);
 
 struct NamedParam {
-  std::string name;  // "0.weight"
+  std::string name;  // "0.weight" (or a buffer: "1.running_mean")
   Shape shape;
   int64_t offset;    // into params() and grads()
   size_t layer;
@@ -69,12 +76,15 @@ class Net {
   const Tensor& params() const { return params_; }
   int64_t num_params() const;  // without padding
   const std::vector<NamedParam>& named_params() const { return named_; }
+  // Saved-but-not-trained state (BatchNorm running statistics), in its own flat buffer.
+  Tensor& buffers() { return buffers_; }
+  const std::vector<NamedParam>& named_buffers() const { return named_buffers_; }
   const NamedParam& find_param(const std::string& name) const;  // throws Error naming the missing name
   Tensor param(const std::string& name);       // a view into params()
   Tensor param_grad(const std::string& name);  // a view into grads()
   std::string summary() const;
-  // FLOPs of the GEMMs of one forward pass at this batch size: 2·batch·(out·in) per weight matrix.
-  double forward_flops(int64_t batch) const;  // one line per layer with shapes and parameter counts
+  // FLOPs of the GEMMs and convolutions of one forward pass at this batch size (2 per multiply-add).
+  double forward_flops(int64_t batch) const;
 
  private:
   std::vector<int64_t> example_shape_;
@@ -82,7 +92,8 @@ class Net {
   std::vector<std::unique_ptr<Layer>> layers_;
   std::vector<Shape> example_out_;  // per layer, output shape with batch 1
   std::vector<NamedParam> named_;
-  Tensor params_, grads_;
+  std::vector<NamedParam> named_buffers_;
+  Tensor params_, grads_, buffers_;
   std::vector<Tensor> acts_;   // acts_[i]: output of layer i
   std::vector<Tensor> dacts_;  // dacts_[i]: gradient w.r.t. the input of layer i
   const Tensor* input_ = nullptr;

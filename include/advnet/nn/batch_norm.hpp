@@ -1,0 +1,34 @@
+#pragma once
+#include "advnet/nn/layer.hpp"
+
+namespace advnet::nn {
+
+// BatchNorm with PyTorch semantics, for (N, C) (BatchNorm1d) and (N, C, H, W) (BatchNorm2d) inputs.
+// Train mode: normalise with the batch mean and the biased batch variance over N (and H, W), and
+// update running_mean/var ← (1 − momentum)·running + momentum·batch, the variance unbiased
+// (× m/(m − 1), m = values per channel). Eval mode: normalise with the running estimates.
+// y = (x − mean)/√(var + eps)·weight + bias. Parameters weight (C) = 1, bias (C) = 0; buffers
+// running_mean (C) = 0, running_var (C) = 1, num_batches_tracked (a count; torch keeps it too).
+class BatchNorm : public Layer {
+ public:
+  BatchNorm(const Shape& input, float momentum, float eps);
+  std::string type() const override { return "batch_norm"; }
+  std::string describe() const override;
+  Shape output_shape(const Shape& in) const override;
+  std::vector<ParamSpec> param_specs() const override;
+  void bind(std::vector<Tensor> params, std::vector<Tensor> grads) override;
+  std::vector<ParamSpec> buffer_specs() const override;
+  void bind_buffers(std::vector<Tensor> buffers) override;
+  void forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) override;
+  void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, BackwardMode mode) override;
+
+ private:
+  int64_t c_, spatial_;  // channels; H·W (1 for (N, C) inputs)
+  int rank_;
+  float momentum_, eps_;
+  Tensor w_, b_, dw_, db_, running_mean_, running_var_, tracked_;
+  std::vector<float> mean_, inv_std_;  // of the last forward, per channel
+  bool last_train_ = false;
+};
+
+}  // namespace advnet::nn

@@ -1,0 +1,93 @@
+#pragma once
+// Convolution layers on oneDNN, NCHW activations, PyTorch parameter layouts (so a checkpoint maps
+// one to one onto torch.nn.Conv2d / ConvTranspose2d modules). Square kernels, equal strides and
+// paddings in both directions. The geometry is fixed when the layer is built from its input shape;
+// oneDNN primitives are built once per batch size and cached.
+#include <memory>
+
+#include "advnet/nn/layer.hpp"
+
+namespace advnet::nn {
+
+class DnnlConv;
+
+struct ConvOptions {
+  int64_t kernel = 3;
+  int64_t stride = 1;
+  int64_t padding = 0;
+  int64_t output_padding = 0;  // transposed convolution only (torch semantics)
+};
+
+// Conv2d: x: (N, C_in, H, W) → y: (N, C_out, (H + 2p − k)/s + 1, (W + 2p − k)/s + 1).
+// weight: (C_out, C_in, k, k), bias: (C_out).
+class Conv2d : public Layer {
+ public:
+  Conv2d(const Shape& input, int64_t out_channels, const ConvOptions& o, bool bias);
+  ~Conv2d() override;
+  std::string type() const override { return "conv2d"; }
+  std::string describe() const override;
+  Shape output_shape(const Shape& in) const override;
+  std::vector<ParamSpec> param_specs() const override;
+  void bind(std::vector<Tensor> params, std::vector<Tensor> grads) override;
+  void forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) override;
+  void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, BackwardMode mode) override;
+  double forward_flops_per_example() const override;
+
+ private:
+  std::unique_ptr<DnnlConv> conv_;
+  bool has_bias_;
+  Tensor w_, b_, dw_, db_;
+  Tensor dw_tmp_, db_tmp_;  // oneDNN writes gradients; the contract accumulates them
+};
+
+// ConvTranspose2d (the paper's "deconv"): x: (N, C_in, H, W) →
+// y: (N, C_out, (H − 1)·s − 2p + k + output_padding, likewise for W). weight: (C_in, C_out, k, k).
+// bias: "tied" (C_out) as torch, "untied" (C_out, H_out, W_out) as the reference code's deconv
+// output layer (tied_b: 0), or "none".
+class ConvTranspose2d : public Layer {
+ public:
+  enum class Bias { none, tied, untied };
+  ConvTranspose2d(const Shape& input, int64_t out_channels, const ConvOptions& o, Bias bias);
+  ~ConvTranspose2d() override;
+  std::string type() const override { return "conv_transpose2d"; }
+  std::string describe() const override;
+  Shape output_shape(const Shape& in) const override;
+  std::vector<ParamSpec> param_specs() const override;
+  void bind(std::vector<Tensor> params, std::vector<Tensor> grads) override;
+  void forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) override;
+  void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, BackwardMode mode) override;
+  double forward_flops_per_example() const override;
+
+ private:
+  std::unique_ptr<DnnlConv> conv_;
+  Bias bias_;
+  Tensor w_, b_, dw_, db_;
+  Tensor dw_tmp_, db_tmp_;
+};
+
+// MaxoutConv: a convolution with units·pieces output channels, then the max over each unit's
+// pieces: y = conv(x).view(N, units, pieces, H', W').max(2), the layout of that torch expression.
+// weight: (units·pieces, C_in, k, k), bias: (units·pieces).
+class MaxoutConv : public Layer {
+ public:
+  MaxoutConv(const Shape& input, int64_t units, int64_t pieces, const ConvOptions& o);
+  ~MaxoutConv() override;
+  std::string type() const override { return "maxout_conv"; }
+  std::string describe() const override;
+  Shape output_shape(const Shape& in) const override;
+  std::vector<ParamSpec> param_specs() const override;
+  void bind(std::vector<Tensor> params, std::vector<Tensor> grads) override;
+  void forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) override;
+  void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, BackwardMode mode) override;
+  double forward_flops_per_example() const override;
+
+ private:
+  std::unique_ptr<DnnlConv> conv_;
+  int64_t units_, pieces_;
+  Tensor w_, b_, dw_, db_;
+  Tensor dw_tmp_, db_tmp_;
+  Tensor z_, dz_;             // (N, units·pieces, H', W')
+  std::vector<int32_t> arg_;  // (N, units, H', W') winning piece
+};
+
+}  // namespace advnet::nn

@@ -1,0 +1,123 @@
+#include "advnet/nn/batch_norm.hpp"
+
+#include <cmath>
+
+namespace advnet::nn {
+
+BatchNorm::BatchNorm(const Shape& input, float momentum, float eps) : momentum_(momentum), eps_(eps) {
+  check(input.rank() == 2 || input.rank() == 4,
+        "BatchNorm: needs an (N, C) or (N, C, H, W) input, got " + input.str());
+  check(momentum >= 0.0f && momentum <= 1.0f && eps > 0.0f, "BatchNorm: momentum must lie in [0, 1] and eps be positive");
+  rank_ = input.rank();
+  c_ = input[1];
+  spatial_ = rank_ == 4 ? input[2] * input[3] : 1;
+}
+
+std::string BatchNorm::describe() const {
+  return std::string(rank_ == 2 ? "BatchNorm1d(" : "BatchNorm2d(") + std::to_string(c_) + ")";
+}
+
+Shape BatchNorm::output_shape(const Shape& in) const {
+  check(in.rank() == rank_ && in[1] == c_ && in.inner() == c_ * spatial_,
+        describe() + ": input shape " + in.str() + " does not match the shape the layer was built for");
+  return in;
+}
+
+std::vector<ParamSpec> BatchNorm::param_specs() const { return {{"weight", Shape{c_}}, {"bias", Shape{c_}}}; }
+
+void BatchNorm::bind(std::vector<Tensor> params, std::vector<Tensor> grads) {
+  w_ = std::move(params[0]);
+  b_ = std::move(params[1]);
+  dw_ = std::move(grads[0]);
+  db_ = std::move(grads[1]);
+}
+
+std::vector<ParamSpec> BatchNorm::buffer_specs() const {
+  return {{"running_mean", Shape{c_}}, {"running_var", Shape{c_}}, {"num_batches_tracked", Shape()}};
+}
+
+void BatchNorm::bind_buffers(std::vector<Tensor> buffers) {
+  running_mean_ = std::move(buffers[0]);
+  running_var_ = std::move(buffers[1]);
+  tracked_ = std::move(buffers[2]);
+}
+
+// Layout (N, C, S), S = H·W: element (n, c, s) at (n·C + c)·S + s. Work is split over channels, and
+// each channel's sums run in a fixed order, so results do not depend on the thread count.
+void BatchNorm::forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) {
+  const int64_t n = x.dim(0), m = n * spatial_;
+  const bool train = ctx.mode == Mode::train;
+  check(!train || m > 1, describe() + ": training needs more than one value per channel, got input " + x.shape().str());
+  mean_.resize(static_cast<size_t>(c_));
+  inv_std_.resize(static_cast<size_t>(c_));
+  last_train_ = train;
+#pragma omp parallel for schedule(static)
+  for (int64_t c = 0; c < c_; ++c) {
+    double mean, var;
+    if (train) {
+      double sum = 0;
+      for (int64_t i = 0; i < n; ++i)
+        for (int64_t s = 0; s < spatial_; ++s) sum += x[(i * c_ + c) * spatial_ + s];
+      mean = sum / static_cast<double>(m);
+      double sq = 0;
+      for (int64_t i = 0; i < n; ++i)
+        for (int64_t s = 0; s < spatial_; ++s) {
+          const double d = x[(i * c_ + c) * spatial_ + s] - mean;
+          sq += d * d;
+        }
+      var = sq / static_cast<double>(m);
+      running_mean_[c] = static_cast<float>((1.0 - momentum_) * running_mean_[c] + momentum_ * mean);
+      running_var_[c] = static_cast<float>((1.0 - momentum_) * running_var_[c] +
+                                           momentum_ * var * static_cast<double>(m) / static_cast<double>(m - 1));
+    } else {
+      mean = running_mean_[c];
+      var = running_var_[c];
+    }
+    const float mu = static_cast<float>(mean);
+    const float inv = static_cast<float>(1.0 / std::sqrt(var + eps_));
+    mean_[static_cast<size_t>(c)] = mu;
+    inv_std_[static_cast<size_t>(c)] = inv;
+    const float scale = inv * w_[c], shift = b_[c];
+    for (int64_t i = 0; i < n; ++i) {
+      const float* xr = x.data() + (i * c_ + c) * spatial_;
+      float* yr = y.data() + (i * c_ + c) * spatial_;
+      for (int64_t s = 0; s < spatial_; ++s) yr[s] = (xr[s] - mu) * scale + shift;
+    }
+  }
+  if (train) tracked_[0] += 1.0f;
+}
+
+void BatchNorm::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, BackwardMode mode) {
+  const int64_t n = x.dim(0), m = n * spatial_;
+#pragma omp parallel for schedule(static)
+  for (int64_t c = 0; c < c_; ++c) {
+    const float mu = mean_[static_cast<size_t>(c)], inv = inv_std_[static_cast<size_t>(c)];
+    double sum_dy = 0, sum_dy_xhat = 0;  // dβ and dγ
+    for (int64_t i = 0; i < n; ++i) {
+      const float* xr = x.data() + (i * c_ + c) * spatial_;
+      const float* dr = dy.data() + (i * c_ + c) * spatial_;
+      for (int64_t s = 0; s < spatial_; ++s) {
+        sum_dy += dr[s];
+        sum_dy_xhat += static_cast<double>(dr[s]) * (xr[s] - mu) * inv;
+      }
+    }
+    if (mode == BackwardMode::params_and_input) {
+      dw_[c] += static_cast<float>(sum_dy_xhat);
+      db_[c] += static_cast<float>(sum_dy);
+    }
+    if (dx == nullptr) continue;
+    const float g = w_[c] * inv;
+    // Train mode: the batch statistics depend on x too,
+    // dx = γ/σ · (dy − mean(dy) − x̂·mean(dy·x̂)); eval mode: dx = γ/σ · dy.
+    const float a = last_train_ ? static_cast<float>(sum_dy / static_cast<double>(m)) : 0.0f;
+    const float b = last_train_ ? static_cast<float>(sum_dy_xhat / static_cast<double>(m)) : 0.0f;
+    for (int64_t i = 0; i < n; ++i) {
+      const float* xr = x.data() + (i * c_ + c) * spatial_;
+      const float* dr = dy.data() + (i * c_ + c) * spatial_;
+      float* out = dx->data() + (i * c_ + c) * spatial_;
+      for (int64_t s = 0; s < spatial_; ++s) out[s] = g * (dr[s] - a - (xr[s] - mu) * inv * b);
+    }
+  }
+}
+
+}  // namespace advnet::nn

@@ -1,0 +1,243 @@
+#include "advnet/nn/conv.hpp"
+
+#include "advnet/core/kernels.hpp"
+#include "dnnl_conv.hpp"
+
+namespace advnet::nn {
+namespace {
+
+std::string n2(int64_t a) { return std::to_string(a); }
+
+// The (C, H, W) of an (N, C, H, W) input, or an Error naming the layer.
+void check_image_input(const Shape& in, const std::string& who) {
+  check(in.rank() == 4, who + ": needs an (N, C, H, W) input, got " + in.str() +
+                            " (put a reshape layer with shape = [C, H, W] in front)");
+}
+
+void check_options(const ConvOptions& o, const std::string& who) {
+  check(o.kernel > 0 && o.stride > 0 && o.padding >= 0 && o.output_padding >= 0,
+        who + ": kernel and stride must be positive, padding and output_padding non-negative");
+}
+
+ConvGeometry conv_geometry(const Shape& in, int64_t out_c, const ConvOptions& o, const std::string& who) {
+  check_image_input(in, who);
+  check_options(o, who);
+  check(o.output_padding == 0, who + ": output_padding is for transposed convolutions");
+  ConvGeometry g{.in_c = in[1], .in_h = in[2], .in_w = in[3], .out_c = out_c,
+                 .kh = o.kernel, .kw = o.kernel, .sh = o.stride, .sw = o.stride, .ph = o.padding, .pw = o.padding};
+  check(out_c > 0, who + ": the number of output channels must be positive");
+  check(in[2] + 2 * o.padding >= o.kernel && in[3] + 2 * o.padding >= o.kernel,
+        who + ": kernel " + n2(o.kernel) + " is larger than the padded input " + in.str());
+  g.out_h = (in[2] + 2 * o.padding - o.kernel) / o.stride + 1;
+  g.out_w = (in[3] + 2 * o.padding - o.kernel) / o.stride + 1;
+  return g;
+}
+
+std::string conv_text(const ConvOptions& o) {
+  std::string s = "k=" + n2(o.kernel) + ", s=" + n2(o.stride) + ", p=" + n2(o.padding);
+  if (o.output_padding != 0) s += ", op=" + n2(o.output_padding);
+  return s;
+}
+
+std::string shape_text(int64_t c, int64_t h, int64_t w) { return n2(c) + "x" + n2(h) + "x" + n2(w); }
+
+Shape check_same_example(const Shape& in, const ConvGeometry& g, int64_t out_c, const std::string& who) {
+  check(in.rank() == 4 && in[1] == g.in_c && in[2] == g.in_h && in[3] == g.in_w,
+        who + ": input shape " + in.str() + " is not (N, " + n2(g.in_c) + ", " + n2(g.in_h) + ", " + n2(g.in_w) + ")");
+  return Shape{in[0], out_c, g.out_h, g.out_w};
+}
+
+// dst += src over n floats (oneDNN writes weight gradients; layers accumulate them).
+void accumulate(float* dst, const float* src, int64_t n) {
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i) dst[i] += src[i];
+}
+
+}  // namespace
+
+// ---- Conv2d ----
+
+Conv2d::Conv2d(const Shape& input, int64_t out_channels, const ConvOptions& o, bool bias)
+    : conv_(std::make_unique<DnnlConv>(conv_geometry(input, out_channels, o, "Conv2d"))), has_bias_(bias) {}
+
+Conv2d::~Conv2d() = default;
+
+std::string Conv2d::describe() const {
+  const ConvGeometry& g = conv_->geometry();
+  return "Conv2d(" + shape_text(g.in_c, g.in_h, g.in_w) + " -> " + shape_text(g.out_c, g.out_h, g.out_w) +
+         ", k=" + n2(g.kh) + ", s=" + n2(g.sh) + ", p=" + n2(g.ph) + (has_bias_ ? ")" : ", no bias)");
+}
+
+Shape Conv2d::output_shape(const Shape& in) const {
+  return check_same_example(in, conv_->geometry(), conv_->geometry().out_c, describe());
+}
+
+std::vector<ParamSpec> Conv2d::param_specs() const {
+  const ConvGeometry& g = conv_->geometry();
+  std::vector<ParamSpec> s{{"weight", Shape{g.out_c, g.in_c, g.kh, g.kw}}};
+  if (has_bias_) s.push_back({"bias", Shape{g.out_c}});
+  return s;
+}
+
+void Conv2d::bind(std::vector<Tensor> params, std::vector<Tensor> grads) {
+  w_ = std::move(params[0]);
+  dw_ = std::move(grads[0]);
+  dw_tmp_ = Tensor(w_.shape());
+  if (has_bias_) {
+    b_ = std::move(params[1]);
+    db_ = std::move(grads[1]);
+    db_tmp_ = Tensor(b_.shape());
+  }
+}
+
+void Conv2d::forward(const Tensor& x, Tensor& y, const ForwardContext&) {
+  conv_->forward(x.dim(0), x.data(), w_.data(), has_bias_ ? b_.data() : nullptr, y.data());
+}
+
+void Conv2d::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, BackwardMode mode) {
+  const int64_t n = x.dim(0);
+  if (mode == BackwardMode::params_and_input) {
+    conv_->backward_weights(n, x.data(), dy.data(), dw_tmp_.data(), has_bias_ ? db_tmp_.data() : nullptr);
+    accumulate(dw_.data(), dw_tmp_.data(), dw_.numel());
+    if (has_bias_) accumulate(db_.data(), db_tmp_.data(), db_.numel());
+  }
+  if (dx != nullptr) conv_->backward_data(n, dy.data(), w_.data(), dx->data());
+}
+
+double Conv2d::forward_flops_per_example() const { return conv_->flops_per_example(); }
+
+// ---- ConvTranspose2d ----
+
+namespace {
+
+ConvGeometry transposed_geometry(const Shape& in, int64_t out_c, const ConvOptions& o) {
+  const std::string who = "ConvTranspose2d";
+  check_image_input(in, who);
+  check_options(o, who);
+  check(out_c > 0, who + ": the number of output channels must be positive");
+  check(o.output_padding < o.stride, who + ": output_padding (" + n2(o.output_padding) +
+                                         ") must be smaller than the stride (" + n2(o.stride) + "), as in torch");
+  check(o.output_padding <= o.padding, who + ": output_padding larger than padding is not supported");
+  ConvGeometry g{.in_c = in[1], .in_h = in[2], .in_w = in[3], .out_c = out_c, .kh = o.kernel, .kw = o.kernel,
+                 .sh = o.stride, .sw = o.stride, .ph = o.padding, .pw = o.padding, .transposed = true};
+  g.out_h = (in[2] - 1) * o.stride - 2 * o.padding + o.kernel + o.output_padding;
+  g.out_w = (in[3] - 1) * o.stride - 2 * o.padding + o.kernel + o.output_padding;
+  check(g.out_h > 0 && g.out_w > 0, who + ": padding " + n2(o.padding) + " leaves no output for input " + in.str());
+  return g;
+}
+
+}  // namespace
+
+ConvTranspose2d::ConvTranspose2d(const Shape& input, int64_t out_channels, const ConvOptions& o, Bias bias)
+    : conv_(std::make_unique<DnnlConv>(transposed_geometry(input, out_channels, o))), bias_(bias) {}
+
+ConvTranspose2d::~ConvTranspose2d() = default;
+
+std::string ConvTranspose2d::describe() const {
+  const ConvGeometry& g = conv_->geometry();
+  const char* b = bias_ == Bias::tied ? ")" : bias_ == Bias::untied ? ", untied bias)" : ", no bias)";
+  return "ConvTranspose2d(" + shape_text(g.in_c, g.in_h, g.in_w) + " -> " + shape_text(g.out_c, g.out_h, g.out_w) +
+         ", k=" + n2(g.kh) + ", s=" + n2(g.sh) + ", p=" + n2(g.ph) + b;
+}
+
+Shape ConvTranspose2d::output_shape(const Shape& in) const {
+  return check_same_example(in, conv_->geometry(), conv_->geometry().out_c, describe());
+}
+
+std::vector<ParamSpec> ConvTranspose2d::param_specs() const {
+  const ConvGeometry& g = conv_->geometry();
+  std::vector<ParamSpec> s{{"weight", Shape{g.in_c, g.out_c, g.kh, g.kw}}};
+  if (bias_ == Bias::tied) s.push_back({"bias", Shape{g.out_c}});
+  if (bias_ == Bias::untied) s.push_back({"bias", Shape{g.out_c, g.out_h, g.out_w}});
+  return s;
+}
+
+void ConvTranspose2d::bind(std::vector<Tensor> params, std::vector<Tensor> grads) {
+  w_ = std::move(params[0]);
+  dw_ = std::move(grads[0]);
+  dw_tmp_ = Tensor(w_.shape());
+  if (bias_ != Bias::none) {
+    b_ = std::move(params[1]);
+    db_ = std::move(grads[1]);
+    db_tmp_ = Tensor(b_.shape());
+  }
+}
+
+void ConvTranspose2d::forward(const Tensor& x, Tensor& y, const ForwardContext&) {
+  const int64_t n = x.dim(0);
+  conv_->forward(n, x.data(), w_.data(), bias_ == Bias::tied ? b_.data() : nullptr, y.data());
+  // Untied: one bias per output element, y: (N, C·H·W) += b: (C·H·W).
+  if (bias_ == Bias::untied) kernels::add_bias(y.data(), b_.data(), n, b_.numel());
+}
+
+void ConvTranspose2d::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, BackwardMode mode) {
+  const int64_t n = x.dim(0);
+  if (mode == BackwardMode::params_and_input) {
+    conv_->backward_weights(n, x.data(), dy.data(), dw_tmp_.data(), bias_ == Bias::tied ? db_tmp_.data() : nullptr);
+    accumulate(dw_.data(), dw_tmp_.data(), dw_.numel());
+    if (bias_ == Bias::tied) accumulate(db_.data(), db_tmp_.data(), db_.numel());
+    if (bias_ == Bias::untied) kernels::column_sum_add(dy.data(), db_.data(), n, db_.numel());
+  }
+  if (dx != nullptr) conv_->backward_data(n, dy.data(), w_.data(), dx->data());
+}
+
+double ConvTranspose2d::forward_flops_per_example() const { return conv_->flops_per_example(); }
+
+// ---- MaxoutConv ----
+
+MaxoutConv::MaxoutConv(const Shape& input, int64_t units, int64_t pieces, const ConvOptions& o)
+    : units_(units), pieces_(pieces) {
+  check(units > 0 && pieces > 0, "MaxoutConv: units and pieces must be positive, got units=" + n2(units) +
+                                     " pieces=" + n2(pieces));
+  conv_ = std::make_unique<DnnlConv>(conv_geometry(input, units * pieces, o, "MaxoutConv"));
+}
+
+MaxoutConv::~MaxoutConv() = default;
+
+std::string MaxoutConv::describe() const {
+  const ConvGeometry& g = conv_->geometry();
+  return "MaxoutConv(" + shape_text(g.in_c, g.in_h, g.in_w) + " -> " + shape_text(units_, g.out_h, g.out_w) + " x " +
+         n2(pieces_) + " pieces, k=" + n2(g.kh) + ", s=" + n2(g.sh) + ", p=" + n2(g.ph) + ")";
+}
+
+Shape MaxoutConv::output_shape(const Shape& in) const { return check_same_example(in, conv_->geometry(), units_, describe()); }
+
+std::vector<ParamSpec> MaxoutConv::param_specs() const {
+  const ConvGeometry& g = conv_->geometry();
+  return {{"weight", Shape{g.out_c, g.in_c, g.kh, g.kw}}, {"bias", Shape{g.out_c}}};
+}
+
+void MaxoutConv::bind(std::vector<Tensor> params, std::vector<Tensor> grads) {
+  w_ = std::move(params[0]);
+  b_ = std::move(params[1]);
+  dw_ = std::move(grads[0]);
+  db_ = std::move(grads[1]);
+  dw_tmp_ = Tensor(w_.shape());
+  db_tmp_ = Tensor(b_.shape());
+}
+
+void MaxoutConv::forward(const Tensor& x, Tensor& y, const ForwardContext&) {
+  const ConvGeometry& g = conv_->geometry();
+  const int64_t n = x.dim(0);
+  z_.resize(Shape{n, g.out_c, g.out_h, g.out_w});
+  arg_.resize(static_cast<size_t>(n * units_ * g.out_h * g.out_w));
+  conv_->forward(n, x.data(), w_.data(), b_.data(), z_.data());
+  kernels::strided_maxout_forward(z_.data(), y.data(), arg_.data(), n * units_, pieces_, g.out_h * g.out_w);
+}
+
+void MaxoutConv::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, BackwardMode mode) {
+  const ConvGeometry& g = conv_->geometry();
+  const int64_t n = x.dim(0);
+  dz_.resize(z_.shape());
+  kernels::strided_maxout_backward(dy.data(), arg_.data(), dz_.data(), n * units_, pieces_, g.out_h * g.out_w);
+  if (mode == BackwardMode::params_and_input) {
+    conv_->backward_weights(n, x.data(), dz_.data(), dw_tmp_.data(), db_tmp_.data());
+    accumulate(dw_.data(), dw_tmp_.data(), dw_.numel());
+    accumulate(db_.data(), db_tmp_.data(), db_.numel());
+  }
+  if (dx != nullptr) conv_->backward_data(n, dz_.data(), w_.data(), dx->data());
+}
+
+double MaxoutConv::forward_flops_per_example() const { return conv_->flops_per_example(); }
+
+}  // namespace advnet::nn
