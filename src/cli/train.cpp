@@ -146,7 +146,7 @@ int run_train(const TrainArgs& a) {
   set_num_threads(static_cast<int>(config.threads));
   const data::Dataset train = data::load(config.data, data::Split::train);
   std::vector<int64_t> image_shape;
-  if (train.image_height > 0) image_shape = {1, train.image_height, train.image_width};
+  if (train.image_height > 0) image_shape = {train.image_channels, train.image_height, train.image_width};
   Tensor valid;  // the first parzen_valid validation examples, when Parzen is evaluated during training
   if (config.eval.parzen_every > 0) {
     const data::Dataset v = data::load(config.data, data::Split::valid);

@@ -5,7 +5,9 @@
 #include <numbers>
 
 #include "advnet/core/error.hpp"
+#include "advnet/data/cifar10.hpp"
 #include "advnet/data/idx.hpp"
+#include "advnet/data/image_folder.hpp"
 
 namespace advnet::data {
 namespace {
@@ -39,6 +41,36 @@ Dataset load_idx(const DataConfig& c, Split split) {
   d.x = (b == 0 && e == all.dim(0)) ? std::move(all) : slice_rows(all, b, e);
   d.labels.assign(all_labels.begin() + b, all_labels.begin() + e);
   d.example_shape = {d.x.dim(1)};
+  d.image_channels = 1;
+  return d;
+}
+
+Dataset load_cifar10(const DataConfig& c, Split split) {
+  const bool test = split == Split::test;
+  LabelledImages all = read_cifar10(c.path, test);
+  int64_t b = 0, e = all.x.dim(0);
+  if (!test) {
+    check_ranges(c, all.x.dim(0), c.path + "/data_batch_{1..5}.bin");
+    b = split == Split::train ? c.train_begin : c.valid_begin;
+    e = split == Split::train ? c.train_end : c.valid_end;
+  }
+  Dataset d;
+  d.x = (b == 0 && e == all.x.dim(0)) ? std::move(all.x) : slice_rows(all.x, b, e);
+  d.labels.assign(all.labels.begin() + b, all.labels.begin() + e);
+  d.example_shape = {d.x.dim(1)};
+  d.image_channels = 3, d.image_height = 32, d.image_width = 32;
+  return d;
+}
+
+Dataset load_image_folder(const DataConfig& c, Split split) {
+  ImageFolder all = read_image_folder(c.path);
+  check_ranges(c, all.x.dim(0), c.path + " (" + std::to_string(all.x.dim(0)) + " images; set data.train_range and data.valid_range)");
+  const int64_t b = split == Split::train ? c.train_begin : c.valid_begin;
+  const int64_t e = split == Split::train ? c.train_end : c.valid_end;
+  Dataset d;
+  d.x = slice_rows(all.x, b, e);
+  d.example_shape = {d.x.dim(1)};
+  d.image_channels = all.channels, d.image_height = all.height, d.image_width = all.width;
   return d;
 }
 
@@ -94,7 +126,7 @@ Dataset load_synthetic(const DataConfig& c, Split split) {
     d.example_shape = {2};
   } else {
     throw Error("data.kind: '" + c.kind +
-                "' is unknown; expected mnist, fashion_mnist, gaussian_1d, mixture_1d, ring_2d or grid_2d");
+                "' is unknown; expected mnist, fashion_mnist, cifar10, image_folder, gaussian_1d, mixture_1d, ring_2d or grid_2d");
   }
   return d;
 }
@@ -102,7 +134,15 @@ Dataset load_synthetic(const DataConfig& c, Split split) {
 }  // namespace
 
 Dataset load(const DataConfig& config, Split split) {
-  return config.is_image() ? load_idx(config, split) : load_synthetic(config, split);
+  Dataset d = config.kind == "cifar10"        ? load_cifar10(config, split)
+              : config.kind == "image_folder" ? load_image_folder(config, split)
+              : config.is_image()             ? load_idx(config, split)
+                                              : load_synthetic(config, split);
+  if (config.gcn > 0) {
+    check(config.is_image(), "data.gcn: global contrast normalisation applies to image data only");
+    global_contrast_normalize(d.x, static_cast<float>(config.gcn));
+  }
+  return d;
 }
 
 double mixture_pdf(const DataConfig& c, double x) {

@@ -315,9 +315,14 @@ RunConfig parse_config(const std::string& text, const std::string& source, const
   {
     TableReader r = top.sub("data");
     data::DataConfig& d = c.data;
-    r.string("kind", d.kind, {"mnist", "fashion_mnist", "gaussian_1d", "mixture_1d", "ring_2d", "grid_2d"});
+    r.string("kind", d.kind, {"mnist", "fashion_mnist", "cifar10", "image_folder", "gaussian_1d", "mixture_1d", "ring_2d", "grid_2d"});
     if (d.kind == "fashion_mnist") d.path = "/usr/share/datasets/fashion-mnist";
+    if (d.kind == "cifar10") d.path = "data/cifar10", d.train_end = 40000, d.valid_begin = 40000, d.valid_end = 50000;
+    if (d.kind == "image_folder") d.path = "";
     r.string("path", d.path);
+    if (d.kind == "image_folder" && d.path.empty()) r.fail("path", "is required for image_folder data (a folder of PNG/JPEG files)");
+    r.number("gcn", d.gcn, 0.0, kInf, false, true);
+    if (d.gcn > 0 && !d.is_image()) r.fail("gcn", "applies to image data only");
     r.range("train_range", d.train_begin, d.train_end);
     r.range("valid_range", d.valid_begin, d.valid_end);
     r.integer("size", d.size, 1, int64_t{1} << 32);
@@ -428,6 +433,7 @@ std::string to_toml(const RunConfig& c) {
   if (dc.is_image()) {
     o << "path = " << quote(dc.path) << "\ntrain_range = [" << dc.train_begin << ", " << dc.train_end << "]\n"
       << "valid_range = [" << dc.valid_begin << ", " << dc.valid_end << "]\n";
+    if (dc.gcn > 0) o << "gcn = " << d(dc.gcn) << "\n";
   } else {
     o << "size = " << dc.size << "\nseed = " << dc.seed << "\n";
     auto list = [&](const std::vector<double>& v) {

@@ -3,6 +3,7 @@
 #include <stb/stb_image_write.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "advnet/core/error.hpp"
 #include "advnet/io/safetensors.hpp"
@@ -12,7 +13,10 @@ namespace {
 void append_bytes(void* context, void* data, int size) {
   static_cast<std::string*>(context)->append(static_cast<const char*>(data), static_cast<size_t>(size));
 }
-uint8_t to_byte(float v) { return static_cast<uint8_t>(std::clamp(v, 0.0f, 1.0f) * 255.0f + 0.5f); }
+uint8_t to_byte(float v) {
+  if (!(v >= 0.0f)) return 0;  // also NaN
+  return static_cast<uint8_t>(std::min(v, 1.0f) * 255.0f + 0.5f);
+}
 }  // namespace
 
 Image render_grid(const Tensor& images, const GridLayout& g) {
@@ -29,10 +33,18 @@ Image render_grid(const Tensor& images, const GridLayout& g) {
   const int64_t n = std::min(images.dim(0), g.rows * g.cols);
   for (int64_t i = 0; i < n; ++i) {
     const int64_t y0 = g.padding + (i / g.cols) * (g.height + g.padding), x0 = g.padding + (i % g.cols) * (g.width + g.padding);
+    const float* img = images.data() + i * per;
+    float lo = 0.0f, hi = 1.0f, peak = 0.0f;
+    for (int64_t j = 0; j < per; ++j) {
+      lo = std::min(lo, img[j]), hi = std::max(hi, img[j]);
+      peak = std::max(peak, std::fabs(img[j]));
+    }
+    const bool unit = lo >= 0.0f && hi <= 1.0f;
+    const float scale = unit ? 1.0f : 0.5f / peak, offset = unit ? 0.0f : 0.5f;
     for (int64_t c = 0; c < g.channels; ++c)
       for (int64_t y = 0; y < g.height; ++y)
         for (int64_t x = 0; x < g.width; ++x)
-          im.at(x0 + x, y0 + y)[c] = to_byte(images[i * per + (c * g.height + y) * g.width + x]);
+          im.at(x0 + x, y0 + y)[c] = to_byte(offset + scale * img[(c * g.height + y) * g.width + x]);
   }
   return im;
 }

@@ -10,10 +10,12 @@
 namespace advnet::data {
 
 struct DataConfig {
-  // mnist | fashion_mnist (IDX files in `path`) | gaussian_1d | mixture_1d | ring_2d | grid_2d
+  // mnist | fashion_mnist (IDX files in `path`) | cifar10 (binary batches in `path`) |
+  // image_folder (PNG/JPEG files in `path`) | gaussian_1d | mixture_1d | ring_2d | grid_2d
   std::string kind = "mnist";
   std::string path = "data/mnist";
-  // Index ranges [begin, end) into the IDX training file; the test split is the whole t10k file.
+  // Index ranges [begin, end) into the training file(s); the test split is the whole t10k file
+  // (MNIST), test_batch.bin (CIFAR-10), or the validation range again (image folders have no test set).
   int64_t train_begin = 0, train_end = 50000;
   int64_t valid_begin = 50000, valid_end = 60000;
   // Synthetic sets: how many examples make one epoch, drawn once from `seed`.
@@ -26,16 +28,19 @@ struct DataConfig {
   double spacing = 2.0;     // grid_2d: distance between neighbouring means, centred at 0
   double std = 0.01;        // ring_2d and grid_2d component std
 
-  bool is_image() const { return kind == "mnist" || kind == "fashion_mnist"; }
+  // Global contrast normalisation scale for image data (pylearn2 gcn); 0 leaves pixels in [0, 1].
+  double gcn = 0.0;
+
+  bool is_image() const { return kind == "mnist" || kind == "fashion_mnist" || kind == "cifar10" || kind == "image_folder"; }
 };
 
 enum class Split { train, valid, test };
 
 struct Dataset {
-  Tensor x;                            // (N, features), images scaled to [0, 1]
+  Tensor x;                            // (N, features), images CHW, scaled to [0, 1] unless gcn
   std::vector<int32_t> labels;         // empty for synthetic data
   std::vector<int64_t> example_shape;  // {784}, {1}, {2}
-  int64_t image_height = 0, image_width = 0;  // 0 for non-image data
+  int64_t image_channels = 0, image_height = 0, image_width = 0;  // 0 for non-image data
 };
 
 // Loads a split. Synthetic data draws from the same distribution for every split, with a

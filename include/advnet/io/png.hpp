@@ -22,8 +22,10 @@ struct GridLayout {
   float pad_value = 1.0f;                         // white
 };
 
-// images: (N, channels·height·width) in [0, 1] (clamped), N ≤ rows·cols, filled row by row; cells
-// beyond N stay padding. Channel-major layout per image, as (C, H, W).
+// images: (N, channels·height·width), N ≤ rows·cols, filled row by row; cells beyond N stay
+// padding. Channel-major layout per image, as (C, H, W). An image whose values all lie in [0, 1] is
+// drawn as it is; any other (contrast-normalised data, a linear output layer) is drawn as
+// 0.5 + x / (2·max |x|), mid-grey at 0, so that it is visible at all.
 Image render_grid(const Tensor& images, const GridLayout& layout);
 // The same image with 3 channels.
 Image to_rgb(const Image& image);
