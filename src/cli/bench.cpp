@@ -25,8 +25,8 @@ int run_bench(const BenchArgs& a) {
   if (a.threads >= 0) c.threads = a.threads;
   set_num_threads(static_cast<int>(c.threads));
   c.gan.training.epochs = int64_t{1} << 40;  // never "finished"
-  // Random data of the configured shape: images in [0, 1], synthetic data in [−1, 1].
-  const int64_t features = c.data.is_image() ? 784 : (c.data.kind == "ring_2d" || c.data.kind == "grid_2d" ? 2 : 1);
+  // Random data of the generator's output shape: images in [0, 1], synthetic data in [−1, 1].
+  const int64_t features = nn::Net({c.gan.noise.dim}, c.gan.generator).output_shape(1).inner();
   const int64_t n = c.gan.training.batch_size * c.gan.training.k * 16;
   Tensor data(Shape{n, features});
   Rng(7).uniform(data.data(), data.numel(), c.data.is_image() ? 0.0f : -1.0f, 1.0f);
