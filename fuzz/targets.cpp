@@ -1,11 +1,16 @@
 #include "targets.hpp"
 
 #include <sys/mman.h>
+#include <stdlib.h>
 #include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
 #include <vector>
 
+#include "advnet/data/cifar10.hpp"
 #include "advnet/data/idx.hpp"
+#include "advnet/data/image_folder.hpp"
 #include "advnet/io/config.hpp"
 #include "advnet/io/npy.hpp"
 #include "advnet/io/safetensors.hpp"
@@ -75,7 +80,30 @@ int config(const uint8_t* data, size_t size) {
   });
 }
 
+int cifar(const uint8_t* data, size_t size) {
+  MemFile f(data, size);
+  if (!f.ok()) return 0;
+  guarded([&] { data::read_cifar10_file(f.path()); });
+  return 0;
+}
+
+int image(const uint8_t* data, size_t size) {
+  // The folder reader takes a directory: the input becomes its one image file (PNG and JPEG both
+  // go through stb_image, which sniffs the format from the bytes).
+  static const std::string dir = [] {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "advnet-fuzz-image-XXXXXX").string();
+    return std::string(mkdtemp(tmpl.data()));
+  }();
+  {
+    std::ofstream out(dir + "/input.png", std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
+  }
+  return guarded([&] { data::read_image_folder(dir); });
+}
+
 Target target(const std::string& name) {
+  if (name == "cifar") return cifar;
+  if (name == "image") return image;
   if (name == "idx") return idx;
   if (name == "safetensors") return safetensors;
   if (name == "npy") return npy;

@@ -13,6 +13,8 @@ int idx(const uint8_t* data, size_t size);          // IDX images and labels, ra
 int safetensors(const uint8_t* data, size_t size);  // checkpoint header and tensors
 int npy(const uint8_t* data, size_t size);          // NPY arrays
 int config(const uint8_t* data, size_t size);       // TOML run configurations
+int cifar(const uint8_t* data, size_t size);        // CIFAR-10 binary batch files
+int image(const uint8_t* data, size_t size);        // PNG/JPEG images of an image folder (stb_image)
 
 // The entry point for a target name ("idx", …); nullptr when unknown.
 using Target = int (*)(const uint8_t*, size_t);

@@ -33,12 +33,6 @@ ConvGeometry conv_geometry(const Shape& in, int64_t out_c, const ConvOptions& o,
   return g;
 }
 
-std::string conv_text(const ConvOptions& o) {
-  std::string s = "k=" + n2(o.kernel) + ", s=" + n2(o.stride) + ", p=" + n2(o.padding);
-  if (o.output_padding != 0) s += ", op=" + n2(o.output_padding);
-  return s;
-}
-
 std::string shape_text(int64_t c, int64_t h, int64_t w) { return n2(c) + "x" + n2(h) + "x" + n2(w); }
 
 Shape check_same_example(const Shape& in, const ConvGeometry& g, int64_t out_c, const std::string& who) {

@@ -29,4 +29,4 @@ TEST_P(FuzzReplay, SeedsAndRegressionsAreHandled) {
   EXPECT_GT(inputs, 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Targets, FuzzReplay, ::testing::Values("idx", "safetensors", "npy", "config"));
+INSTANTIATE_TEST_SUITE_P(Targets, FuzzReplay, ::testing::Values("idx", "safetensors", "npy", "config", "cifar", "image"));
