@@ -3,7 +3,7 @@
 #   make test    installs what is missing, builds, runs all tests, then again under ASan + UBSan
 #   make bench   micro-benchmarks, then advnet vs PyTorch and NumPy side by side (bench/compare.py)
 #   make fuzz    runs the libFuzzer targets for FUZZ_SECONDS each (make test runs them 30 s each)
-#   make golden  regenerates tests/golden/paper_nets.bin with PyTorch (installs python3-torch)
+#   make golden  regenerates tests/golden/paper_nets.bin and conv_nets.bin with PyTorch (installs python3-torch)
 SHELL := /bin/bash
 BUILD ?= build
 ASAN_BUILD ?= build-asan
@@ -71,6 +71,7 @@ bench: build
 golden:
 	@scripts/setup.sh --with-torch
 	@/usr/bin/python3 tests/golden/make_golden.py
+	@/usr/bin/python3 tests/golden/make_golden_conv.py
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

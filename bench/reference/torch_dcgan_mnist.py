@@ -3,8 +3,8 @@
 
 G: Linear 100→6272 (no bias), BatchNorm1d, ReLU, view (128, 7, 7), ConvTranspose2d 128→64 k4 s2 p1
 (no bias), BatchNorm2d, ReLU, ConvTranspose2d 64→1 k4 s2 p1, sigmoid, flatten;
-D: view (1, 28, 28), Conv2d 1→64 k4 s2 p1, LeakyReLU 0.2, Conv2d 64→128 k4 s2 p1, LeakyReLU 0.2,
-flatten, Linear 6272→1 (sigmoid folded into the loss); N(0, 0.02) weights; batch 128, k = 1,
+D: view (1, 28, 28), Conv2d 1→64 k4 s2 p1, LeakyReLU 0.2, Conv2d 64→128 k4 s2 p1 (no bias),
+BatchNorm2d, LeakyReLU 0.2, flatten, Linear 6272→1 (sigmoid folded into the loss); N(0, 0.02) weights; batch 128, k = 1,
 alternating, non-saturating G loss, Adam lr 2e-4, β = (0.5, 0.999), Gaussian noise.
 Data: random pixels of MNIST's shape (timing only). Prints one JSON line.
 
@@ -24,7 +24,8 @@ def build():
                       nn.ConvTranspose2d(128, 64, 4, 2, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
                       nn.ConvTranspose2d(64, 1, 4, 2, 1), nn.Sigmoid(), nn.Flatten())
     d = nn.Sequential(nn.Unflatten(1, (1, 28, 28)), nn.Conv2d(1, 64, 4, 2, 1), nn.LeakyReLU(0.2),
-                      nn.Conv2d(64, 128, 4, 2, 1), nn.LeakyReLU(0.2), nn.Flatten(), nn.Linear(6272, 1))
+                      nn.Conv2d(64, 128, 4, 2, 1, bias=False), nn.BatchNorm2d(128), nn.LeakyReLU(0.2), nn.Flatten(),
+                      nn.Linear(6272, 1))
     for m in list(g.modules()) + list(d.modules()):
         if isinstance(m, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
             nn.init.normal_(m.weight, 0.0, 0.02)

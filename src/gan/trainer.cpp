@@ -47,6 +47,7 @@ Trainer::Trainer(GanConfig config, const Tensor& data)
   check(iterations_per_epoch() >= 1, "data: " + std::to_string(data.dim(0)) + " examples are fewer than k = " +
                                          std::to_string(t.k) + " batches of " + std::to_string(t.batch_size));
   d_depth_ = d_.ends_with_sigmoid() ? d_.size() - 1 : d_.size();
+  for (size_t i = 0; i < d_.size(); ++i) d_mixes_rows_ |= d_.spec(i).type == "batch_norm";
   state_.noise = root_.split(kNoise);
   state_.dropout = root_.split(kDropout);
 }
@@ -112,7 +113,8 @@ void Trainer::apply_update(nn::Net& net, nn::Optimizer& opt, int64_t& updates, E
 // With apply == false the gradients stay in D for the simultaneous update, and D's last forward pass
 // is the one on G(z), which the generator's half of that update goes back through. Otherwise the
 // data and the samples go through D as one batch of 2m rows: one GEMM per layer instead of two,
-// and the same numbers per row (D has no layer that mixes rows).
+// and the same numbers per row — unless D has a layer that mixes rows (BatchNorm), which must see
+// the real and the generated batch separately, as in the DCGAN reference code.
 void Trainer::discriminator_step(EpochStats& s, bool apply) {
   const int64_t m = config_.training.batch_size;
   batcher_.gather(data_, state_.epoch, state_.batch++, real_);
@@ -122,7 +124,7 @@ void Trainer::discriminator_step(EpochStats& s, bool apply) {
 
   double d_real, fn, d_fake, fp, loss;
   d_.zero_grad();
-  if (apply) {
+  if (apply && !d_mixes_rows_) {
     const size_t bytes = static_cast<size_t>(real_.numel()) * sizeof(float);
     both_.resize(real_.shape().with_batch(2 * m));
     std::memcpy(both_.data(), real_.data(), bytes);
@@ -140,6 +142,7 @@ void Trainer::discriminator_step(EpochStats& s, bool apply) {
     loss += d_loss_rows(0, m, 0.0f, 0.5f, &d_fake, &fp);
     check_loss(loss, "discriminator's");
     d_.backward(dl_, nn::BackwardMode::params_and_input, false);
+    if (apply) apply_update(d_, *d_opt_, state_.d_updates, &s);
   }
   s.d_loss += loss, s.d_real += d_real, s.d_fake += d_fake, s.false_pos += fp, s.false_neg += fn;
 }

@@ -87,7 +87,8 @@ Tensor scalar(double v) {
   return t;
 }
 
-// G in train mode (BatchNorm on batch statistics), D without dropout (eval mode), the paper's losses.
+// G in train mode (BatchNorm on batch statistics), D without dropout, the paper's losses; D sees the
+// real and the generated batch separately (BatchNorm statistics per batch).
 void run_whole_nets(const std::string& config) {
   SCOPED_TRACE(config);
   const GoldenFile& gf = golden();
@@ -102,14 +103,19 @@ void run_whole_nets(const std::string& config) {
   const Tensor sample = g.forward(z, {Mode::train, nullptr}).clone();
   gf.expect_matches(config + ".g_out", sample);
 
+  // D without dropout: in train mode where it has BatchNorm (batch statistics, as make_golden_conv.py
+  // computes them), in eval mode where it has dropout (cifar10).
+  bool has_dropout = false;
+  for (size_t i = 0; i < d.size(); ++i) has_dropout |= d.spec(i).type == "dropout";
+  const ForwardContext d_ctx{has_dropout ? Mode::eval : Mode::train, nullptr};
   d.zero_grad();
-  Tensor logits_real = d.forward(x, {}, to_logits).clone();
+  Tensor logits_real = d.forward(x, d_ctx, to_logits).clone();
   Tensor d_real(logits_real.shape()), dl(logits_real.shape());
   advnet::kernels::sigmoid_forward(logits_real.data(), d_real.data(), d_real.numel());
   const double loss_real = bce_with_logits(logits_real, 1.0f, &dl, 0.5f);
   const Tensor dx = d.backward(dl, BackwardMode::params_and_input).clone();
 
-  Tensor logits_fake = d.forward(sample, {}, to_logits).clone();
+  Tensor logits_fake = d.forward(sample, d_ctx, to_logits).clone();
   Tensor d_fake(logits_fake.shape());
   advnet::kernels::sigmoid_forward(logits_fake.data(), d_fake.data(), d_fake.numel());
   const double loss_fake = bce_with_logits(logits_fake, 0.0f, &dl, 0.5f);

@@ -95,6 +95,7 @@ class Trainer {
   Rng root_;
   TrainerState state_;
   size_t d_depth_;  // layers of D run for the loss (all but a trailing sigmoid)
+  bool d_mixes_rows_ = false;  // D has BatchNorm: real and generated batches go through it apart
   Tensor z_, real_, both_, dl_, probs_;  // both_: (2m, ...) data then samples, D's batch in its step
 };
 
