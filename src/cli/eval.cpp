@@ -26,7 +26,7 @@ struct ParzenArgs {
 int run_parzen(const ParzenArgs& a) {
   if (a.checkpoint.empty() == a.samples.empty()) throw Error("eval parzen: give either a CHECKPOINT or --samples FILE.npy");
   set_num_threads(static_cast<int>(a.threads));
-  data::DataConfig dc;  // MNIST-format IDX files; the checkpoint's split ranges when there is one
+  data::DataConfig dc;  // MNIST-format IDX files; the checkpoint's data settings when there is one
   Tensor samples;
   if (!a.checkpoint.empty()) {
     io::GeneratorModel g = io::GeneratorModel::load(a.checkpoint);
@@ -36,7 +36,9 @@ int run_parzen(const ParzenArgs& a) {
     samples = io::read_npy(a.samples);
     if (samples.shape().rank() != 2) throw Error(a.samples + ": samples must be (N, features), got " + samples.shape().str());
   }
-  dc.kind = "mnist";
+  // --data names the directory; the format is the checkpoint's (MNIST-format IDX files otherwise),
+  // with its contrast normalisation, so samples and data are compared in the same space.
+  if (a.checkpoint.empty()) dc.kind = "mnist";
   dc.path = a.data;
   const data::Dataset valid_set = data::load(dc, data::Split::valid);
   const data::Dataset eval_set = data::load(dc, a.split == "test" ? data::Split::test : data::Split::valid);
@@ -69,7 +71,7 @@ Run add_eval(CLI::App& app) {
   auto a = std::make_shared<ParzenArgs>();
   parzen->add_option("checkpoint", a->checkpoint, "a checkpoint whose generator is sampled");
   parzen->add_option("--samples", a->samples, "evaluate these samples instead, an (N, features) float32 .npy file");
-  parzen->add_option("--data", a->data, "directory of MNIST-format IDX files (data/mnist, Fashion-MNIST's)")->required();
+  parzen->add_option("--data", a->data, "data directory: MNIST-format IDX files, or the checkpoint's format (CIFAR-10 batches, an image folder)")->required();
   parzen->add_option("--sigma", a->sigma, "window width; by default chosen among logspace(-1, 0, 10) on validation")
       ->check(CLI::PositiveNumber);
   parzen->add_option("--n-samples", a->n_samples, "samples drawn from the generator")->check(CLI::Range(int64_t{1}, int64_t{1} << 24));

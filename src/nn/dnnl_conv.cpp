@@ -2,6 +2,7 @@
 
 #include <dnnl.hpp>
 #include <map>
+#include <unordered_map>
 
 #include "advnet/core/error.hpp"
 
@@ -14,10 +15,45 @@ constexpr auto f32 = dnnl::memory::data_type::f32;
 
 }  // namespace
 
-// Everything oneDNN needs for one batch size. Memory objects wrap our buffers: their handles are
-// set before every execution, so the caller's tensors are used in place (plain NCHW, no reorders).
+// One tensor argument of a primitive: the user's plain buffer (NCHW activations, torch weights) and,
+// where the primitive prefers another layout (oneDNN's blocked nChw16c and friends, which its fast
+// direct kernels need), an internal buffer with reorders between the two.
+struct Slot {
+  dnnl::memory user, internal;
+  dnnl::reorder to_internal, to_user;
+  bool same = true;
+
+  Slot() = default;
+  Slot(const dnnl::memory::desc& user_md, const dnnl::memory::desc& want, const dnnl::engine& eng)
+      : user(user_md, eng, DNNL_MEMORY_NONE), same(user_md == want) {
+    if (same) return;
+    internal = dnnl::memory(want, eng);
+    to_internal = dnnl::reorder(user, internal);
+    to_user = dnnl::reorder(internal, user);
+  }
+  // An input: the user's data in the primitive's layout.
+  dnnl::memory& in(const float* p, dnnl::stream& s) {
+    user.set_data_handle(const_cast<float*>(p));  // oneDNN takes void* handles for inputs too
+    if (same) return user;
+    to_internal.execute(s, user, internal);
+    return internal;
+  }
+  // An output: where the primitive writes; finish() brings it to the user's buffer.
+  dnnl::memory& out(float* p) {
+    user.set_data_handle(p);
+    return same ? user : internal;
+  }
+  void finish(dnnl::stream& s) {
+    if (!same) to_user.execute(s, internal, user);
+  }
+};
+
+// Everything oneDNN needs for one batch size.
 struct Prims {
-  dnnl::memory src, weights, bias, dst, diff_src, diff_weights, diff_bias, diff_dst;
+  // forward: src, weights, dst; backward data: diff_dst, weights, diff_src; backward weights: src,
+  // diff_dst, diff_weights. Each primitive has its own slots, as each may want its own layouts.
+  Slot f_src, f_wei, f_dst, bd_ddst, bd_wei, bd_dsrc, bw_src, bw_ddst, bw_dwei;
+  dnnl::memory bias, diff_bias;
   dnnl::primitive fwd, fwd_nobias, bwd_data, bwd_weights, bwd_weights_nobias;
 };
 
@@ -42,6 +78,51 @@ double DnnlConv::flops_per_example() const {
 
 namespace {
 
+// The primitives of one kind (convolution or deconvolution). With `blocked`, layouts are left to
+// oneDNN (`any`): it then picks its blocked-layout JIT kernels instead of the GEMM-based ones plain
+// NCHW gets, at the price of reorders. Measured on the DCGAN layers (batch 128, 2 threads): the
+// 64↔128-channel convolutions run 1.5–2.2× faster blocked, reorders included, while those with a
+// single input or output channel run 4–7× slower; hence blocked only where both have 16 or more.
+template <class Fwd, class BwdData, class BwdWeights>
+void build(Prims& p, bool blocked, dnnl::algorithm alg, const dnnl::memory::desc& src, const dnnl::memory::desc& wts,
+           const dnnl::memory::desc& bias, const dnnl::memory::desc& dst, const dims& strides, const dims& pad_l,
+           const dims& pad_r, const dnnl::engine& eng) {
+  const auto any = [&](const dnnl::memory::desc& d) { return blocked ? dnnl::memory::desc(d.dims(), f32, tag::any) : d; };
+  const dnnl::memory::desc src_any = any(src), dst_any = any(dst), wts_any = any(wts);
+  const auto training = dnnl::prop_kind::forward_training;
+  const typename Fwd::primitive_desc fpd(
+      typename Fwd::desc(training, alg, src_any, wts_any, bias, dst_any, strides, pad_l, pad_r), eng);
+  // The bias-free forward must use the same layouts, so its descriptors are the chosen ones.
+  const typename Fwd::primitive_desc fpd_nb(
+      typename Fwd::desc(training, alg, fpd.src_desc(), fpd.weights_desc(), fpd.dst_desc(), strides, pad_l, pad_r), eng);
+  p.fwd = Fwd(fpd);
+  p.fwd_nobias = Fwd(fpd_nb);
+  p.f_src = Slot(src, fpd.src_desc(), eng);
+  p.f_wei = Slot(wts, fpd.weights_desc(), eng);
+  p.f_dst = Slot(dst, fpd.dst_desc(), eng);
+
+  const typename BwdData::primitive_desc bdpd(
+      typename BwdData::desc(alg, src_any, wts_any, dst_any, strides, pad_l, pad_r), eng, fpd);
+  p.bwd_data = BwdData(bdpd);
+  p.bd_ddst = Slot(dst, bdpd.diff_dst_desc(), eng);
+  p.bd_wei = Slot(wts, bdpd.weights_desc(), eng);
+  p.bd_dsrc = Slot(src, bdpd.diff_src_desc(), eng);
+
+  const typename BwdWeights::primitive_desc bwpd(
+      typename BwdWeights::desc(alg, src_any, wts_any, bias, dst_any, strides, pad_l, pad_r), eng, fpd);
+  const typename BwdWeights::primitive_desc bwpd_nb(
+      typename BwdWeights::desc(alg, bwpd.src_desc(), bwpd.diff_weights_desc(), bwpd.diff_dst_desc(), strides, pad_l,
+                                pad_r),
+      eng, fpd);
+  p.bwd_weights = BwdWeights(bwpd);
+  p.bwd_weights_nobias = BwdWeights(bwpd_nb);
+  p.bw_src = Slot(src, bwpd.src_desc(), eng);
+  p.bw_ddst = Slot(dst, bwpd.diff_dst_desc(), eng);
+  p.bw_dwei = Slot(wts, bwpd.diff_weights_desc(), eng);
+  p.bias = dnnl::memory(bias, eng, DNNL_MEMORY_NONE);
+  p.diff_bias = dnnl::memory(bias, eng, DNNL_MEMORY_NONE);
+}
+
 Prims make_prims(const ConvGeometry& g, int64_t n, const dnnl::engine& eng) {
   const dnnl::memory::desc src({n, g.in_c, g.in_h, g.in_w}, f32, tag::nchw);
   const dnnl::memory::desc dst({n, g.out_c, g.out_h, g.out_w}, f32, tag::nchw);
@@ -56,44 +137,14 @@ Prims make_prims(const ConvGeometry& g, int64_t n, const dnnl::engine& eng) {
   const int64_t big_h = g.transposed ? g.out_h : g.in_h, big_w = g.transposed ? g.out_w : g.in_w;
   const int64_t small_h = g.transposed ? g.in_h : g.out_h, small_w = g.transposed ? g.in_w : g.out_w;
   const dims pad_r{(small_h - 1) * g.sh + g.kh - big_h - g.ph, (small_w - 1) * g.sw + g.kw - big_w - g.pw};
-
   Prims p;
-  p.src = dnnl::memory(src, eng, DNNL_MEMORY_NONE);
-  p.diff_src = dnnl::memory(src, eng, DNNL_MEMORY_NONE);
-  p.dst = dnnl::memory(dst, eng, DNNL_MEMORY_NONE);
-  p.diff_dst = dnnl::memory(dst, eng, DNNL_MEMORY_NONE);
-  p.weights = dnnl::memory(wts, eng, DNNL_MEMORY_NONE);
-  p.diff_weights = dnnl::memory(wts, eng, DNNL_MEMORY_NONE);
-  p.bias = dnnl::memory(bias, eng, DNNL_MEMORY_NONE);
-  p.diff_bias = dnnl::memory(bias, eng, DNNL_MEMORY_NONE);
-  const auto training = dnnl::prop_kind::forward_training;
-  if (!g.transposed) {
-    const auto alg = dnnl::algorithm::convolution_direct;
-    using fwd = dnnl::convolution_forward;
-    using bwd_d = dnnl::convolution_backward_data;
-    using bwd_w = dnnl::convolution_backward_weights;
-    const fwd::primitive_desc fpd(fwd::desc(training, alg, src, wts, bias, dst, strides, pad_l, pad_r), eng);
-    const fwd::primitive_desc fpd_nb(fwd::desc(training, alg, src, wts, dst, strides, pad_l, pad_r), eng);
-    p.fwd = fwd(fpd);
-    p.fwd_nobias = fwd(fpd_nb);
-    p.bwd_data = bwd_d(bwd_d::primitive_desc(bwd_d::desc(alg, src, wts, dst, strides, pad_l, pad_r), eng, fpd));
-    p.bwd_weights = bwd_w(bwd_w::primitive_desc(bwd_w::desc(alg, src, wts, bias, dst, strides, pad_l, pad_r), eng, fpd));
-    p.bwd_weights_nobias =
-        bwd_w(bwd_w::primitive_desc(bwd_w::desc(alg, src, wts, dst, strides, pad_l, pad_r), eng, fpd_nb));
-  } else {
-    const auto alg = dnnl::algorithm::deconvolution_direct;
-    using fwd = dnnl::deconvolution_forward;
-    using bwd_d = dnnl::deconvolution_backward_data;
-    using bwd_w = dnnl::deconvolution_backward_weights;
-    const fwd::primitive_desc fpd(fwd::desc(training, alg, src, wts, bias, dst, strides, pad_l, pad_r), eng);
-    const fwd::primitive_desc fpd_nb(fwd::desc(training, alg, src, wts, dst, strides, pad_l, pad_r), eng);
-    p.fwd = fwd(fpd);
-    p.fwd_nobias = fwd(fpd_nb);
-    p.bwd_data = bwd_d(bwd_d::primitive_desc(bwd_d::desc(alg, src, wts, dst, strides, pad_l, pad_r), eng, fpd));
-    p.bwd_weights = bwd_w(bwd_w::primitive_desc(bwd_w::desc(alg, src, wts, bias, dst, strides, pad_l, pad_r), eng, fpd));
-    p.bwd_weights_nobias =
-        bwd_w(bwd_w::primitive_desc(bwd_w::desc(alg, src, wts, dst, strides, pad_l, pad_r), eng, fpd_nb));
-  }
+  const bool blocked = g.in_c >= 16 && g.out_c >= 16;
+  if (!g.transposed)
+    build<dnnl::convolution_forward, dnnl::convolution_backward_data, dnnl::convolution_backward_weights>(
+        p, blocked, dnnl::algorithm::convolution_direct, src, wts, bias, dst, strides, pad_l, pad_r, eng);
+  else
+    build<dnnl::deconvolution_forward, dnnl::deconvolution_backward_data, dnnl::deconvolution_backward_weights>(
+        p, blocked, dnnl::algorithm::deconvolution_direct, src, wts, bias, dst, strides, pad_l, pad_r, eng);
   return p;
 }
 
@@ -107,49 +158,48 @@ Prims& prims_for(std::map<int64_t, Prims>& cache, const ConvGeometry& g, int64_t
   }
 }
 
-void* mut(const float* p) { return const_cast<float*>(p); }  // oneDNN takes void* handles for inputs too
-
 }  // namespace
 
 void DnnlConv::forward(int64_t n, const float* x, const float* w, const float* b, float* y) {
   Prims& p = prims_for(impl_->by_batch, g_, n, impl_->engine);
-  p.src.set_data_handle(mut(x));
-  p.weights.set_data_handle(mut(w));
-  p.dst.set_data_handle(y);
+  dnnl::stream& s = impl_->stream;
+  std::unordered_map<int, dnnl::memory> args{
+      {DNNL_ARG_SRC, p.f_src.in(x, s)}, {DNNL_ARG_WEIGHTS, p.f_wei.in(w, s)}, {DNNL_ARG_DST, p.f_dst.out(y)}};
   if (b != nullptr) {
-    p.bias.set_data_handle(mut(b));
-    p.fwd.execute(impl_->stream, {{DNNL_ARG_SRC, p.src}, {DNNL_ARG_WEIGHTS, p.weights}, {DNNL_ARG_BIAS, p.bias},
-                                  {DNNL_ARG_DST, p.dst}});
+    p.bias.set_data_handle(const_cast<float*>(b));
+    args.emplace(DNNL_ARG_BIAS, p.bias);
+    p.fwd.execute(s, args);
   } else {
-    p.fwd_nobias.execute(impl_->stream, {{DNNL_ARG_SRC, p.src}, {DNNL_ARG_WEIGHTS, p.weights}, {DNNL_ARG_DST, p.dst}});
+    p.fwd_nobias.execute(s, args);
   }
-  impl_->stream.wait();
+  p.f_dst.finish(s);
+  s.wait();
 }
 
 void DnnlConv::backward_data(int64_t n, const float* dy, const float* w, float* dx) {
   Prims& p = prims_for(impl_->by_batch, g_, n, impl_->engine);
-  p.diff_dst.set_data_handle(mut(dy));
-  p.weights.set_data_handle(mut(w));
-  p.diff_src.set_data_handle(dx);
-  p.bwd_data.execute(impl_->stream,
-                     {{DNNL_ARG_DIFF_DST, p.diff_dst}, {DNNL_ARG_WEIGHTS, p.weights}, {DNNL_ARG_DIFF_SRC, p.diff_src}});
-  impl_->stream.wait();
+  dnnl::stream& s = impl_->stream;
+  p.bwd_data.execute(s, {{DNNL_ARG_DIFF_DST, p.bd_ddst.in(dy, s)}, {DNNL_ARG_WEIGHTS, p.bd_wei.in(w, s)},
+                         {DNNL_ARG_DIFF_SRC, p.bd_dsrc.out(dx)}});
+  p.bd_dsrc.finish(s);
+  s.wait();
 }
 
 void DnnlConv::backward_weights(int64_t n, const float* x, const float* dy, float* dw, float* db) {
   Prims& p = prims_for(impl_->by_batch, g_, n, impl_->engine);
-  p.src.set_data_handle(mut(x));
-  p.diff_dst.set_data_handle(mut(dy));
-  p.diff_weights.set_data_handle(dw);
+  dnnl::stream& s = impl_->stream;
+  std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, p.bw_src.in(x, s)},
+                                             {DNNL_ARG_DIFF_DST, p.bw_ddst.in(dy, s)},
+                                             {DNNL_ARG_DIFF_WEIGHTS, p.bw_dwei.out(dw)}};
   if (db != nullptr) {
     p.diff_bias.set_data_handle(db);
-    p.bwd_weights.execute(impl_->stream, {{DNNL_ARG_SRC, p.src}, {DNNL_ARG_DIFF_DST, p.diff_dst},
-                                          {DNNL_ARG_DIFF_WEIGHTS, p.diff_weights}, {DNNL_ARG_DIFF_BIAS, p.diff_bias}});
+    args.emplace(DNNL_ARG_DIFF_BIAS, p.diff_bias);
+    p.bwd_weights.execute(s, args);
   } else {
-    p.bwd_weights_nobias.execute(impl_->stream, {{DNNL_ARG_SRC, p.src}, {DNNL_ARG_DIFF_DST, p.diff_dst},
-                                                 {DNNL_ARG_DIFF_WEIGHTS, p.diff_weights}});
+    p.bwd_weights_nobias.execute(s, args);
   }
-  impl_->stream.wait();
+  p.bw_dwei.finish(s);
+  s.wait();
 }
 
 }  // namespace advnet::nn

@@ -149,11 +149,16 @@ const Tensor& Net::forward(const Tensor& x, const ForwardContext& ctx, size_t n_
 const Tensor& Net::backward(const Tensor& dy, BackwardMode mode, bool need_input_grad) {
   check(input_ != nullptr && depth_ > 0, "Net::backward: no forward pass to go back through");
   check_shape(dy.shape(), acts_[depth_ - 1].shape(), "Net::backward: output gradient");
+  // Without the input gradient, nothing below the first layer with parameters needs a gradient
+  // (a conv D's leading reshape, say): that layer is the last to run and skips its input gradient.
+  size_t stop = 0;
+  if (!need_input_grad)
+    while (stop + 1 < depth_ && layers_[stop]->param_specs().empty()) ++stop;
   const Tensor* d = &dy;
-  for (size_t i = depth_; i-- > 0;) {
+  for (size_t i = depth_; i-- > stop;) {
     const Tensor& x = i == 0 ? *input_ : acts_[i - 1];
     Tensor* dx = nullptr;
-    if (i > 0 || need_input_grad) {
+    if (i > stop || need_input_grad) {
       dacts_[i].resize(x.shape());
       dx = &dacts_[i];
     }
