@@ -1,5 +1,7 @@
 #include "advnet/core/tensor.hpp"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -103,9 +105,16 @@ void Tensor::resize(const Shape& shape) {
     check(n <= (int64_t{1} << 40), "Tensor: " + shape.str() + " has " + std::to_string(n) +
                                        " elements, more than advnet allocates (2^40)");
     // 64-byte alignment: one cache line, one AVX-512 register; round the byte count up as aligned_alloc wants.
-    const size_t bytes = (static_cast<size_t>(n) * sizeof(float) + 63) / 64 * 64;
-    auto* p = static_cast<float*>(std::aligned_alloc(64, bytes));
+    // Buffers of 4 MB and more are 2 MB aligned and asked to be backed by huge pages: one page fault
+    // instead of 512 on first touch (the Parzen protocol's 30–40 MB buffers spent ~10% of their time
+    // in page faults). Without transparent huge pages madvise fails harmlessly.
+    constexpr size_t kHuge = size_t{2} << 20;
+    const bool huge = static_cast<size_t>(n) * sizeof(float) >= 2 * kHuge;
+    const size_t align = huge ? kHuge : 64;
+    const size_t bytes = (static_cast<size_t>(n) * sizeof(float) + align - 1) / align * align;
+    auto* p = static_cast<float*>(std::aligned_alloc(align, bytes));
     if (p == nullptr) throw std::bad_alloc();
+    if (huge) madvise(p, bytes, MADV_HUGEPAGE);
     std::memset(p, 0, bytes);
     storage_.reset(p);
     capacity_ = n;
