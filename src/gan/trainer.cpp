@@ -48,6 +48,11 @@ Trainer::Trainer(GanConfig config, const Tensor& data)
                                          std::to_string(t.k) + " batches of " + std::to_string(t.batch_size));
   d_depth_ = d_.ends_with_sigmoid() ? d_.size() - 1 : d_.size();
   for (size_t i = 0; i < d_.size(); ++i) d_mixes_rows_ |= d_.spec(i).type == "batch_norm";
+  check(t.gemm == "f32" || t.gemm == "bf16", "training.gemm: '" + t.gemm + "' is unknown; expected f32 or bf16");
+  if (t.gemm == "bf16") {
+    g_.set_precision(nn::Precision::bf16);
+    d_.set_precision(nn::Precision::bf16);
+  }
   state_.noise = root_.split(kNoise);
   state_.dropout = root_.split(kDropout);
 }

@@ -383,6 +383,7 @@ RunConfig parse_config(const std::string& text, const std::string& source, const
     r.integer("batch_size", t.batch_size, 1, 1 << 20);
     r.integer("k", t.k, 1, 1000);
     r.string("update_order", t.update_order, {"alternating", "simultaneous"});
+    r.string("gemm", t.gemm, {"f32", "bf16"});
     r.string("g_loss", t.g_loss, {"non_saturating", "minimax"});
     r.integer("epochs", t.epochs, 0, int64_t{1} << 30);
     if (t.update_order == "simultaneous" && t.k != 1) r.fail("k", "the simultaneous update order needs k = 1");
@@ -500,7 +501,7 @@ std::string to_toml(const RunConfig& c) {
   schedule("momentum", c.gan.momentum_schedule);
   const gan::TrainingConfig& t = c.gan.training;
   o << "\n[training]\nbatch_size = " << t.batch_size << "\nk = " << t.k << "\nupdate_order = " << quote(t.update_order)
-    << "\ng_loss = " << quote(t.g_loss) << "\nepochs = " << t.epochs << "\n";
+    << "\ng_loss = " << quote(t.g_loss) << "\nepochs = " << t.epochs << "\ngemm = " << quote(t.gemm) << "\n";
   o << "\n[output]\ncheckpoint_every = " << c.output.checkpoint_every << "\nsample_every = " << c.output.sample_every
     << "\nsample_grid = " << c.output.sample_grid << "\n";
   o << "\n[eval]\nparzen_every = " << c.eval.parzen_every << "\nparzen_sigma = " << d(c.eval.parzen_sigma)

@@ -5,23 +5,33 @@
 
 namespace advnet::nn {
 
-void affine_forward(const Tensor& x, const Tensor& w, const Tensor& b, Tensor& y) {
+namespace {
+void gemm_in(Bf16Gemm* bf16, bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
+             const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
+  if (bf16 != nullptr)
+    (*bf16)(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  else
+    gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+}  // namespace
+
+void affine_forward(const Tensor& x, const Tensor& w, const Tensor& b, Tensor& y, Bf16Gemm* bf16) {
   const int64_t n = x.dim(0), in = w.dim(1), out = w.dim(0);
   // y: (N, out) = x: (N, in) · wᵀ: (in, out)
-  gemm(false, true, n, out, in, 1.0f, x.data(), in, w.data(), in, 0.0f, y.data(), out);
+  gemm_in(bf16, false, true, n, out, in, 1.0f, x.data(), in, w.data(), in, 0.0f, y.data(), out);
   if (!b.empty()) kernels::add_bias(y.data(), b.data(), n, out);
 }
 
 void affine_backward(const Tensor& x, const Tensor& w, const Tensor& dy, Tensor& dw, Tensor& db, Tensor* dx,
-                     BackwardMode mode) {
+                     BackwardMode mode, Bf16Gemm* bf16) {
   const int64_t n = x.dim(0), in = w.dim(1), out = w.dim(0);
   if (mode == BackwardMode::params_and_input) {
     // dw: (out, in) += dyᵀ: (out, N) · x: (N, in)
-    gemm(true, false, out, in, n, 1.0f, dy.data(), out, x.data(), in, 1.0f, dw.data(), in);
+    gemm_in(bf16, true, false, out, in, n, 1.0f, dy.data(), out, x.data(), in, 1.0f, dw.data(), in);
     if (!db.empty()) kernels::column_sum_add(dy.data(), db.data(), n, out);
   }
   // dx: (N, in) = dy: (N, out) · w: (out, in)
-  if (dx != nullptr) gemm(false, false, n, in, out, 1.0f, dy.data(), out, w.data(), in, 0.0f, dx->data(), in);
+  if (dx != nullptr) gemm_in(bf16, false, false, n, in, out, 1.0f, dy.data(), out, w.data(), in, 0.0f, dx->data(), in);
 }
 
 Linear::Linear(int64_t in, int64_t out, bool bias) : in_(in), out_(out), has_bias_(bias) {
@@ -54,10 +64,12 @@ void Linear::bind(std::vector<Tensor> params, std::vector<Tensor> grads) {
   }
 }
 
-void Linear::forward(const Tensor& x, Tensor& y, const ForwardContext&) { affine_forward(x, w_, b_, y); }
+void Linear::set_precision(Precision p) { bf16_ = p == Precision::bf16 ? std::make_unique<Bf16Gemm>() : nullptr; }
+
+void Linear::forward(const Tensor& x, Tensor& y, const ForwardContext&) { affine_forward(x, w_, b_, y, bf16_.get()); }
 
 void Linear::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, BackwardMode mode) {
-  affine_backward(x, w_, dy, dw_, db_, dx, mode);
+  affine_backward(x, w_, dy, dw_, db_, dx, mode, bf16_.get());
 }
 
 }  // namespace advnet::nn

@@ -37,7 +37,7 @@ void Maxout::forward(const Tensor& x, Tensor& y, const ForwardContext&) {
   const int64_t n = x.dim(0);
   z_.resize(Shape{n, units_ * pieces_});
   arg_.resize(static_cast<size_t>(n * units_));
-  affine_forward(x, w_, b_, z_);
+  affine_forward(x, w_, b_, z_, bf16_.get());
   kernels::maxout_forward(z_.data(), y.data(), arg_.data(), n, units_, pieces_);
 }
 
@@ -45,7 +45,9 @@ void Maxout::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* 
   const int64_t n = x.dim(0);
   dz_.resize(Shape{n, units_ * pieces_});
   kernels::maxout_backward(dy.data(), arg_.data(), dz_.data(), n, units_, pieces_);
-  affine_backward(x, w_, dz_, dw_, db_, dx, mode);
+  affine_backward(x, w_, dz_, dw_, db_, dx, mode, bf16_.get());
 }
+
+void Maxout::set_precision(Precision p) { bf16_ = p == Precision::bf16 ? std::make_unique<Bf16Gemm>() : nullptr; }
 
 }  // namespace advnet::nn

@@ -176,6 +176,10 @@ const Tensor& Net::forward_output() const {
 
 void Net::zero_grad() { grads_.fill(0.0f); }
 
+void Net::set_precision(Precision p) {
+  for (auto& layer : layers_) layer->set_precision(p);
+}
+
 int64_t Net::num_params() const {
   int64_t n = 0;
   for (const NamedParam& p : named_) n += p.shape.numel();

@@ -200,3 +200,30 @@ TEST(Trainer, Toy1dReachesTheGlobalOptimum) {
   RecordProperty("max_abs_d_minus_half", std::to_string(worst));
   std::printf("toy_1d: KS %.4f, max |D - 1/2| on the central 90%%: %.4f\n", ks, worst);
 }
+
+TEST(Trainer, Bf16GemmsTrainCloseToFloat32AndDeterministically) {
+  Tensor data = uniform_data(200, 12, 1);
+  auto run = [&](const std::string& gemm) {
+    gan::GanConfig c = tiny();
+    c.training.gemm = gemm;
+    gan::Trainer t(c, data);
+    t.init_parameters();
+    const gan::EpochStats s = t.run_epoch();
+    return std::make_pair(t.generator().params().clone(), s.d_loss);
+  };
+  const auto [f32, loss32] = run("f32");
+  const auto [b1, loss16] = run("bf16");
+  const auto [b2, loss16b] = run("bf16");
+  EXPECT_EQ(0, std::memcmp(b1.data(), b2.data(), b1.numel() * sizeof(float)));  // same seed, same bytes
+  EXPECT_NE(0, std::memcmp(f32.data(), b1.data(), f32.numel() * sizeof(float)));  // it did take the bf16 path
+  double diff = 0, scale = 0;
+  for (int64_t i = 0; i < f32.numel(); ++i) {
+    diff = std::max(diff, static_cast<double>(std::fabs(f32[i] - b1[i])));
+    scale = std::max(scale, static_cast<double>(std::fabs(f32[i])));
+  }
+  EXPECT_LT(diff / scale, 2e-2);
+  EXPECT_NEAR(loss16, loss32, 1e-2 * std::fabs(loss32));
+  gan::GanConfig bad = tiny();
+  bad.training.gemm = "fp8";
+  EXPECT_THROW(gan::Trainer(bad, data), advnet::Error);
+}

@@ -45,6 +45,7 @@ struct TrainingConfig {
   std::string update_order = "alternating";  // alternating (Algorithm 1) | simultaneous (reference code)
   std::string g_loss = "non_saturating";     // non_saturating: −log D(G(z)) | minimax: log(1 − D(G(z)))
   int64_t epochs = 1;
+  std::string gemm = "f32";  // f32 | bf16: the linear and maxout layers' GEMMs in training (opt-in)
 };
 
 struct GanConfig {

@@ -24,6 +24,9 @@
 namespace advnet::nn {
 
 enum class Mode { train, eval };
+// The GEMMs of linear and maxout layers: float32 (dnnl_sgemm) or the opt-in bfloat16 inputs with
+// float32 accumulation (core/gemm_bf16.hpp). Convolutions stay float32.
+enum class Precision { f32, bf16 };
 enum class BackwardMode { params_and_input, input_only };
 
 struct ForwardContext {
@@ -60,6 +63,7 @@ class Layer {
   // FLOPs of one example's forward pass in the layer's GEMMs/convolutions (2 per multiply-add);
   // 0 for elementwise layers. Used to report achieved GFLOP/s.
   virtual double forward_flops_per_example() const { return 0.0; }
+  virtual void set_precision(Precision p) { (void)p; }
   virtual void forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) = 0;
   virtual void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, BackwardMode mode) = 0;
 };

@@ -1,4 +1,7 @@
 #pragma once
+#include <memory>
+
+#include "advnet/core/gemm_bf16.hpp"
 #include "advnet/nn/layer.hpp"
 
 namespace advnet::nn {
@@ -13,6 +16,7 @@ class Linear : public Layer {
   std::vector<ParamSpec> param_specs() const override;
   void bind(std::vector<Tensor> params, std::vector<Tensor> grads) override;
   double forward_flops_per_example() const override { return 2.0 * static_cast<double>(in_ * out_); }
+  void set_precision(Precision p) override;
   void forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) override;
   void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, BackwardMode mode) override;
 
@@ -25,13 +29,15 @@ class Linear : public Layer {
   int64_t in_, out_;
   bool has_bias_;
   Tensor w_, b_, dw_, db_;
+  std::unique_ptr<Bf16Gemm> bf16_;  // set: the GEMMs run in bfloat16
 };
 
 // Shared by Linear and Maxout: the affine map and its gradients on raw views.
-// x: (N, in), w: (out, in), b: (out) or empty → y: (N, out)
-void affine_forward(const Tensor& x, const Tensor& w, const Tensor& b, Tensor& y);
+// x: (N, in), w: (out, in), b: (out) or empty → y: (N, out). bf16: the GEMMs' bfloat16 path, or
+// nullptr for float32.
+void affine_forward(const Tensor& x, const Tensor& w, const Tensor& b, Tensor& y, Bf16Gemm* bf16 = nullptr);
 // dw += dyᵀ·x, db += Σ dy (params_and_input only); dx = dy·w when dx != nullptr.
 void affine_backward(const Tensor& x, const Tensor& w, const Tensor& dy, Tensor& dw, Tensor& db, Tensor* dx,
-                     BackwardMode mode);
+                     BackwardMode mode, Bf16Gemm* bf16 = nullptr);
 
 }  // namespace advnet::nn

@@ -1,4 +1,7 @@
 #pragma once
+#include <memory>
+
+#include "advnet/core/gemm_bf16.hpp"
 #include "advnet/nn/layer.hpp"
 
 namespace advnet::nn {
@@ -16,6 +19,7 @@ class Maxout : public Layer {
   std::vector<ParamSpec> param_specs() const override;
   void bind(std::vector<Tensor> params, std::vector<Tensor> grads) override;
   double forward_flops_per_example() const override { return 2.0 * static_cast<double>(in_ * units_ * pieces_); }
+  void set_precision(Precision p) override;
   void forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) override;
   void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, BackwardMode mode) override;
 
@@ -27,6 +31,7 @@ class Maxout : public Layer {
   Tensor w_, b_, dw_, db_;
   Tensor z_, dz_;            // (N, units·pieces) pre-activations and their gradient
   std::vector<int32_t> arg_;  // (N, units) winning piece per unit
+  std::unique_ptr<Bf16Gemm> bf16_;
 };
 
 }  // namespace advnet::nn

@@ -60,6 +60,8 @@ class Net {
   // or an empty tensor when need_input_grad is false (then the first layer skips that GEMM).
   const Tensor& backward(const Tensor& dy, BackwardMode mode, bool need_input_grad = true);
   void zero_grad();
+  // The GEMM precision of every linear and maxout layer (float32 unless set).
+  void set_precision(Precision p);
   // The output of the last forward() (of its last layer run).
   const Tensor& forward_output() const;
 
