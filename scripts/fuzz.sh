@@ -10,7 +10,7 @@ seconds=${1:-60}
 status=0
 run() {
   local t=$1 log=build-fuzz/fuzz-$1.log
-  mkdir -p "build-fuzz/corpus/$t"
+  mkdir -p "build-fuzz/corpus/$t" "fuzz/regressions/$t"
   # stb_image's zlib doubles its output buffer on some malformed PNG streams (virtually: the pages
   # are never touched, resident memory stays small, the load then fails with an error), so the image
   # target may reserve up to 4 GB; the resident limit stays 2 GB for every target.
