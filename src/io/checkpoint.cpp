@@ -124,12 +124,16 @@ void load_checkpoint(const SafetensorsFile& f, gan::Trainer& t) {
   st.g_updates = static_cast<int64_t>(parse_u64(f, "g_updates", f.meta("g_updates")));
   st.noise = parse_rng(f, "rng.noise");
   st.dropout = parse_rng(f, "rng.dropout");
-  try {
-    size_t used = 0;
-    st.lr_scale = std::stod(f.meta("lr_scale"), &used);
-    if (used != f.meta("lr_scale").size() || !(st.lr_scale > 0) || !std::isfinite(st.lr_scale)) throw std::invalid_argument("");
-  } catch (const std::logic_error&) {
-    throw Error(f.path() + ": __metadata__.lr_scale = '" + f.meta("lr_scale") + "' is not a positive number");
+  // lr_scale (the divergence rollback's factor) came in a later version; older checkpoints ran at 1.
+  st.lr_scale = 1.0;
+  if (f.metadata().count("lr_scale") != 0) {
+    try {
+      size_t used = 0;
+      st.lr_scale = std::stod(f.meta("lr_scale"), &used);
+      if (used != f.meta("lr_scale").size() || !(st.lr_scale > 0) || !std::isfinite(st.lr_scale)) throw std::invalid_argument("");
+    } catch (const std::logic_error&) {
+      throw Error(f.path() + ": __metadata__.lr_scale = '" + f.meta("lr_scale") + "' is not a positive number");
+    }
   }
   if (st.batch / t.config().training.k > t.iterations_per_epoch())
     throw Error(f.path() + ": __metadata__.batch = " + std::to_string(st.batch) + " lies past the end of an epoch");
