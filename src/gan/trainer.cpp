@@ -247,9 +247,8 @@ EpochStats Trainer::run_epoch(const std::function<bool()>& should_stop, const Pr
 }
 
 void Trainer::generate(const Tensor& z, Tensor& out) {
-  const Tensor& y = g_.forward(z, {nn::Mode::eval, nullptr});
-  out.resize(y.shape());
-  out.copy_from(y);
+  // In training-batch chunks: bounded memory, and the conv layers reuse their cached primitives.
+  g_.forward_rows(z, out, config_.training.batch_size, {nn::Mode::eval, nullptr});
 }
 
 double Trainer::flops_per_iteration() const {

@@ -152,9 +152,7 @@ GeneratorModel GeneratorModel::load(const std::string& path) {
 }
 
 void GeneratorModel::apply(const Tensor& z, Tensor& out) {
-  const Tensor& y = net_.forward(z, {nn::Mode::eval, nullptr});
-  out.resize(y.shape());
-  out.copy_from(y);
+  net_.forward_rows(z, out, config_.gan.training.batch_size, {nn::Mode::eval, nullptr});
 }
 
 void GeneratorModel::sample(int64_t n, uint64_t seed, Tensor& out, Tensor* noise) {

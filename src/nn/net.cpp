@@ -174,6 +174,22 @@ const Tensor& Net::forward_output() const {
   return acts_[depth_ - 1];
 }
 
+void Net::forward_rows(const Tensor& x, Tensor& out, int64_t chunk, const ForwardContext& ctx) {
+  check(chunk > 0, "Net::forward_rows: chunk must be positive");
+  const int64_t n = x.dim(0), in = x.shape().inner();
+  out.resize(output_shape(n));
+  const int64_t per = out.shape().inner();
+  Tensor part;
+  for (int64_t first = 0; first < n; first += chunk) {
+    const int64_t rows = std::min(chunk, n - first);
+    part = Tensor::view(const_cast<float*>(x.data()) + first * in, x.shape().with_batch(rows));
+    const Tensor& y = forward(part, ctx);
+    std::memcpy(out.data() + first * per, y.data(), static_cast<size_t>(rows * per) * sizeof(float));
+  }
+  input_ = nullptr;  // the views above are gone: no backward through them
+  depth_ = 0;
+}
+
 void Net::zero_grad() { grads_.fill(0.0f); }
 
 void Net::set_precision(Precision p) {

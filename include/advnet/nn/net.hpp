@@ -59,6 +59,10 @@ class Net {
   // Accumulates parameter gradients (params_and_input) and returns the gradient w.r.t. x,
   // or an empty tensor when need_input_grad is false (then the first layer skips that GEMM).
   const Tensor& backward(const Tensor& dy, BackwardMode mode, bool need_input_grad = true);
+  // Inference over many rows with bounded memory: out: (N, output...) = the net applied to x, `chunk`
+  // rows at a time (a DCGAN generator on 10 000 rows at once would hold ~3 GB of activations). Only
+  // for layers whose rows are independent (eval mode); no backward() afterwards.
+  void forward_rows(const Tensor& x, Tensor& out, int64_t chunk, const ForwardContext& ctx);
   void zero_grad();
   // The GEMM precision of every linear and maxout layer (float32 unless set).
   void set_precision(Precision p);
