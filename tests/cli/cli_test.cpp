@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "../support/cli_run.hpp"
 #include "../support/tempdir.hpp"
 #include "advnet/io/checkpoint.hpp"
 #include "advnet/io/npy.hpp"
@@ -29,28 +30,9 @@ namespace {
 const std::string kSource = ADVNET_SOURCE_DIR;
 const std::string kMnist = kSource + "/data/mnist";
 
-struct Result {
-  int code;
-  std::string output;  // stdout and stderr
-};
-
-// Runs a shell command line, capturing stdout and stderr.
-Result run_shell(const std::string& line) {
-  const std::string cmd = "bash -c '" + [&] {
-    std::string q;
-    for (char c : line) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return q;
-  }() + "' 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), out};
-}
-
-Result run(const std::string& args) { return run_shell(std::string(ADVNET_CLI) + " " + args); }
+using Result = advnet::testing::CliResult;
+using advnet::testing::run_shell;
+Result run(const std::string& args) { return advnet::testing::run_cli(args); }
 
 // A run of the paper's MNIST nets on the first `n` training examples.
 std::string mnist_args(const std::string& out, int epochs, int n = 1000) {

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "../support/cli_run.hpp"
 #include "../support/tempdir.hpp"
 #include "advnet/io/checkpoint.hpp"
 #include "advnet/io/safetensors.hpp"
@@ -24,21 +25,8 @@ const std::string kSource = ADVNET_SOURCE_DIR;
 const std::string kMnist = kSource + "/data/mnist";
 const std::string kFashion = "/usr/share/datasets/fashion-mnist";
 
-struct Result {
-  int code;
-  std::string output;
-};
-
-Result run(const std::string& args) {
-  const std::string cmd = std::string(ADVNET_CLI) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), out};
-}
+using Result = advnet::testing::CliResult;
+Result run(const std::string& args) { return advnet::testing::run_cli(args); }
 
 // The colour type byte of a PNG's IHDR chunk: 0 grey, 2 RGB.
 int png_color_type(const std::string& path) { return static_cast<unsigned char>(read_bytes(path).at(25)); }

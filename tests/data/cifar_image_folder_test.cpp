@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "../support/error_message.hpp"
 #include "../support/tempdir.hpp"
 #include "advnet/core/error.hpp"
 #include "advnet/data/cifar10.hpp"
@@ -13,6 +14,7 @@
 #include "advnet/data/image_folder.hpp"
 
 using advnet::Error;
+using advnet::testing::error_message;
 using advnet::testing::TempDir;
 using advnet::testing::write_bytes;
 using namespace advnet::data;
@@ -33,15 +35,6 @@ void write_cifar(const std::string& dir, int per_batch, int test) {
   for (int b = 1; b <= 5; ++b)
     write_bytes(dir + "/data_batch_" + std::to_string(b) + ".bin", cifar_records(per_batch, (b - 1) * per_batch));
   write_bytes(dir + "/test_batch.bin", cifar_records(test, 1000));
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 }  // namespace
@@ -79,7 +72,7 @@ TEST(Cifar10, DatasetSplitsAndContrastNormalisation) {
     EXPECT_NEAR(std::sqrt(sq), 55.0, 1e-3);  // pylearn2: every image gets norm `scale`
   }
   c.train_end = 21;
-  EXPECT_NE(error_of([&] { load(c, Split::train); }).find("data.train_range: [0, 21) is not a non-empty range inside the 20"),
+  EXPECT_NE(error_message([&] { load(c, Split::train); }).find("data.train_range: [0, 21) is not a non-empty range inside the 20"),
             std::string::npos);
 }
 
@@ -95,15 +88,15 @@ TEST(Cifar10, BadFilesGiveOneLineErrorsNamingTheFile) {
   write_cifar(dir.str(), 2, 1);
   const std::string b3 = dir.str() + "/data_batch_3.bin";
   write_bytes(b3, cifar_records(2, 0) + "x");
-  EXPECT_NE(error_of([&] { read_cifar10(dir.str(), false); }).find(b3 + ": 6147 bytes is not a positive multiple"), std::string::npos);
+  EXPECT_NE(error_message([&] { read_cifar10(dir.str(), false); }).find(b3 + ": 6147 bytes is not a positive multiple"), std::string::npos);
   std::string bad = cifar_records(2, 0);
   bad[3073] = 10;  // record 1's label
   write_bytes(b3, bad);
-  EXPECT_NE(error_of([&] { read_cifar10(dir.str(), false); }).find(b3 + ": record 1 has label 10, expected 0-9"), std::string::npos);
+  EXPECT_NE(error_message([&] { read_cifar10(dir.str(), false); }).find(b3 + ": record 1 has label 10, expected 0-9"), std::string::npos);
   write_bytes(b3, "");
-  EXPECT_NE(error_of([&] { read_cifar10(dir.str(), false); }).find("0 bytes"), std::string::npos);
+  EXPECT_NE(error_message([&] { read_cifar10(dir.str(), false); }).find("0 bytes"), std::string::npos);
   std::filesystem::remove(b3);
-  EXPECT_NE(error_of([&] { read_cifar10(dir.str(), false); }).find(b3 + ": no such CIFAR-10 batch file"), std::string::npos);
+  EXPECT_NE(error_message([&] { read_cifar10(dir.str(), false); }).find(b3 + ": no such CIFAR-10 batch file"), std::string::npos);
 }
 
 namespace {
@@ -145,13 +138,13 @@ TEST(ImageFolder, GreyImagesAndTheDatasetInterface) {
 
 TEST(ImageFolder, ErrorsNameTheFile) {
   TempDir dir;
-  EXPECT_NE(error_of([&] { read_image_folder(dir.str()); }).find("holds no .png, .jpg or .jpeg images"), std::string::npos);
+  EXPECT_NE(error_message([&] { read_image_folder(dir.str()); }).find("holds no .png, .jpg or .jpeg images"), std::string::npos);
   write_png(dir.str() + "/a.png", 8, 8, 3, 0);
   write_png(dir.str() + "/b.png", 8, 7, 3, 0);
-  EXPECT_NE(error_of([&] { read_image_folder(dir.str()); }).find("b.png: is 8x7 with 3 channels, but"), std::string::npos);
+  EXPECT_NE(error_message([&] { read_image_folder(dir.str()); }).find("b.png: is 8x7 with 3 channels, but"), std::string::npos);
   write_png(dir.str() + "/b.png", 8, 8, 1, 0);
-  EXPECT_NE(error_of([&] { read_image_folder(dir.str()); }).find("b.png: is 8x8 with 1 channel"), std::string::npos);
+  EXPECT_NE(error_message([&] { read_image_folder(dir.str()); }).find("b.png: is 8x8 with 1 channel"), std::string::npos);
   write_bytes(dir.str() + "/b.png", "\x89PNG garbage");
-  EXPECT_NE(error_of([&] { read_image_folder(dir.str()); }).find("b.png: not a readable PNG/JPEG image"), std::string::npos);
-  EXPECT_NE(error_of([&] { read_image_folder(dir.str() + "/missing"); }).find("not a directory"), std::string::npos);
+  EXPECT_NE(error_message([&] { read_image_folder(dir.str()); }).find("b.png: not a readable PNG/JPEG image"), std::string::npos);
+  EXPECT_NE(error_message([&] { read_image_folder(dir.str() + "/missing"); }).find("not a directory"), std::string::npos);
 }

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "../support/error_message.hpp"
 #include "../support/tempdir.hpp"
 #include "advnet/data/dataset.hpp"
 
@@ -27,14 +28,7 @@ std::string small_images() {
   return s;
 }
 
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+std::string message_of(const std::function<void()>& f) { return advnet::testing::error_message(f); }
 
 }  // namespace
 

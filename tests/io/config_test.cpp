@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "../support/error_message.hpp"
 #include "advnet/gan/paper_nets.hpp"
 
 using advnet::Error;
@@ -12,12 +13,7 @@ namespace {
 const std::string kConfigs = std::string(ADVNET_SOURCE_DIR) + "/configs/";
 
 std::string error_of(const std::string& text, const std::vector<std::string>& sets = {}) {
-  try {
-    io::parse_config(text, "test.toml", sets);
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
+  return advnet::testing::error_message([&] { io::parse_config(text, "test.toml", sets); });
 }
 
 const std::string kMinimal = R"(

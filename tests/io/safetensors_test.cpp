@@ -6,6 +6,7 @@
 #include <csignal>
 #include <nlohmann/json.hpp>
 
+#include "../support/error_message.hpp"
 #include "../support/tempdir.hpp"
 
 using advnet::Error;
@@ -25,12 +26,7 @@ std::string with_header(const std::string& json, size_t data_bytes) {
 }
 
 std::string error_of(const std::string& path) {
-  try {
-    SafetensorsFile::read(path);
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
+  return advnet::testing::error_message([&] { SafetensorsFile::read(path); });
 }
 
 }  // namespace

@@ -1,0 +1,32 @@
+#pragma once
+// Running the advnet command in end-to-end tests: a shell line with stdout and stderr captured.
+// ADVNET_CLI (the built binary) is defined for the CLI test target by tests/CMakeLists.txt.
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <string>
+
+namespace advnet::testing {
+
+struct CliResult {
+  int code;            // exit status, or 128 + signal
+  std::string output;  // stdout and stderr
+};
+
+// Runs a bash command line, capturing stdout and stderr.
+inline CliResult run_shell(const std::string& line) {
+  std::string quoted;
+  for (char c : line) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  FILE* p = popen(("bash -c '" + quoted + "' 2>&1").c_str(), "r");
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  const int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), out};
+}
+
+// `advnet ARGS`.
+inline CliResult run_cli(const std::string& args) { return run_shell(std::string(ADVNET_CLI) + " " + args); }
+
+}  // namespace advnet::testing
