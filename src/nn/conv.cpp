@@ -41,11 +41,6 @@ Shape check_same_example(const Shape& in, const ConvGeometry& g, int64_t out_c, 
   return Shape{in[0], out_c, g.out_h, g.out_w};
 }
 
-// dst += src over n floats (oneDNN writes weight gradients; layers accumulate them).
-void accumulate(float* dst, const float* src, int64_t n) {
-#pragma omp simd
-  for (int64_t i = 0; i < n; ++i) dst[i] += src[i];
-}
 
 }  // namespace
 
@@ -76,11 +71,9 @@ std::vector<ParamSpec> Conv2d::param_specs() const {
 void Conv2d::bind(std::vector<Tensor> params, std::vector<Tensor> grads) {
   w_ = std::move(params[0]);
   dw_ = std::move(grads[0]);
-  dw_tmp_ = Tensor(w_.shape());
   if (has_bias_) {
     b_ = std::move(params[1]);
     db_ = std::move(grads[1]);
-    db_tmp_ = Tensor(b_.shape());
   }
 }
 
@@ -91,9 +84,7 @@ void Conv2d::forward(const Tensor& x, Tensor& y, const ForwardContext&) {
 void Conv2d::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, BackwardMode mode) {
   const int64_t n = x.dim(0);
   if (mode == BackwardMode::params_and_input) {
-    conv_->backward_weights(n, x.data(), dy.data(), dw_tmp_.data(), has_bias_ ? db_tmp_.data() : nullptr);
-    accumulate(dw_.data(), dw_tmp_.data(), dw_.numel());
-    if (has_bias_) accumulate(db_.data(), db_tmp_.data(), db_.numel());
+    conv_->backward_weights(n, x.data(), dy.data(), dw_.data(), has_bias_ ? db_.data() : nullptr);
   }
   if (dx != nullptr) conv_->backward_data(n, dy.data(), w_.data(), dx->data());
 }
@@ -149,11 +140,9 @@ std::vector<ParamSpec> ConvTranspose2d::param_specs() const {
 void ConvTranspose2d::bind(std::vector<Tensor> params, std::vector<Tensor> grads) {
   w_ = std::move(params[0]);
   dw_ = std::move(grads[0]);
-  dw_tmp_ = Tensor(w_.shape());
   if (bias_ != Bias::none) {
     b_ = std::move(params[1]);
     db_ = std::move(grads[1]);
-    db_tmp_ = Tensor(b_.shape());
   }
 }
 
@@ -167,9 +156,7 @@ void ConvTranspose2d::forward(const Tensor& x, Tensor& y, const ForwardContext&)
 void ConvTranspose2d::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, BackwardMode mode) {
   const int64_t n = x.dim(0);
   if (mode == BackwardMode::params_and_input) {
-    conv_->backward_weights(n, x.data(), dy.data(), dw_tmp_.data(), bias_ == Bias::tied ? db_tmp_.data() : nullptr);
-    accumulate(dw_.data(), dw_tmp_.data(), dw_.numel());
-    if (bias_ == Bias::tied) accumulate(db_.data(), db_tmp_.data(), db_.numel());
+    conv_->backward_weights(n, x.data(), dy.data(), dw_.data(), bias_ == Bias::tied ? db_.data() : nullptr);
     if (bias_ == Bias::untied) kernels::column_sum_add(dy.data(), db_.data(), n, db_.numel());
   }
   if (dx != nullptr) conv_->backward_data(n, dy.data(), w_.data(), dx->data());
@@ -206,8 +193,6 @@ void MaxoutConv::bind(std::vector<Tensor> params, std::vector<Tensor> grads) {
   b_ = std::move(params[1]);
   dw_ = std::move(grads[0]);
   db_ = std::move(grads[1]);
-  dw_tmp_ = Tensor(w_.shape());
-  db_tmp_ = Tensor(b_.shape());
 }
 
 void MaxoutConv::forward(const Tensor& x, Tensor& y, const ForwardContext&) {
@@ -225,9 +210,7 @@ void MaxoutConv::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tens
   dz_.resize(z_.shape());
   kernels::strided_maxout_backward(dy.data(), arg_.data(), dz_.data(), n * units_, pieces_, g.out_h * g.out_w);
   if (mode == BackwardMode::params_and_input) {
-    conv_->backward_weights(n, x.data(), dz_.data(), dw_tmp_.data(), db_tmp_.data());
-    accumulate(dw_.data(), dw_tmp_.data(), dw_.numel());
-    accumulate(db_.data(), db_tmp_.data(), db_.numel());
+    conv_->backward_weights(n, x.data(), dz_.data(), dw_.data(), db_.data());
   }
   if (dx != nullptr) conv_->backward_data(n, dz_.data(), w_.data(), dx->data());
 }

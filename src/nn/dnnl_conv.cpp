@@ -3,6 +3,7 @@
 #include <dnnl.hpp>
 #include <map>
 #include <unordered_map>
+#include <vector>
 
 #include "advnet/core/error.hpp"
 
@@ -61,6 +62,7 @@ struct DnnlConv::Impl {
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
   dnnl::stream stream{engine};
   std::map<int64_t, Prims> by_batch;
+  std::vector<float> dw, db;  // oneDNN's weight and bias gradients, before they are added
 };
 
 DnnlConv::DnnlConv(const ConvGeometry& g) : g_(g), impl_(std::make_unique<Impl>()) {
@@ -188,11 +190,14 @@ void DnnlConv::backward_data(int64_t n, const float* dy, const float* w, float* 
 void DnnlConv::backward_weights(int64_t n, const float* x, const float* dy, float* dw, float* db) {
   Prims& p = prims_for(impl_->by_batch, g_, n, impl_->engine);
   dnnl::stream& s = impl_->stream;
+  const auto n_w = static_cast<size_t>(g_.out_c * g_.in_c * g_.kh * g_.kw), n_b = static_cast<size_t>(g_.out_c);
+  impl_->dw.resize(n_w);
+  impl_->db.resize(n_b);
   std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, p.bw_src.in(x, s)},
                                              {DNNL_ARG_DIFF_DST, p.bw_ddst.in(dy, s)},
-                                             {DNNL_ARG_DIFF_WEIGHTS, p.bw_dwei.out(dw)}};
+                                             {DNNL_ARG_DIFF_WEIGHTS, p.bw_dwei.out(impl_->dw.data())}};
   if (db != nullptr) {
-    p.diff_bias.set_data_handle(db);
+    p.diff_bias.set_data_handle(impl_->db.data());
     args.emplace(DNNL_ARG_DIFF_BIAS, p.diff_bias);
     p.bwd_weights.execute(s, args);
   } else {
@@ -200,6 +205,11 @@ void DnnlConv::backward_weights(int64_t n, const float* x, const float* dy, floa
   }
   p.bw_dwei.finish(s);
   s.wait();
+  const float* gw = impl_->dw.data();
+#pragma omp simd
+  for (size_t i = 0; i < n_w; ++i) dw[i] += gw[i];
+  if (db != nullptr)
+    for (size_t i = 0; i < n_b; ++i) db[i] += impl_->db[i];
 }
 
 }  // namespace advnet::nn

@@ -31,7 +31,8 @@ class DnnlConv {
   void forward(int64_t n, const float* x, const float* w, const float* b, float* y);
   // dy: (n, out_c, out_h, out_w) → dx: (n, in_c, in_h, in_w), written
   void backward_data(int64_t n, const float* dy, const float* w, float* dx);
-  // dw (weight shape) and db (out_c, may be nullptr) are WRITTEN, not accumulated.
+  // dw (weight shape) and db (out_c, may be nullptr) are ACCUMULATED (+=), as the layer contract
+  // wants: oneDNN writes into scratch buffers here, which are then added.
   void backward_weights(int64_t n, const float* x, const float* dy, float* dw, float* db);
   // Multiply-adds of one forward pass per example, times 2.
   double flops_per_example() const;

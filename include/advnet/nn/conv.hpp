@@ -37,7 +37,6 @@ class Conv2d : public Layer {
   std::unique_ptr<DnnlConv> conv_;
   bool has_bias_;
   Tensor w_, b_, dw_, db_;
-  Tensor dw_tmp_, db_tmp_;  // oneDNN writes gradients; the contract accumulates them
 };
 
 // ConvTranspose2d (the paper's "deconv"): x: (N, C_in, H, W) →
@@ -62,7 +61,6 @@ class ConvTranspose2d : public Layer {
   std::unique_ptr<DnnlConv> conv_;
   Bias bias_;
   Tensor w_, b_, dw_, db_;
-  Tensor dw_tmp_, db_tmp_;
 };
 
 // MaxoutConv: a convolution with units·pieces output channels, then the max over each unit's
@@ -85,7 +83,6 @@ class MaxoutConv : public Layer {
   std::unique_ptr<DnnlConv> conv_;
   int64_t units_, pieces_;
   Tensor w_, b_, dw_, db_;
-  Tensor dw_tmp_, db_tmp_;
   Tensor z_, dz_;             // (N, units·pieces, H', W')
   std::vector<int32_t> arg_;  // (N, units, H', W') winning piece
 };
