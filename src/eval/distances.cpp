@@ -6,8 +6,7 @@
 #include "advnet/core/gemm.hpp"
 
 namespace advnet::eval {
-namespace {
-std::vector<float> row_norms(const Tensor& m) {
+std::vector<float> squared_row_norms(const Tensor& m) {
   const int64_t n = m.dim(0), d = m.shape().inner();
   std::vector<float> out(static_cast<size_t>(n));
 #pragma omp parallel for schedule(static)
@@ -18,7 +17,6 @@ std::vector<float> row_norms(const Tensor& m) {
   }
   return out;
 }
-}  // namespace
 
 void for_each_distance_block(const Tensor& x, const Tensor& c,
                              const std::function<void(int64_t, int64_t, const float*)>& visit, int64_t block_rows) {
@@ -26,7 +24,7 @@ void for_each_distance_block(const Tensor& x, const Tensor& c,
   check(c.shape().inner() == d, "distances: rows of " + std::to_string(d) + " and " + std::to_string(c.shape().inner()) +
                                     " values cannot be compared");
   check(m > 0, "distances: no reference rows");
-  const std::vector<float> xx = row_norms(x), cc = row_norms(c);
+  const std::vector<float> xx = squared_row_norms(x), cc = squared_row_norms(c);
   std::vector<float> dist(static_cast<size_t>(std::min(block_rows, n) * m));
   for (int64_t first = 0; first < n; first += block_rows) {
     const int64_t rows = std::min(block_rows, n - first);

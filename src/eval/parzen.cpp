@@ -7,6 +7,7 @@
 #include "advnet/core/error.hpp"
 #include "advnet/core/kernels.hpp"
 #include "advnet/core/gemm.hpp"
+#include "advnet/eval/distances.hpp"
 
 namespace advnet::eval {
 
@@ -37,18 +38,6 @@ Tensor centred_rows(const Tensor& t, const std::vector<double>& mean) {
   return out;
 }
 
-std::vector<float> squared_norms(const Tensor& t) {
-  const int64_t n = t.dim(0), d = t.shape().inner();
-  std::vector<float> out(static_cast<size_t>(n));
-#pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < n; ++i) {
-    double s = 0;
-    for (int64_t k = 0; k < d; ++k) s += static_cast<double>(t[i * d + k]) * t[i * d + k];
-    out[static_cast<size_t>(i)] = static_cast<float>(s);
-  }
-  return out;
-}
-
 Centres prepare(const Tensor& centers) {
   const int64_t m = centers.dim(0), d = centers.shape().inner();
   check(m > 0, "parzen: no centres (samples)");
@@ -57,7 +46,7 @@ Centres prepare(const Tensor& centers) {
     for (int64_t k = 0; k < d; ++k) c.mean[static_cast<size_t>(k)] += centers[j * d + k];
   for (double& v : c.mean) v /= static_cast<double>(m);
   c.centred = centred_rows(centers, c.mean);
-  c.norms = squared_norms(c.centred);
+  c.norms = squared_row_norms(c.centred);
   return c;
 }
 
@@ -80,7 +69,7 @@ std::vector<std::vector<double>> log_likelihood(const Tensor& x, const Centres& 
     log_norm[s] = log_m + static_cast<double>(d) * std::log(sigmas[s] * std::sqrt(2.0 * std::numbers::pi));
   }
   const Tensor xc = centred_rows(x, c.mean);
-  const std::vector<float> xn = squared_norms(xc);
+  const std::vector<float> xn = squared_row_norms(xc);
   Tensor dist(Shape{std::min(kBlockRows, n), m});
   for (int64_t first = 0; first < n; first += kBlockRows) {
     const int64_t rows = std::min(kBlockRows, n - first);

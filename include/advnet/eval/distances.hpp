@@ -14,6 +14,9 @@ void for_each_distance_block(const Tensor& x, const Tensor& c,
                              const std::function<void(int64_t first, int64_t rows, const float* dist)>& visit,
                              int64_t block_rows = 256);
 
+// ‖row‖² of each row of m: (N, d), summed in double (the norms carry the cancellation of the GEMM form).
+std::vector<float> squared_row_norms(const Tensor& m);
+
 // For each row of x: the index of the nearest row of c.
 std::vector<int64_t> nearest_rows(const Tensor& x, const Tensor& c);
 
