@@ -12,7 +12,7 @@
 namespace advnet {
 
 void to_bf16(const float* x, uint16_t* out, int64_t n) {
-#pragma omp parallel for simd schedule(static) if (n >= 1 << 16)
+#pragma omp parallel for simd schedule(static) if (parallel : n >= 1 << 16)
   for (int64_t i = 0; i < n; ++i) {
     const uint32_t u = std::bit_cast<uint32_t>(x[i]);
     const uint32_t rounded = u + 0x7FFFu + ((u >> 16) & 1u);  // to nearest, ties to even

@@ -33,7 +33,7 @@ void column_sum_add(const float* dy, float* db, int64_t rows, int64_t cols) {
 }
 
 #define ADVNET_ELEMENTWISE(n, expr)                                         \
-  _Pragma("omp parallel for simd schedule(static) if (n >= kParallelMin)") \
+  _Pragma("omp parallel for simd schedule(static) if (parallel : n >= kParallelMin)") \
   for (int64_t i = 0; i < n; ++i) expr;
 
 void relu_forward(const float* x, float* y, int64_t n) { ADVNET_ELEMENTWISE(n, y[i] = x[i] > 0.0f ? x[i] : 0.0f) }

@@ -97,7 +97,9 @@ double Trainer::d_loss_rows(int64_t first, int64_t n, float target, float scale,
   return loss;
 }
 
-void Trainer::apply_update(nn::Net& net, nn::Optimizer& opt, int64_t& updates, EpochStats* s) {
+// Sets the optimizer's learning rate (and SGD momentum) as scheduled for update number `updates`,
+// then counts the update.
+void Trainer::schedule_update(nn::Optimizer& opt, int64_t& updates, EpochStats* s) {
   const OptimizerConfig& c = config_.optimizer;
   const int64_t epoch1 = state_.epoch + 1;  // schedules count epochs from 1, as pylearn2's monitor does
   opt.lr = static_cast<float>(scheduled_value(config_.lr_schedule, c.lr, updates, epoch1) * state_.lr_scale);
@@ -106,12 +108,22 @@ void Trainer::apply_update(nn::Net& net, nn::Optimizer& opt, int64_t& updates, E
     momentum = scheduled_value(config_.momentum_schedule, c.momentum, updates, epoch1);
     sgd->momentum = static_cast<float>(momentum);
   }
-  opt.step(net.params(), net.grads());
   ++updates;
   if (s) {
     s->lr = opt.lr;
     s->momentum = momentum;
   }
+}
+
+void Trainer::apply_update(nn::Net& net, nn::Optimizer& opt, int64_t& updates, EpochStats* s) {
+  schedule_update(opt, updates, s);
+  opt.step(net.params(), net.grads());
+}
+
+void Trainer::backward_update(nn::Net& net, nn::Optimizer& opt, int64_t& updates, const Tensor& dy, EpochStats* s) {
+  schedule_update(opt, updates, s);
+  opt.begin_step(net.params());
+  net.backward_update(dy, nn::OptimizerUpdate(opt, net.params()));
 }
 
 // D's step: ascend (1/m) Σ log D(x) + log(1 − D(G(z))), i.e. descend 0.5·(BCE(1, D(x)) + BCE(0, D(G(z)))).
@@ -128,7 +140,6 @@ void Trainer::discriminator_step(EpochStats& s, bool apply) {
   const Tensor& fake = g_.forward(z_, {nn::Mode::train, &state_.dropout});
 
   double d_real, fn, d_fake, fp, loss;
-  d_.zero_grad();
   if (apply && !d_mixes_rows_) {
     const size_t bytes = static_cast<size_t>(real_.numel()) * sizeof(float);
     both_.resize(real_.shape().with_batch(2 * m));
@@ -137,9 +148,9 @@ void Trainer::discriminator_step(EpochStats& s, bool apply) {
     d_forward(both_);
     loss = d_loss_rows(0, m, 1.0f, 0.5f, &d_real, &fn) + d_loss_rows(m, m, 0.0f, 0.5f, &d_fake, &fp);
     check_loss(loss, "discriminator's");
-    d_.backward(dl_, nn::BackwardMode::params_and_input, false);
-    apply_update(d_, *d_opt_, state_.d_updates, &s);
+    backward_update(d_, *d_opt_, state_.d_updates, dl_, &s);
   } else {
+    d_.zero_grad();
     d_forward(real_);
     loss = d_loss_rows(0, m, 1.0f, 0.5f, &d_real, &fn);
     d_.backward(dl_, nn::BackwardMode::params_and_input, false);
@@ -152,7 +163,8 @@ void Trainer::discriminator_step(EpochStats& s, bool apply) {
   s.d_loss += loss, s.d_real += d_real, s.d_fake += d_fake, s.false_pos += fp, s.false_neg += fn;
 }
 
-// G's step: descend the generator loss through D, with D in input_only mode (no D weight gradients).
+// G's step: descend the generator loss through D, with D in input_only mode (no D weight gradients),
+// and update G in the same pass back through G.
 // fresh_forward: draw new noise and run G and D again (alternating); otherwise reuse the
 // discriminator step's forward pass on G(z) (simultaneous).
 void Trainer::generator_step(EpochStats& s, bool fresh_forward) {
@@ -166,8 +178,7 @@ void Trainer::generator_step(EpochStats& s, bool fresh_forward) {
                                   non_saturating ? 1.0f : -1.0f, nullptr, nullptr);
   check_loss(loss, "generator's");
   const Tensor& dsample = d_.backward(dl_, nn::BackwardMode::input_only, true);
-  g_.zero_grad();
-  g_.backward(dsample, nn::BackwardMode::params_and_input, false);
+  backward_update(g_, *g_opt_, state_.g_updates, dsample, nullptr);
   s.g_loss += loss;
 }
 
@@ -207,13 +218,11 @@ void Trainer::check_parameters() {
 void Trainer::run_iteration(EpochStats& s) {
   if (config_.training.update_order == "simultaneous") {
     discriminator_step(s, false);
-    generator_step(s, false);
+    generator_step(s, false);  // updates G, which D's update does not depend on
     apply_update(d_, *d_opt_, state_.d_updates, &s);
-    apply_update(g_, *g_opt_, state_.g_updates, nullptr);
   } else {
     for (int64_t i = 0; i < config_.training.k; ++i) discriminator_step(s, true);
     generator_step(s, true);
-    apply_update(g_, *g_opt_, state_.g_updates, nullptr);
   }
   ++s.iterations;
 }

@@ -34,6 +34,23 @@ void affine_backward(const Tensor& x, const Tensor& w, const Tensor& dy, Tensor&
   if (dx != nullptr) gemm_in(bf16, false, false, n, in, out, 1.0f, dy.data(), out, w.data(), in, 0.0f, dx->data(), in);
 }
 
+void affine_backward_update(const Tensor& x, Tensor& w, Tensor& b, const Tensor& dy, Tensor& dw, Tensor& db,
+                            Tensor* dx, const ParamUpdate& update, Bf16Gemm* bf16) {
+  const int64_t n = x.dim(0), in = w.dim(1), out = w.dim(0);
+  // dx: (N, in) = dy: (N, out) · w: (out, in), before w changes.
+  if (dx != nullptr) gemm_in(bf16, false, false, n, in, out, 1.0f, dy.data(), out, w.data(), in, 0.0f, dx->data(), in);
+  // dw: (out, in) = dyᵀ · x, written (no zeroing beforehand, no read of the old values), then
+  // updated at once. Splitting dw into row blocks updated by the thread that computed them measured
+  // no better than this (per-block GEMMs repack x each time).
+  gemm_in(bf16, true, false, out, in, n, 1.0f, dy.data(), out, x.data(), in, 0.0f, dw.data(), in);
+  update(w.data(), dw.data(), out * in);
+  if (!b.empty()) {
+    db.fill(0.0f);
+    kernels::column_sum_add(dy.data(), db.data(), n, out);
+    update(b.data(), db.data(), out);
+  }
+}
+
 Linear::Linear(int64_t in, int64_t out, bool bias) : in_(in), out_(out), has_bias_(bias) {
   check(in > 0 && out > 0, "Linear: sizes must be positive, got in=" + std::to_string(in) +
                                " out=" + std::to_string(out));
@@ -70,6 +87,11 @@ void Linear::forward(const Tensor& x, Tensor& y, const ForwardContext&) { affine
 
 void Linear::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, BackwardMode mode) {
   affine_backward(x, w_, dy, dw_, db_, dx, mode, bf16_.get());
+}
+
+bool Linear::backward_update(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, const ParamUpdate& update) {
+  affine_backward_update(x, w_, b_, dy, dw_, db_, dx, update, bf16_.get());
+  return true;
 }
 
 }  // namespace advnet::nn

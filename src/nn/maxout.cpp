@@ -48,6 +48,14 @@ void Maxout::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* 
   affine_backward(x, w_, dz_, dw_, db_, dx, mode, bf16_.get());
 }
 
+bool Maxout::backward_update(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, const ParamUpdate& update) {
+  const int64_t n = x.dim(0);
+  dz_.resize(Shape{n, units_ * pieces_});
+  kernels::maxout_backward(dy.data(), arg_.data(), dz_.data(), n, units_, pieces_);
+  affine_backward_update(x, w_, b_, dz_, dw_, db_, dx, update, bf16_.get());
+  return true;
+}
+
 void Maxout::set_precision(Precision p) { bf16_ = p == Precision::bf16 ? std::make_unique<Bf16Gemm>() : nullptr; }
 
 }  // namespace advnet::nn

@@ -1,6 +1,8 @@
 #include "advnet/nn/net.hpp"
 
+#include <algorithm>
 #include <cstring>
+#include <functional>
 #include <sstream>
 
 #include "advnet/nn/activations.hpp"
@@ -67,8 +69,10 @@ Net::Net(std::vector<int64_t> example_shape, std::vector<LayerSpec> specs)
       throw Error("layer " + std::to_string(i) + ": " + e.what());
     }
     example_out_.push_back(shape);
+    layer_range_.emplace_back(total, total);
     for (const ParamSpec& p : layers_.back()->param_specs()) {
       named_.push_back({std::to_string(i) + "." + p.name, p.shape, total, i});
+      layer_range_.back().second = total + p.shape.numel();
       total += (p.shape.numel() + kAlignFloats - 1) / kAlignFloats * kAlignFloats;
     }
     for (const ParamSpec& p : layers_.back()->buffer_specs()) {
@@ -167,6 +171,41 @@ const Tensor& Net::backward(const Tensor& dy, BackwardMode mode, bool need_input
   }
   static const Tensor kNone;
   return need_input_grad ? dacts_[0] : kNone;
+}
+
+void Net::backward_update(const Tensor& dy, const ParamUpdate& update) {
+  check(input_ != nullptr && depth_ > 0, "Net::backward_update: no forward pass to go back through");
+  check_shape(dy.shape(), acts_[depth_ - 1].shape(), "Net::backward_update: output gradient");
+  // A layer without the fused form: its gradients are cleared and accumulated as usual, then its
+  // whole range goes to `update` (after its backward, which needs its parameters unchanged).
+  auto update_unfused = [&](size_t i, const std::function<void()>& backward) {
+    const auto [first, end] = layer_range_[i];
+    std::fill(grads_.data() + first, grads_.data() + end, 0.0f);
+    backward();
+    update(params_.data() + first, grads_.data() + first, end - first);
+  };
+  size_t stop = 0;  // as in backward() without an input gradient
+  while (stop + 1 < depth_ && layers_[stop]->param_specs().empty()) ++stop;
+  const Tensor* d = &dy;
+  for (size_t i = depth_; i-- > stop;) {
+    const Tensor& x = i == 0 ? *input_ : acts_[i - 1];
+    Tensor* dx = nullptr;
+    if (i > stop) {
+      dacts_[i].resize(x.shape());
+      dx = &dacts_[i];
+    }
+    Layer& layer = *layers_[i];
+    const auto backward = [&] { layer.backward(x, acts_[i], *d, dx, BackwardMode::params_and_input); };
+    if (layer_range_[i].first == layer_range_[i].second)
+      backward();
+    else if (!layer.backward_update(x, acts_[i], *d, dx, update))
+      update_unfused(i, backward);
+    d = dx;
+  }
+  // Layers above the last forward's depth: zero gradients, but the optimizer still steps them (with
+  // momentum they move), exactly as zero_grad + backward + step would.
+  for (size_t i = depth_; i < layers_.size(); ++i)
+    if (layer_range_[i].first != layer_range_[i].second) update_unfused(i, [] {});
 }
 
 const Tensor& Net::forward_output() const {

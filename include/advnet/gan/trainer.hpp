@@ -83,7 +83,11 @@ class Trainer {
   double d_loss_rows(int64_t first, int64_t n, float target, float scale, double* mean_prob, double* frac_wrong);
   void discriminator_step(EpochStats& s, bool apply);
   void generator_step(EpochStats& s, bool fresh_forward);
+  // One optimizer update of `net` from its accumulated gradients (apply_update), or fused with the
+  // backward pass from the loss gradient dy (backward_update, see Net::backward_update).
   void apply_update(nn::Net& net, nn::Optimizer& opt, int64_t& updates, EpochStats* s);
+  void backward_update(nn::Net& net, nn::Optimizer& opt, int64_t& updates, const Tensor& dy, EpochStats* s);
+  void schedule_update(nn::Optimizer& opt, int64_t& updates, EpochStats* s);
   [[noreturn]] void diverged(const std::string& what);
   void check_loss(double loss, const char* which);
 

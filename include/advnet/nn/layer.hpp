@@ -13,6 +13,10 @@
 //       GEMMs are skipped): that is the discriminator's mode in the generator's step.
 //     * the input gradient is WRITTEN (=) into *dx, already sized like x; dx == nullptr means the
 //       caller does not need it (the first layer of a net) and the layer may skip that work.
+// - backward_update(x, y, dy, dx, update) is the fused form of backward in params_and_input mode
+//   (Net::backward_update): parameter gradients are WRITTEN (=), each finished block of parameters
+//   goes to `update` at once, and dx is computed from the parameters as they were before. A layer
+//   without it returns false and the Net runs backward, then updates the whole layer.
 // - ctx carries train/eval mode and the random stream for dropout; there is no global state.
 #include <memory>
 #include <string>
@@ -20,6 +24,7 @@
 
 #include "advnet/core/rng.hpp"
 #include "advnet/core/tensor.hpp"
+#include "advnet/nn/param_update.hpp"
 
 namespace advnet::nn {
 
@@ -66,6 +71,11 @@ class Layer {
   virtual void set_precision(Precision p) { (void)p; }
   virtual void forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) = 0;
   virtual void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, BackwardMode mode) = 0;
+  virtual bool backward_update(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx,
+                               const ParamUpdate& update) {
+    (void)x, (void)y, (void)dy, (void)dx, (void)update;
+    return false;
+  }
 };
 
 }  // namespace advnet::nn

@@ -19,6 +19,8 @@ class Linear : public Layer {
   void set_precision(Precision p) override;
   void forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) override;
   void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, BackwardMode mode) override;
+  bool backward_update(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx,
+                       const ParamUpdate& update) override;
 
   int64_t in_features() const { return in_; }
   int64_t out_features() const { return out_; }
@@ -39,5 +41,9 @@ void affine_forward(const Tensor& x, const Tensor& w, const Tensor& b, Tensor& y
 // dw += dyᵀ·x, db += Σ dy (params_and_input only); dx = dy·w when dx != nullptr.
 void affine_backward(const Tensor& x, const Tensor& w, const Tensor& dy, Tensor& dw, Tensor& db, Tensor* dx,
                      BackwardMode mode, Bf16Gemm* bf16 = nullptr);
+// The fused form (Layer::backward_update): dx = dy·w first (the weights before the update), then
+// dw = dyᵀ·x (written, not accumulated) and its update, then db = Σ dy and its update.
+void affine_backward_update(const Tensor& x, Tensor& w, Tensor& b, const Tensor& dy, Tensor& dw, Tensor& db,
+                            Tensor* dx, const ParamUpdate& update, Bf16Gemm* bf16 = nullptr);
 
 }  // namespace advnet::nn

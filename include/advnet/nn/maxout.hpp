@@ -22,6 +22,8 @@ class Maxout : public Layer {
   void set_precision(Precision p) override;
   void forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) override;
   void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, BackwardMode mode) override;
+  bool backward_update(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx,
+                       const ParamUpdate& update) override;
 
   int64_t units() const { return units_; }
   int64_t pieces() const { return pieces_; }

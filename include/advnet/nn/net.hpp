@@ -7,6 +7,7 @@
 // tensors stays zero in both buffers, so optimizers may treat the buffers as one array.
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "advnet/nn/init.hpp"
@@ -59,6 +60,10 @@ class Net {
   // Accumulates parameter gradients (params_and_input) and returns the gradient w.r.t. x,
   // or an empty tensor when need_input_grad is false (then the first layer skips that GEMM).
   const Tensor& backward(const Tensor& dy, BackwardMode mode, bool need_input_grad = true);
+  // backward(dy, params_and_input, false) and an optimizer step in one pass (Layer::backward_update):
+  // every parameter is handed to `update` once, with its gradient, which is also left in grads()
+  // (parameters of layers the last forward did not reach, with zero gradients). Needs no zero_grad.
+  void backward_update(const Tensor& dy, const ParamUpdate& update);
   // Inference over many rows with bounded memory: out: (N, output...) = the net applied to x, `chunk`
   // rows at a time (a DCGAN generator on 10 000 rows at once would hold ~3 GB of activations). Only
   // for layers whose rows are independent (eval mode); no backward() afterwards.
@@ -98,6 +103,7 @@ class Net {
   std::vector<std::unique_ptr<Layer>> layers_;
   std::vector<Shape> example_out_;  // per layer, output shape with batch 1
   std::vector<NamedParam> named_;
+  std::vector<std::pair<int64_t, int64_t>> layer_range_;  // per layer, [first, end) in the flat buffers
   std::vector<NamedParam> named_buffers_;
   Tensor params_, grads_, buffers_;
   std::vector<Tensor> acts_;   // acts_[i]: output of layer i

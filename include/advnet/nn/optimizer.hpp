@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "advnet/core/tensor.hpp"
+#include "advnet/nn/param_update.hpp"
 
 namespace advnet::nn {
 
@@ -14,7 +15,12 @@ class Optimizer {
  public:
   virtual ~Optimizer() = default;
   // θ: (n) updated in place from g: (n). n must stay the same between calls.
-  virtual void step(Tensor& params, const Tensor& grads) = 0;
+  void step(Tensor& params, const Tensor& grads);
+  // The same step in pieces, for fused updates (OptimizerUpdate): begin_step once with the whole
+  // θ (sizes the state, counts the step), then step_block for every part of θ exactly once —
+  // `offset` is the part's position in θ — from any thread, for disjoint parts.
+  virtual void begin_step(const Tensor& params) = 0;
+  virtual void step_block(int64_t offset, float* params, const float* grads, int64_t n) = 0;
   // Named state tensors (momentum buffers, step counts), for checkpoints.
   virtual std::vector<std::pair<std::string, Tensor*>> state() = 0;
   float lr = 0.0f;
@@ -28,7 +34,8 @@ class Sgd : public Optimizer {
  public:
   enum class Form { pylearn2, torch };
   Sgd(float lr, float momentum, Form form);
-  void step(Tensor& params, const Tensor& grads) override;
+  void begin_step(const Tensor& params) override;
+  void step_block(int64_t offset, float* params, const float* grads, int64_t n) override;
   std::vector<std::pair<std::string, Tensor*>> state() override { return {{"velocity", &velocity_}}; }
   float momentum;
   Form form;
@@ -43,13 +50,29 @@ class Sgd : public Optimizer {
 class Adam : public Optimizer {
  public:
   Adam(float lr, float beta1, float beta2, float eps, float weight_decay = 0.0f, bool decoupled = false);
-  void step(Tensor& params, const Tensor& grads) override;
+  void begin_step(const Tensor& params) override;
+  void step_block(int64_t offset, float* params, const float* grads, int64_t n) override;
   std::vector<std::pair<std::string, Tensor*>> state() override;
   float beta1, beta2, eps, weight_decay;
   bool decoupled;
 
  private:
   Tensor m_, v_, t_;  // t_: (1) step count, a tensor so checkpoints treat it like the rest
+  float step_size_ = 0.0f, bias2_sqrt_ = 1.0f;  // this step's bias corrections (begin_step)
+};
+
+// A ParamUpdate that runs `opt`'s current step on blocks of the flat buffer `params`; the caller
+// has called opt.begin_step(params).
+class OptimizerUpdate : public ParamUpdate {
+ public:
+  OptimizerUpdate(Optimizer& opt, Tensor& params) : opt_(opt), base_(params.data()) {}
+  void operator()(float* param, const float* grad, int64_t n) const override {
+    opt_.step_block(param - base_, param, grad, n);
+  }
+
+ private:
+  Optimizer& opt_;
+  float* base_;
 };
 
 }  // namespace advnet::nn
