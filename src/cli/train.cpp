@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -15,6 +16,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <vector>
 
 #include "advnet/core/threading.hpp"
 #include "advnet/data/dataset.hpp"
@@ -61,6 +63,24 @@ std::string epoch_name(int64_t epoch) {
   char b[32];
   std::snprintf(b, sizeof b, "epoch-%04lld", static_cast<long long>(epoch));
   return b;
+}
+
+// Removes all but the newest `keep` checkpoints/epoch-NNNN.safetensors (keep 0: removes none). A file
+// that cannot be removed is reported and left.
+void prune_epoch_checkpoints(const fs::path& dir, int64_t keep) {
+  if (keep <= 0) return;
+  std::vector<fs::path> epochs;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    if (name.starts_with("epoch-") && name.ends_with(".safetensors")) epochs.push_back(e.path());
+  }
+  if (static_cast<int64_t>(epochs.size()) <= keep) return;
+  std::sort(epochs.begin(), epochs.end());  // epoch-NNNN sorts by epoch (zero-padded)
+  for (size_t i = 0; i + static_cast<size_t>(keep) < epochs.size(); ++i) {
+    std::error_code ec;
+    if (!fs::remove(epochs[i], ec) && ec)
+      std::fprintf(stderr, "warning: could not remove old checkpoint %s: %s\n", epochs[i].c_str(), ec.message().c_str());
+  }
 }
 
 std::string duration(double s) {
@@ -252,8 +272,10 @@ int run_train(const TrainArgs& a) {
       std::printf("  max |D - D*| %.4f  JSD %.5f  C(G) %.5f (optimum -log 4 = %.5f)\n",
                   extra["max_abs_d_minus_d_star"].get<double>(), extra["jsd"].get<double>(), extra["c_g"].get<double>(),
                   -std::log(4.0));
-    if (config.output.checkpoint_every > 0 && (done % config.output.checkpoint_every == 0 || final_epoch))
+    if (config.output.checkpoint_every > 0 && (done % config.output.checkpoint_every == 0 || final_epoch)) {
       io::save_checkpoint((out / "checkpoints" / (epoch_name(done) + ".safetensors")).string(), trainer, config, image_shape);
+      prune_epoch_checkpoints(out / "checkpoints", config.output.keep_checkpoints);
+    }
     io::save_checkpoint(latest.string(), trainer, config, image_shape);
     if (config.output.sample_every > 0 && (done % config.output.sample_every == 0 || final_epoch))
       write_samples((out / "samples" / (epoch_name(done) + ".png")).string(), trainer, config, image_shape);

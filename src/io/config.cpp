@@ -392,6 +392,7 @@ RunConfig parse_config(const std::string& text, const std::string& source, const
   {
     TableReader r = top.sub("output");
     r.integer("checkpoint_every", c.output.checkpoint_every, 0, int64_t{1} << 30);
+    r.integer("keep_checkpoints", c.output.keep_checkpoints, 0, int64_t{1} << 30);
     r.integer("sample_every", c.output.sample_every, 0, int64_t{1} << 30);
     r.integer("sample_grid", c.output.sample_grid, 1, 100);
     r.finish();
@@ -502,7 +503,8 @@ std::string to_toml(const RunConfig& c) {
   const gan::TrainingConfig& t = c.gan.training;
   o << "\n[training]\nbatch_size = " << t.batch_size << "\nk = " << t.k << "\nupdate_order = " << quote(t.update_order)
     << "\ng_loss = " << quote(t.g_loss) << "\nepochs = " << t.epochs << "\ngemm = " << quote(t.gemm) << "\n";
-  o << "\n[output]\ncheckpoint_every = " << c.output.checkpoint_every << "\nsample_every = " << c.output.sample_every
+  o << "\n[output]\ncheckpoint_every = " << c.output.checkpoint_every
+    << "\nkeep_checkpoints = " << c.output.keep_checkpoints << "\nsample_every = " << c.output.sample_every
     << "\nsample_grid = " << c.output.sample_grid << "\n";
   o << "\n[eval]\nparzen_every = " << c.eval.parzen_every << "\nparzen_sigma = " << d(c.eval.parzen_sigma)
     << "\nparzen_samples = " << c.eval.parzen_samples << "\nparzen_valid = " << c.eval.parzen_valid << "\n";

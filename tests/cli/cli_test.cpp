@@ -6,6 +6,7 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -13,6 +14,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <thread>
+#include <vector>
 
 #include "../support/cli_run.hpp"
 #include "../support/tempdir.hpp"
@@ -363,4 +365,24 @@ TEST_F(Cli, SigkillAtRandomMomentsNeverCorruptsTheCheckpointAndResumeEndsByteIde
   }
   EXPECT_GT(kills, 2);  // the kills did happen
   RecordProperty("kills", kills);
+}
+
+TEST_F(Cli, KeepCheckpointsKeepsOnlyTheNewestEpochCheckpoints) {
+  const std::string out = dir.file("keep");
+  const Result r = run("train " + mnist_args(out, 5, 500) +
+                       " --set output.sample_every=0 --set eval.parzen_every=0 --set output.checkpoint_every=1"
+                       " --set output.keep_checkpoints=2");
+  ASSERT_EQ(r.code, 0) << r.output;
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(out + "/checkpoints")) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"epoch-0004.safetensors", "epoch-0005.safetensors", "latest.safetensors"}));
+  // and the setting survives a resume (it travels in the checkpoint's configuration)
+  ASSERT_EQ(run("train --out " + out + " --resume --epochs 6 --threads 2").code, 0);
+  EXPECT_FALSE(fs::exists(out + "/checkpoints/epoch-0004.safetensors"));
+  EXPECT_TRUE(fs::exists(out + "/checkpoints/epoch-0006.safetensors"));
+
+  const Result bad = run("train " + mnist_args(dir.file("bad"), 1, 500) + " --set output.keep_checkpoints=-1");
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.output.find("keep_checkpoints"), std::string::npos) << bad.output;
 }
