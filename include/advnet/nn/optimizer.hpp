@@ -18,7 +18,7 @@ class Optimizer {
   void step(Tensor& params, const Tensor& grads);
   // The same step in pieces, for fused updates (OptimizerUpdate): begin_step once with the whole
   // θ (sizes the state, counts the step), then step_block for every part of θ exactly once —
-  // `offset` is the part's position in θ — from any thread, for disjoint parts.
+  // `offset` is the part's position in θ; the parts are disjoint.
   virtual void begin_step(const Tensor& params) = 0;
   virtual void step_block(int64_t offset, float* params, const float* grads, int64_t n) = 0;
   // Named state tensors (momentum buffers, step counts), for checkpoints.
