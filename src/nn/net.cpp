@@ -150,14 +150,19 @@ const Tensor& Net::forward(const Tensor& x, const ForwardContext& ctx, size_t n_
   return acts_[n_layers - 1];
 }
 
-const Tensor& Net::backward(const Tensor& dy, BackwardMode mode, bool need_input_grad) {
-  check(input_ != nullptr && depth_ > 0, "Net::backward: no forward pass to go back through");
-  check_shape(dy.shape(), acts_[depth_ - 1].shape(), "Net::backward: output gradient");
-  // Without the input gradient, nothing below the first layer with parameters needs a gradient
-  // (a conv D's leading reshape, say): that layer is the last to run and skips its input gradient.
+// Without the input gradient, nothing below the first layer with parameters needs a gradient
+// (a conv D's leading reshape, say): that layer is the last to run and skips its input gradient.
+size_t Net::lowest_layer_to_run(bool need_input_grad) const {
   size_t stop = 0;
   if (!need_input_grad)
     while (stop + 1 < depth_ && layers_[stop]->param_specs().empty()) ++stop;
+  return stop;
+}
+
+const Tensor& Net::backward(const Tensor& dy, BackwardMode mode, bool need_input_grad) {
+  check(input_ != nullptr && depth_ > 0, "Net::backward: no forward pass to go back through");
+  check_shape(dy.shape(), acts_[depth_ - 1].shape(), "Net::backward: output gradient");
+  const size_t stop = lowest_layer_to_run(need_input_grad);
   const Tensor* d = &dy;
   for (size_t i = depth_; i-- > stop;) {
     const Tensor& x = i == 0 ? *input_ : acts_[i - 1];
@@ -184,8 +189,7 @@ void Net::backward_update(const Tensor& dy, const ParamUpdate& update) {
     backward();
     update(params_.data() + first, grads_.data() + first, end - first);
   };
-  size_t stop = 0;  // as in backward() without an input gradient
-  while (stop + 1 < depth_ && layers_[stop]->param_specs().empty()) ++stop;
+  const size_t stop = lowest_layer_to_run(false);
   const Tensor* d = &dy;
   for (size_t i = depth_; i-- > stop;) {
     const Tensor& x = i == 0 ? *input_ : acts_[i - 1];

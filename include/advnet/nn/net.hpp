@@ -98,6 +98,9 @@ class Net {
   double forward_flops(int64_t batch) const;
 
  private:
+  // The lowest layer a backward pass over the last forward runs (0 when the input gradient is needed).
+  size_t lowest_layer_to_run(bool need_input_grad) const;
+
   std::vector<int64_t> example_shape_;
   std::vector<LayerSpec> specs_;
   std::vector<std::unique_ptr<Layer>> layers_;
