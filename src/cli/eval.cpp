@@ -1,5 +1,5 @@
 // advnet eval parzen (CHECKPOINT | --samples FILE.npy) --data DIR [--sigma S] [--n-samples 10000]
-//                    [--n-valid 1000] [--split test|valid] [--seed S] [--threads T] [--json]
+//                    [--n-valid 1000] [--split test|valid] [--seed S] [--threads T] [--live] [--json]
 // The paper's Table 1 protocol (PAPER.md §6).
 #include <chrono>
 #include <cstdio>
@@ -20,7 +20,7 @@ struct ParzenArgs {
   double sigma = 0;
   int64_t n_samples = 10000, n_valid = 1000, threads = 0;
   uint64_t seed = 0;
-  bool json = false;
+  bool json = false, live = false;
 };
 
 int run_parzen(const ParzenArgs& a) {
@@ -28,8 +28,10 @@ int run_parzen(const ParzenArgs& a) {
   set_num_threads(static_cast<int>(a.threads));
   data::DataConfig dc;  // MNIST-format IDX files; the checkpoint's data settings when there is one
   Tensor samples;
+  std::string weights = "samples";  // where the evaluated samples come from
   if (!a.checkpoint.empty()) {
-    io::GeneratorModel g = io::GeneratorModel::load(a.checkpoint);
+    io::GeneratorModel g = io::GeneratorModel::load(a.checkpoint, a.live ? io::GeneratorWeights::live : io::GeneratorWeights::average);
+    weights = g.averaged() ? "average" : "live";
     if (g.config().data.is_image()) dc = g.config().data;
     g.sample(a.n_samples, a.seed, samples);
   } else {
@@ -52,12 +54,12 @@ int run_parzen(const ParzenArgs& a) {
   for (size_t i = 0; i < r.sigmas.size(); ++i)
     std::printf("sigma %.4f: mean log-likelihood on %lld validation examples %.2f\n", r.sigmas[i],
                 static_cast<long long>(valid.dim(0)), r.valid_means[i]);
-  std::printf("Parzen log-likelihood (sigma %.4f, %lld samples): %.2f ± %.2f nats over %lld %s examples (%.2f s)\n",
-              r.sigma, static_cast<long long>(samples.dim(0)), r.mean, r.se, static_cast<long long>(r.n),
+  std::printf("Parzen log-likelihood (sigma %.4f, %lld samples%s): %.2f ± %.2f nats over %lld %s examples (%.2f s)\n",
+              r.sigma, static_cast<long long>(samples.dim(0)), weights == "average" ? " of G's moving average" : "", r.mean, r.se, static_cast<long long>(r.n),
               a.split.c_str(), seconds);
   if (a.json) {
     nlohmann::ordered_json j{{"sigma", r.sigma}, {"mean", r.mean}, {"se", r.se}, {"n", r.n},
-                             {"n_samples", samples.dim(0)}, {"split", a.split}, {"seconds", seconds}};
+                             {"n_samples", samples.dim(0)}, {"split", a.split}, {"weights", weights}, {"seconds", seconds}};
     std::printf("%s\n", j.dump().c_str());
   }
   return kOk;
@@ -79,6 +81,7 @@ Run add_eval(CLI::App& app) {
   parzen->add_option("--split", a->split, "examples to report on")->check(CLI::IsMember({"test", "valid"}));
   parzen->add_option("--seed", a->seed, "seed of the generator's noise");
   parzen->add_option("--threads", a->threads, "threads, 0 = all cores")->check(CLI::NonNegativeNumber);
+  parzen->add_flag("--live", a->live, "use G's own parameters of the last step, not their moving average (checkpoints of training.g_ema > 0)");
   parzen->add_flag("--json", a->json, "print a JSON object as the last line");
   return [a] { return run_parzen(*a); };
 }

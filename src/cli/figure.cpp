@@ -1,5 +1,5 @@
-// advnet figure samples CHECKPOINT --out F.png [--rows R] [--cols C] [--data DIR] [--seed S]    (Figure 2)
-// advnet figure interpolate CHECKPOINT --out F.png [--pairs P] [--steps S] [--seed S]          (Figure 3)
+// advnet figure samples CHECKPOINT --out F.png [--rows R] [--cols C] [--data DIR] [--seed S] [--live]  (Figure 2)
+// advnet figure interpolate CHECKPOINT --out F.png [--pairs P] [--steps S] [--seed S] [--live]      (Figure 3)
 // advnet figure toy1d RUN_DIR --out F.png [--panels K]                                         (Figure 1)
 #include <algorithm>
 #include <cstdio>
@@ -20,16 +20,17 @@ struct FigureArgs {
   std::string input, out, data;
   int64_t rows = 8, cols = 9, pairs = 8, steps = 11, panels = 4;
   uint64_t seed = 0;
+  bool live = false;  // G's own parameters instead of their moving average
 };
 
-io::GeneratorModel load_image_generator(const std::string& path) {
-  io::GeneratorModel g = io::GeneratorModel::load(path);
+io::GeneratorModel load_image_generator(const std::string& path, bool live) {
+  io::GeneratorModel g = io::GeneratorModel::load(path, live ? io::GeneratorWeights::live : io::GeneratorWeights::average);
   if (g.image_shape().size() != 3) throw Error(path + ": this generator does not make images");
   return g;
 }
 
 int run_samples(const FigureArgs& a) {
-  io::GeneratorModel g = load_image_generator(a.input);
+  io::GeneratorModel g = load_image_generator(a.input, a.live);
   data::DataConfig dc = g.config().data;
   if (!a.data.empty()) dc.path = a.data;
   const data::Dataset train = data::load(dc, data::Split::train);
@@ -42,7 +43,7 @@ int run_samples(const FigureArgs& a) {
 }
 
 int run_interpolate(const FigureArgs& a) {
-  io::GeneratorModel g = load_image_generator(a.input);
+  io::GeneratorModel g = load_image_generator(a.input, a.live);
   Tensor ends(Shape{2 * a.pairs, g.noise_dim()});
   Rng rng(a.seed);
   gan::sample_noise(g.config().gan.noise, rng, ends);
@@ -99,12 +100,14 @@ Run add_figure(CLI::App& app) {
   samples->add_option("--cols", a->cols, "columns, the last holding the neighbours")->check(CLI::Range(2, 100));
   samples->add_option("--data", a->data, "training data directory (default: the checkpoint's data.path)");
   samples->add_option("--seed", a->seed, "seed of the noise");
+  samples->add_flag("--live", a->live, "use G's own parameters of the last step, not their moving average (checkpoints of training.g_ema > 0)");
   CLI::App* interp = app.add_subcommand("interpolate", "Figure 3: straight lines in z between random pairs");
   interp->add_option("checkpoint", a->input, "checkpoint")->required();
   interp->add_option("--out", a->out, "PNG file")->required();
   interp->add_option("--pairs", a->pairs, "rows (pairs of end points)")->check(CLI::Range(1, 100));
   interp->add_option("--steps", a->steps, "points per line, ends included")->check(CLI::Range(2, 100));
   interp->add_option("--seed", a->seed, "seed of the end points");
+  interp->add_flag("--live", a->live, "use G's own parameters of the last step, not their moving average (checkpoints of training.g_ema > 0)");
   CLI::App* toy = app.add_subcommand("toy1d", "Figure 1: a 1-D run's densities, D and D* over training");
   toy->add_option("run_dir", a->input, "run directory of configs/toy_1d.toml")->required();
   toy->add_option("--out", a->out, "PNG file")->required();

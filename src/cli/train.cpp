@@ -193,6 +193,11 @@ int run_train(const TrainArgs& a) {
               static_cast<long long>(total_epochs), num_threads());
   std::printf("generator:\n%sdiscriminator:\n%s", trainer.generator().summary().c_str(),
               trainer.discriminator().summary().c_str());
+  const gan::TrainingConfig& tc = config.gan.training;
+  if (tc.g_ema > 0)
+    std::printf("moving average of G's parameters: decay %g per generator update, applied every %lld; samples, "
+                "validation Parzen scores and the best checkpoint use it\n",
+                tc.g_ema, static_cast<long long>(tc.g_ema_every));
   std::fflush(stdout);
 
   const std::string best_path = (out / "checkpoints" / "best.safetensors").string();
@@ -259,7 +264,8 @@ int run_train(const TrainArgs& a) {
     const nlohmann::ordered_json extra = evaluate_epoch(trainer, config, valid.empty() ? nullptr : &valid, done);
     append_metrics(metrics, last, trainer.state().g_updates, extra);
     if (extra.contains("parzen_valid")) {
-      std::printf("  validation Parzen log-likelihood %.2f ± %.2f nats (sigma %.4f)\n", extra["parzen_valid"].get<double>(),
+      std::printf("  validation Parzen log-likelihood%s %.2f ± %.2f nats (sigma %.4f)\n",
+                  trainer.generator_ema() ? " (G's moving average)" : "", extra["parzen_valid"].get<double>(),
                   extra["parzen_valid_se"].get<double>(), extra["parzen_sigma"].get<double>());
       if (extra["parzen_valid"].get<double>() > best) {
         best = extra["parzen_valid"].get<double>();

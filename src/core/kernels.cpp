@@ -72,6 +72,8 @@ void masked_scale(const float* x, const float* mask, float scale, float* y, int6
   ADVNET_ELEMENTWISE(n, y[i] = x[i] * mask[i] * scale)
 }
 
+void lerp(float* avg, const float* x, float w, int64_t n) { ADVNET_ELEMENTWISE(n, avg[i] += w * (x[i] - avg[i])) }
+
 #undef ADVNET_ELEMENTWISE
 
 void maxout_forward(const float* z, float* y, int32_t* arg, int64_t rows, int64_t units, int64_t pieces) {

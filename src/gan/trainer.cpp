@@ -48,6 +48,7 @@ Trainer::Trainer(GanConfig config, const Tensor& data)
                                          std::to_string(t.k) + " batches of " + std::to_string(t.batch_size));
   d_depth_ = d_.ends_with_sigmoid() ? d_.size() - 1 : d_.size();
   for (size_t i = 0; i < d_.size(); ++i) d_mixes_rows_ |= d_.spec(i).type == "batch_norm";
+  if (t.g_ema > 0) g_ema_ = std::make_unique<nn::Net>(std::vector<int64_t>{config_.noise.dim}, config_.generator);
   check(t.gemm == "f32" || t.gemm == "bf16", "training.gemm: '" + t.gemm + "' is unknown; expected f32 or bf16");
   if (t.gemm == "bf16") {
     g_.set_precision(nn::Precision::bf16);
@@ -61,6 +62,17 @@ void Trainer::init_parameters() {
   g_.init(root_.split(kInitG));
   d_.init(root_.split(kInitD));
   if (config_.g_output_bias_from_data) init_output_bias_from_marginals(g_, data_);
+  reset_generator_ema();
+}
+
+void Trainer::reset_generator_ema() {
+  if (g_ema_) g_ema_->params().copy_from(g_.params());
+}
+
+void Trainer::update_generator_ema() {
+  const TrainingConfig& t = config_.training;
+  const auto w = static_cast<float>(1.0 - std::pow(t.g_ema, static_cast<double>(t.g_ema_every)));
+  kernels::lerp(g_ema_->params().data(), g_.params().data(), w, g_.params().numel());
 }
 
 int64_t Trainer::iterations_per_epoch() const { return batcher_.batches_per_epoch() / config_.training.k; }
@@ -179,6 +191,7 @@ void Trainer::generator_step(EpochStats& s, bool fresh_forward) {
   check_loss(loss, "generator's");
   const Tensor& dsample = d_.backward(dl_, nn::BackwardMode::input_only, true);
   backward_update(g_, *g_opt_, state_.g_updates, dsample, nullptr);
+  if (g_ema_ && state_.g_updates % config_.training.g_ema_every == 0) update_generator_ema();
   s.g_loss += loss;
 }
 
@@ -257,7 +270,9 @@ EpochStats Trainer::run_epoch(const std::function<bool()>& should_stop, const Pr
 
 void Trainer::generate(const Tensor& z, Tensor& out) {
   // In training-batch chunks: bounded memory, and the conv layers reuse their cached primitives.
-  g_.forward_rows(z, out, config_.training.batch_size, {nn::Mode::eval, nullptr});
+  nn::Net& g = g_ema_ ? *g_ema_ : g_;
+  if (g_ema_ && !g_.buffers().empty()) g_ema_->buffers().copy_from(g_.buffers());  // BatchNorm statistics
+  g.forward_rows(z, out, config_.training.batch_size, {nn::Mode::eval, nullptr});
 }
 
 double Trainer::flops_per_iteration() const {

@@ -42,6 +42,23 @@ std::vector<Slot> slots(gan::Trainer& t) {
   return out;
 }
 
+constexpr const char* kEmaPrefix = "generator_ema.";
+
+// The moving average of G's parameters (training.g_ema > 0): generator_ema.<param>; none otherwise.
+std::vector<Slot> ema_slots(gan::Trainer& t) {
+  std::vector<Slot> out;
+  if (nn::Net* avg = t.generator_ema())
+    for (const nn::NamedParam& p : avg->named_params())
+      out.push_back({kEmaPrefix + p.name, p.shape, avg->params().data() + p.offset});
+  return out;
+}
+
+size_t count_ema_tensors(const SafetensorsFile& f) {
+  size_t n = 0;
+  for (const std::string& name : f.names()) n += name.starts_with(kEmaPrefix);
+  return n;
+}
+
 std::string fmt_double(double v) {
   char b[40];
   std::snprintf(b, sizeof b, "%.17g", v);
@@ -75,6 +92,7 @@ void save_checkpoint(const std::string& path, gan::Trainer& t, const RunConfig& 
                      const std::vector<int64_t>& image_shape, const std::map<std::string, std::string>& extra) {
   std::vector<TensorRef> refs;
   for (const Slot& s : slots(t)) refs.push_back({s.name, s.shape, s.data});
+  for (const Slot& s : ema_slots(t)) refs.push_back({s.name, s.shape, s.data});
   std::string shape_text;
   for (size_t i = 0; i < image_shape.size(); ++i) shape_text += (i ? "," : "") + std::to_string(image_shape[i]);
   const gan::TrainerState& st = t.state();
@@ -107,16 +125,23 @@ std::vector<int64_t> checkpoint_image_shape(const SafetensorsFile& f) {
 }
 
 void load_checkpoint(const SafetensorsFile& f, gan::Trainer& t) {
-  const std::vector<Slot> all = slots(t);
+  // G's moving average is optional both ways: a checkpoint without one (training.g_ema turned on at
+  // a resume) starts it at G's parameters; one the configuration does not use (g_ema turned off) is
+  // left unread.
+  std::vector<Slot> all = slots(t);
+  const size_t file_ema = count_ema_tensors(f);
+  const std::vector<Slot> ema = ema_slots(t);
+  if (file_ema > 0) all.insert(all.end(), ema.begin(), ema.end());
   for (const Slot& s : all) {  // validate everything first
     if (!f.has(s.name)) throw Error(f.path() + ": lacks tensor '" + s.name + "' that the configuration needs");
     if (f.shape(s.name) != s.shape)
       throw Error(f.path() + ": tensor '" + s.name + "' has shape " + f.shape(s.name).str() +
                   ", the configuration needs " + s.shape.str());
   }
-  if (f.names().size() != all.size())
+  const size_t expected = all.size() + (ema.empty() ? file_ema : 0);
+  if (f.names().size() != expected)
     throw Error(f.path() + ": holds " + std::to_string(f.names().size()) + " tensors, the configuration has " +
-                std::to_string(all.size()));
+                std::to_string(expected));
   gan::TrainerState st = t.state();
   st.epoch = static_cast<int64_t>(parse_u64(f, "epoch", f.meta("epoch")));
   st.batch = static_cast<int64_t>(parse_u64(f, "batch", f.meta("batch")));
@@ -138,17 +163,20 @@ void load_checkpoint(const SafetensorsFile& f, gan::Trainer& t) {
   if (st.batch / t.config().training.k > t.iterations_per_epoch())
     throw Error(f.path() + ": __metadata__.batch = " + std::to_string(st.batch) + " lies past the end of an epoch");
   for (const Slot& s : all) f.copy_to(s.name, s.data, s.shape);
+  if (!ema.empty() && file_ema == 0) t.reset_generator_ema();
   t.state() = st;
 }
 
-GeneratorModel GeneratorModel::load(const std::string& path) {
+GeneratorModel GeneratorModel::load(const std::string& path, GeneratorWeights weights) {
   const SafetensorsFile f = SafetensorsFile::read(path);
   RunConfig c = checkpoint_config(f);
   nn::Net net({c.gan.noise.dim}, c.gan.generator);
-  for (const nn::NamedParam& p : net.named_params()) f.copy_to("generator." + p.name, net.params().data() + p.offset, p.shape);
+  const bool average = weights == GeneratorWeights::average && count_ema_tensors(f) > 0;
+  const std::string prefix = average ? kEmaPrefix : "generator.";
+  for (const nn::NamedParam& p : net.named_params()) f.copy_to(prefix + p.name, net.params().data() + p.offset, p.shape);
   for (const nn::NamedParam& p : net.named_buffers())
     f.copy_to("generator." + p.name, net.buffers().data() + p.offset, p.shape);
-  return GeneratorModel(std::move(c), checkpoint_image_shape(f), std::move(net));
+  return GeneratorModel(std::move(c), checkpoint_image_shape(f), std::move(net), average);
 }
 
 void GeneratorModel::apply(const Tensor& z, Tensor& out) {

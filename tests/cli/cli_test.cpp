@@ -290,6 +290,38 @@ TEST_F(Cli, EvalParzenFiguresAndBestCheckpoint) {
   EXPECT_EQ(run("report " + dir.file("nothing")).code, 2);
 }
 
+TEST_F(Cli, MovingAverageOfGIsTurnedOnAtAResumeAndEvaluatedByDefault) {
+  // Two epochs plainly, then one more with training.g_ema set on the command line: the average
+  // starts at G's parameters, the checkpoint carries it, and eval/sample use it unless --live.
+  const std::string out = dir.file("run");
+  ASSERT_EQ(run("train " + mnist_args(out, 2) + " --set eval.parzen_every=0").code, 0);
+  const std::string ckpt = out + "/checkpoints/latest.safetensors";
+  auto parzen = [&](const std::string& extra) {
+    const Result r = run("eval parzen " + ckpt + " --data " + kMnist + " --n-samples 300 --n-valid 100 --sigma 0.2 --json" + extra);
+    EXPECT_EQ(r.code, 0) << r.output;
+    return nlohmann::json::parse(r.output.substr(r.output.rfind('{')));
+  };
+  EXPECT_EQ(parzen("")["weights"], "live");  // no average in this checkpoint
+  Result r = run("train --out " + out + " --resume --epochs 3 --threads 2 --set training.g_ema=0.99");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("moving average of G's parameters: decay 0.99"), std::string::npos) << r.output;
+  const auto avg = parzen(""), live = parzen(" --live");
+  EXPECT_EQ(avg["weights"], "average");
+  EXPECT_EQ(live["weights"], "live");
+  EXPECT_NE(avg["mean"].get<double>(), live["mean"].get<double>());
+  ASSERT_EQ(run("sample " + ckpt + " -n 4 --out " + dir.file("avg.npy")).code, 0);
+  ASSERT_EQ(run("sample " + ckpt + " -n 4 --live --out " + dir.file("live.npy")).code, 0);
+  EXPECT_NE(read_bytes(dir.file("avg.npy")), read_bytes(dir.file("live.npy")));
+  // Resuming again with it continues the stored average; turning it off drops it without error.
+  ASSERT_EQ(run("train --out " + out + " --resume --epochs 4 --threads 2").code, 0);
+  r = run("train --out " + out + " --resume --epochs 5 --threads 2 --set training.g_ema=0");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(parzen("")["weights"], "live");
+  r = run("train --out " + out + " --resume --epochs 6 --threads 2 --set training.g_ema=1");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("g_ema"), std::string::npos) << r.output;
+}
+
 namespace {
 // A run whose learning rate jumps to 1e9 in epoch 2: D's loss becomes NaN there.
 std::string diverging_args(const std::string& out) {

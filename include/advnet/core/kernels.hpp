@@ -59,4 +59,7 @@ void strided_maxout_backward(const float* dy, const int32_t* arg, float* dz, int
 // y = x · mask · scale over n elements (mask holds 0 or 1). Also the backward pass with x := dy.
 void masked_scale(const float* x, const float* mask, float scale, float* y, int64_t n);
 
+// avg += w · (x − avg) over n elements: one step of an exponential moving average with weight w on x.
+void lerp(float* avg, const float* x, float w, int64_t n);
+
 }  // namespace advnet::kernels

@@ -62,10 +62,16 @@ class Trainer {
   int64_t iterations_per_epoch() const;
   bool finished() const { return state_.epoch >= config_.training.epochs; }
 
-  // x = G(z) in eval mode; z: (N, noise dim) → out: (N, data features).
+  // x = G(z) in eval mode; z: (N, noise dim) → out: (N, data features). With training.g_ema > 0
+  // the moving average of G's parameters makes the samples (with G's BatchNorm statistics).
   void generate(const Tensor& z, Tensor& out);
 
   nn::Net& generator() { return g_; }
+  // The moving average of G's parameters (same layers as G), or null when training.g_ema is 0.
+  nn::Net* generator_ema() { return g_ema_.get(); }
+  // Starts the average at G's current parameters: after init_parameters(), or on resuming from a
+  // checkpoint that has none.
+  void reset_generator_ema();
   nn::Net& discriminator() { return d_; }
   nn::Optimizer& g_optimizer() { return *g_opt_; }
   nn::Optimizer& d_optimizer() { return *d_opt_; }
@@ -83,6 +89,7 @@ class Trainer {
   double d_loss_rows(int64_t first, int64_t n, float target, float scale, double* mean_prob, double* frac_wrong);
   void discriminator_step(EpochStats& s, bool apply);
   void generator_step(EpochStats& s, bool fresh_forward);
+  void update_generator_ema();  // every training.g_ema_every generator updates
   // One optimizer update of `net` from its accumulated gradients (apply_update), or fused with the
   // backward pass from the loss gradient dy (backward_update, see Net::backward_update).
   void apply_update(nn::Net& net, nn::Optimizer& opt, int64_t& updates, EpochStats* s);
@@ -94,6 +101,7 @@ class Trainer {
   GanConfig config_;
   const Tensor& data_;
   nn::Net g_, d_;
+  std::unique_ptr<nn::Net> g_ema_;  // training.g_ema > 0
   std::unique_ptr<nn::Optimizer> g_opt_, d_opt_;
   data::Batcher batcher_;
   Rng root_;
