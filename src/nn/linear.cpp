@@ -39,11 +39,20 @@ void affine_backward_update(const Tensor& x, Tensor& w, Tensor& b, const Tensor&
   const int64_t n = x.dim(0), in = w.dim(1), out = w.dim(0);
   // dx: (N, in) = dy: (N, out) · w: (out, in), before w changes.
   if (dx != nullptr) gemm_in(bf16, false, false, n, in, out, 1.0f, dy.data(), out, w.data(), in, 0.0f, dx->data(), in);
-  // dw: (out, in) = dyᵀ · x, written (no zeroing beforehand, no read of the old values), then
-  // updated at once. Splitting dw into row blocks updated by the thread that computed them measured
-  // no better than this (per-block GEMMs repack x each time).
-  gemm_in(bf16, true, false, out, in, n, 1.0f, dy.data(), out, x.data(), in, 0.0f, dw.data(), in);
-  update(w.data(), dw.data(), out * in);
+  // Not with bf16 GEMMs: they cache a primitive per (α, β), and α = −lr changes every step.
+  const std::optional<LinearState> lin = bf16 == nullptr ? update.linear_state(w.data()) : std::nullopt;
+  if (lin) {
+    // s: (out, in) ← scale · dyᵀ · x + decay · s (the optimizer's state straight from the GEMM),
+    // then w += step · s; dw is not written.
+    gemm(true, false, out, in, n, lin->scale, dy.data(), out, x.data(), in, lin->decay, lin->s, in);
+    lin->apply(w.data(), out * in);
+  } else {
+    // dw: (out, in) = dyᵀ · x, written (no zeroing beforehand, no read of the old values), then
+    // updated at once. Splitting dw into row blocks updated by the thread that computed them
+    // measured no better than this (per-block GEMMs repack x each time).
+    gemm_in(bf16, true, false, out, in, n, 1.0f, dy.data(), out, x.data(), in, 0.0f, dw.data(), in);
+    update(w.data(), dw.data(), out * in);
+  }
   if (!b.empty()) {
     db.fill(0.0f);
     kernels::column_sum_add(dy.data(), db.data(), n, out);

@@ -26,6 +26,12 @@ void for_each_value(int64_t n, Body body) {
 }
 }  // namespace
 
+void LinearState::apply(float* param, int64_t n) const {
+  const float* v = s;
+  const float a = step;
+  for_each_value(n, [=](int64_t i) { param[i] += a * v[i]; });
+}
+
 void Optimizer::step(Tensor& params, const Tensor& grads) {
   check_shape(grads.shape(), params.shape(), "optimizer: gradients");
   begin_step(params);
@@ -54,6 +60,13 @@ void Sgd::step_block(int64_t offset, float* th, const float* g, int64_t n) {
       th[i] -= a * v[i];
     });
   }
+}
+
+// pylearn2: v ← μ·v + (−lr)·g, θ ← θ + 1·v;  torch: b ← μ·b + 1·g, θ ← θ + (−lr)·b.
+std::optional<LinearState> Sgd::linear_state(int64_t offset) {
+  const bool pylearn2 = form == Form::pylearn2;
+  return LinearState{.s = velocity_.data() + offset, .scale = pylearn2 ? -lr : 1.0f, .decay = momentum,
+                     .step = pylearn2 ? 1.0f : -lr};
 }
 
 Adam::Adam(float lr_, float beta1_, float beta2_, float eps_, float weight_decay_, bool decoupled_)

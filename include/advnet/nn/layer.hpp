@@ -15,8 +15,10 @@
 //       caller does not need it (the first layer of a net) and the layer may skip that work.
 // - backward_update(x, y, dy, dx, update) is the fused form of backward in params_and_input mode
 //   (Net::backward_update): parameter gradients are WRITTEN (=), each finished block of parameters
-//   goes to `update` at once, and dx is computed from the parameters as they were before. A layer
-//   without it returns false and the Net runs backward, then updates the whole layer.
+//   goes to `update` at once, and dx is computed from the parameters as they were before. Where
+//   `update` has a linear form (update.linear_state: SGD with momentum), a GEMM may write the
+//   optimizer's state instead, and those gradients are not written. A layer without the fused form
+//   returns false and the Net runs backward, then updates the whole layer.
 // - ctx carries train/eval mode and the random stream for dropout; there is no global state.
 #include <memory>
 #include <string>

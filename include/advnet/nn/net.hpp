@@ -62,7 +62,8 @@ class Net {
   const Tensor& backward(const Tensor& dy, BackwardMode mode, bool need_input_grad = true);
   // backward(dy, params_and_input, false) and an optimizer step in one pass (Layer::backward_update):
   // every parameter is handed to `update` once, with its gradient, which is also left in grads()
-  // (parameters of layers the last forward did not reach, with zero gradients). Needs no zero_grad.
+  // (parameters of layers the last forward did not reach, with zero gradients) — except weights a
+  // layer updated through update.linear_state(), whose gradients are not stored. Needs no zero_grad.
   void backward_update(const Tensor& dy, const ParamUpdate& update);
   // Inference over many rows with bounded memory: out: (N, output...) = the net applied to x, `chunk`
   // rows at a time (a DCGAN generator on 10 000 rows at once would hold ~3 GB of activations). Only

@@ -21,6 +21,12 @@ class Optimizer {
   // `offset` is the part's position in θ; the parts are disjoint.
   virtual void begin_step(const Tensor& params) = 0;
   virtual void step_block(int64_t offset, float* params, const float* grads, int64_t n) = 0;
+  // The state at `offset` as a LinearState, for optimizers whose state is linear in the gradient
+  // (after begin_step; that part is then updated through it instead of step_block).
+  virtual std::optional<LinearState> linear_state(int64_t offset) {
+    (void)offset;
+    return std::nullopt;
+  }
   // Named state tensors (momentum buffers, step counts), for checkpoints.
   virtual std::vector<std::pair<std::string, Tensor*>> state() = 0;
   float lr = 0.0f;
@@ -36,6 +42,7 @@ class Sgd : public Optimizer {
   Sgd(float lr, float momentum, Form form);
   void begin_step(const Tensor& params) override;
   void step_block(int64_t offset, float* params, const float* grads, int64_t n) override;
+  std::optional<LinearState> linear_state(int64_t offset) override;
   std::vector<std::pair<std::string, Tensor*>> state() override { return {{"velocity", &velocity_}}; }
   float momentum;
   Form form;
@@ -69,6 +76,7 @@ class OptimizerUpdate : public ParamUpdate {
   void operator()(float* param, const float* grad, int64_t n) const override {
     opt_.step_block(param - base_, param, grad, n);
   }
+  std::optional<LinearState> linear_state(float* param) const override { return opt_.linear_state(param - base_); }
 
  private:
   Optimizer& opt_;
