@@ -195,9 +195,9 @@ int run_train(const TrainArgs& a) {
               trainer.discriminator().summary().c_str());
   const gan::TrainingConfig& tc = config.gan.training;
   if (tc.g_ema > 0)
-    std::printf("moving average of G's parameters: decay %g per generator update, applied every %lld; samples, "
-                "validation Parzen scores and the best checkpoint use it\n",
-                tc.g_ema, static_cast<long long>(tc.g_ema_every));
+    std::printf("moving average of G's parameters: decay %g per generator update, applied every %lld, from epoch "
+                "%lld; samples, validation Parzen scores and the best checkpoint use it\n",
+                tc.g_ema, static_cast<long long>(tc.g_ema_every), static_cast<long long>(tc.g_ema_start_epoch));
   std::fflush(stdout);
 
   const std::string best_path = (out / "checkpoints" / "best.safetensors").string();

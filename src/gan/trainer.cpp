@@ -71,6 +71,7 @@ void Trainer::reset_generator_ema() {
 
 void Trainer::update_generator_ema() {
   const TrainingConfig& t = config_.training;
+  if (state_.epoch + 1 < t.g_ema_start_epoch) return reset_generator_ema();
   const auto w = static_cast<float>(1.0 - std::pow(t.g_ema, static_cast<double>(t.g_ema_every)));
   kernels::lerp(g_ema_->params().data(), g_.params().data(), w, g_.params().numel());
 }

@@ -388,6 +388,7 @@ RunConfig parse_config(const std::string& text, const std::string& source, const
     r.integer("epochs", t.epochs, 0, int64_t{1} << 30);
     r.number("g_ema", t.g_ema, 0.0, 1.0, false, true);
     r.integer("g_ema_every", t.g_ema_every, 1, 1 << 20);
+    r.integer("g_ema_start_epoch", t.g_ema_start_epoch, 1, int64_t{1} << 30);
     if (t.update_order == "simultaneous" && t.k != 1) r.fail("k", "the simultaneous update order needs k = 1");
     r.finish();
   }
@@ -505,7 +506,8 @@ std::string to_toml(const RunConfig& c) {
   const gan::TrainingConfig& t = c.gan.training;
   o << "\n[training]\nbatch_size = " << t.batch_size << "\nk = " << t.k << "\nupdate_order = " << quote(t.update_order)
     << "\ng_loss = " << quote(t.g_loss) << "\nepochs = " << t.epochs << "\ngemm = " << quote(t.gemm)
-    << "\ng_ema = " << d(t.g_ema) << "\ng_ema_every = " << t.g_ema_every << "\n";
+    << "\ng_ema = " << d(t.g_ema) << "\ng_ema_every = " << t.g_ema_every
+    << "\ng_ema_start_epoch = " << t.g_ema_start_epoch << "\n";
   o << "\n[output]\ncheckpoint_every = " << c.output.checkpoint_every
     << "\nkeep_checkpoints = " << c.output.keep_checkpoints << "\nsample_every = " << c.output.sample_every
     << "\nsample_grid = " << c.output.sample_grid << "\n";

@@ -71,6 +71,19 @@ TEST(GeneratorEma, AveragesGsParametersEveryKUpdates) {
   }
 }
 
+TEST(GeneratorEma, IsGItselfBeforeItsStartEpoch) {
+  const Tensor x = game_data(4);
+  io::RunConfig c = tiny_config(0.9, 1);
+  c.gan.training.g_ema_start_epoch = 3;
+  gan::Trainer t(c.gan, x);
+  t.init_parameters();
+  t.run_epoch();
+  t.run_epoch();
+  EXPECT_TRUE(same(t.generator_ema()->params(), t.generator().params()));  // epochs 1 and 2
+  t.run_epoch();
+  EXPECT_FALSE(same(t.generator_ema()->params(), t.generator().params()));  // averaging from epoch 3
+}
+
 TEST(GeneratorEma, LeavesTheGameAloneAndSamplesFromTheAverage) {
   const Tensor x = game_data(2);
   gan::Trainer with(tiny_config(0.5, 1).gan, x), without(tiny_config(0, 1).gan, x);

@@ -50,9 +50,11 @@ struct TrainingConfig {
   // effectiveness of averaging in GAN training"): avg ← avg + (1 − g_ema)·(θ − avg) per G update,
   // applied every g_ema_every updates as one step with weight 1 − g_ema^g_ema_every (a tenth of the
   // memory traffic, the same average to first order). 0: off. The average is what samples, validation
-  // Parzen scores and the best checkpoint use; the game itself goes on with θ.
+  // Parzen scores and the best checkpoint use; the game itself goes on with θ. Before the 1-based
+  // epoch g_ema_start_epoch the average is G itself (the first epochs' G are far from the later ones).
   double g_ema = 0.0;
   int64_t g_ema_every = 10;
+  int64_t g_ema_start_epoch = 1;
 };
 
 struct GanConfig {

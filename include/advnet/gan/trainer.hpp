@@ -89,7 +89,7 @@ class Trainer {
   double d_loss_rows(int64_t first, int64_t n, float target, float scale, double* mean_prob, double* frac_wrong);
   void discriminator_step(EpochStats& s, bool apply);
   void generator_step(EpochStats& s, bool fresh_forward);
-  void update_generator_ema();  // every training.g_ema_every generator updates
+  void update_generator_ema();  // every training.g_ema_every generator updates (G itself before g_ema_start_epoch)
   // One optimizer update of `net` from its accumulated gradients (apply_update), or fused with the
   // backward pass from the loss gradient dy (backward_update, see Net::backward_update).
   void apply_update(nn::Net& net, nn::Optimizer& opt, int64_t& updates, EpochStats* s);
