@@ -125,15 +125,19 @@ TEST_F(Cli, ShortMnistRunGeneratorCatchesUpWithTheDiscriminator) {
   std::ifstream metrics(out + "/metrics.jsonl");
   for (std::string line; std::getline(metrics, line);) epochs.push_back(nlohmann::json::parse(line));
   ASSERT_EQ(epochs.size(), 24u);
-  size_t low = 0;
-  for (size_t e = 0; e < epochs.size(); ++e)
-    if (epochs[e]["d_fake"].get<double>() < epochs[low]["d_fake"].get<double>()) low = e;
-  const double d_low = epochs[low]["d_fake"], g_at_low = epochs[low]["g_loss"];
-  EXPECT_LT(d_low, 0.1) << "D never got the upper hand";
-  bool recovered = false;
-  for (size_t e = low + 1; e < epochs.size(); ++e)
-    recovered |= epochs[e]["d_fake"].get<double>() > 2 * d_low && epochs[e]["g_loss"].get<double>() < g_at_low;
-  EXPECT_TRUE(recovered) << "after epoch " << low + 1 << " mean D(G(z)) never rose with a falling G loss";
+  // Some epoch where D has the upper hand (mean D(G(z)) < 0.1), followed by one where D(G(z)) is more
+  // than twice that and the G loss lower. Not only after the run's lowest point: the game goes on
+  // oscillating, and float-rounding changes move where its lowest point falls within 24 epochs.
+  bool d_won = false, recovered = false;
+  for (size_t a = 0; a < epochs.size(); ++a) {
+    const double d_a = epochs[a]["d_fake"], g_a = epochs[a]["g_loss"];
+    if (d_a >= 0.1) continue;
+    d_won = true;
+    for (size_t b = a + 1; b < epochs.size(); ++b)
+      recovered |= epochs[b]["d_fake"].get<double>() > 2 * d_a && epochs[b]["g_loss"].get<double>() < g_a;
+  }
+  EXPECT_TRUE(d_won) << "D never got the upper hand";
+  EXPECT_TRUE(recovered) << "mean D(G(z)) never rose from below 0.1 with a falling G loss";
   EXPECT_NEAR(epochs[0]["d_fake"].get<double>(), 0.5, 0.05);  // D starts undecided (weights U(±0.005))
 }
 
