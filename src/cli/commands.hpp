@@ -4,6 +4,9 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <string>
+
+#include "advnet/io/checkpoint.hpp"
 
 namespace advnet::cli {
 
@@ -15,6 +18,15 @@ Run add_bench(CLI::App& app);
 Run add_eval(CLI::App& app);
 Run add_figure(CLI::App& app);
 Run add_report(CLI::App& app);
+
+// --live, for the commands that load a generator: G's own parameters of the last step instead of
+// their moving average (checkpoints of training.g_ema > 0).
+inline void add_live_flag(CLI::App& app, bool& live) {
+  app.add_flag("--live", live, "use G's own parameters of the last step, not their moving average (training.g_ema)");
+}
+inline io::GeneratorModel load_generator(const std::string& path, bool live) {
+  return io::GeneratorModel::load(path, live ? io::GeneratorWeights::live : io::GeneratorWeights::average);
+}
 
 // Exit codes.
 constexpr int kOk = 0, kInternal = 1, kBadInput = 2, kDiverged = 3, kInterrupted = 130;

@@ -30,7 +30,7 @@ int run_parzen(const ParzenArgs& a) {
   Tensor samples;
   std::string weights = "samples";  // where the evaluated samples come from
   if (!a.checkpoint.empty()) {
-    io::GeneratorModel g = io::GeneratorModel::load(a.checkpoint, a.live ? io::GeneratorWeights::live : io::GeneratorWeights::average);
+    io::GeneratorModel g = load_generator(a.checkpoint, a.live);
     weights = g.averaged() ? "average" : "live";
     if (g.config().data.is_image()) dc = g.config().data;
     g.sample(a.n_samples, a.seed, samples);
@@ -55,8 +55,8 @@ int run_parzen(const ParzenArgs& a) {
     std::printf("sigma %.4f: mean log-likelihood on %lld validation examples %.2f\n", r.sigmas[i],
                 static_cast<long long>(valid.dim(0)), r.valid_means[i]);
   std::printf("Parzen log-likelihood (sigma %.4f, %lld samples%s): %.2f ± %.2f nats over %lld %s examples (%.2f s)\n",
-              r.sigma, static_cast<long long>(samples.dim(0)), weights == "average" ? " of G's moving average" : "", r.mean, r.se, static_cast<long long>(r.n),
-              a.split.c_str(), seconds);
+              r.sigma, static_cast<long long>(samples.dim(0)), weights == "average" ? " of G's moving average" : "",
+              r.mean, r.se, static_cast<long long>(r.n), a.split.c_str(), seconds);
   if (a.json) {
     nlohmann::ordered_json j{{"sigma", r.sigma}, {"mean", r.mean}, {"se", r.se}, {"n", r.n},
                              {"n_samples", samples.dim(0)}, {"split", a.split}, {"weights", weights}, {"seconds", seconds}};
@@ -81,7 +81,7 @@ Run add_eval(CLI::App& app) {
   parzen->add_option("--split", a->split, "examples to report on")->check(CLI::IsMember({"test", "valid"}));
   parzen->add_option("--seed", a->seed, "seed of the generator's noise");
   parzen->add_option("--threads", a->threads, "threads, 0 = all cores")->check(CLI::NonNegativeNumber);
-  parzen->add_flag("--live", a->live, "use G's own parameters of the last step, not their moving average (checkpoints of training.g_ema > 0)");
+  add_live_flag(*parzen, a->live);
   parzen->add_flag("--json", a->json, "print a JSON object as the last line");
   return [a] { return run_parzen(*a); };
 }

@@ -24,7 +24,7 @@ struct FigureArgs {
 };
 
 io::GeneratorModel load_image_generator(const std::string& path, bool live) {
-  io::GeneratorModel g = io::GeneratorModel::load(path, live ? io::GeneratorWeights::live : io::GeneratorWeights::average);
+  io::GeneratorModel g = load_generator(path, live);
   if (g.image_shape().size() != 3) throw Error(path + ": this generator does not make images");
   return g;
 }
@@ -100,14 +100,14 @@ Run add_figure(CLI::App& app) {
   samples->add_option("--cols", a->cols, "columns, the last holding the neighbours")->check(CLI::Range(2, 100));
   samples->add_option("--data", a->data, "training data directory (default: the checkpoint's data.path)");
   samples->add_option("--seed", a->seed, "seed of the noise");
-  samples->add_flag("--live", a->live, "use G's own parameters of the last step, not their moving average (checkpoints of training.g_ema > 0)");
+  add_live_flag(*samples, a->live);
   CLI::App* interp = app.add_subcommand("interpolate", "Figure 3: straight lines in z between random pairs");
   interp->add_option("checkpoint", a->input, "checkpoint")->required();
   interp->add_option("--out", a->out, "PNG file")->required();
   interp->add_option("--pairs", a->pairs, "rows (pairs of end points)")->check(CLI::Range(1, 100));
   interp->add_option("--steps", a->steps, "points per line, ends included")->check(CLI::Range(2, 100));
   interp->add_option("--seed", a->seed, "seed of the end points");
-  interp->add_flag("--live", a->live, "use G's own parameters of the last step, not their moving average (checkpoints of training.g_ema > 0)");
+  add_live_flag(*interp, a->live);
   CLI::App* toy = app.add_subcommand("toy1d", "Figure 1: a 1-D run's densities, D and D* over training");
   toy->add_option("run_dir", a->input, "run directory of configs/toy_1d.toml")->required();
   toy->add_option("--out", a->out, "PNG file")->required();

@@ -20,7 +20,7 @@ struct SampleArgs {
 int run_sample(const SampleArgs& a) {
   const bool png = a.out.ends_with(".png"), npy = a.out.ends_with(".npy");
   if (!png && !npy) throw Error("--out " + a.out + ": expected a .npy or .png file name");
-  io::GeneratorModel g = io::GeneratorModel::load(a.checkpoint, a.live ? io::GeneratorWeights::live : io::GeneratorWeights::average);
+  io::GeneratorModel g = load_generator(a.checkpoint, a.live);
   Tensor x;
   int64_t n = a.n;
   if (!a.noise.empty()) {
@@ -53,7 +53,7 @@ Run add_sample(CLI::App& app) {
   app.add_option("--out", a->out, "output: FILE.npy (float32, (N, features)) or FILE.png (a grid)")->required();
   app.add_option("--seed", a->seed, "seed of the noise");
   app.add_option("--noise", a->noise, "apply G to these noise vectors, an (N, z_dim) float32 .npy file");
-  app.add_flag("--live", a->live, "use G's own parameters of the last step, not their moving average (checkpoints of training.g_ema > 0)");
+  add_live_flag(app, a->live);
   return [a] { return run_sample(*a); };
 }
 
