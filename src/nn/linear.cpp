@@ -15,10 +15,11 @@ void gemm_in(Bf16Gemm* bf16, bool ta, bool tb, int64_t M, int64_t N, int64_t K, 
 }
 }  // namespace
 
-void affine_forward(const Tensor& x, const Tensor& w, const Tensor& b, Tensor& y, Bf16Gemm* bf16) {
+void affine_forward(const Tensor& x, const Tensor& w, const Tensor& b, Tensor& y, AffineMatmul& f32, Bf16Gemm* bf16) {
   const int64_t n = x.dim(0), in = w.dim(1), out = w.dim(0);
-  // y: (N, out) = x: (N, in) · wᵀ: (in, out)
-  gemm_in(bf16, false, true, n, out, in, 1.0f, x.data(), in, w.data(), in, 0.0f, y.data(), out);
+  // y: (N, out) = x: (N, in) · wᵀ: (in, out) + b
+  if (bf16 == nullptr) return f32(n, out, in, x.data(), w.data(), b.empty() ? nullptr : b.data(), y.data());
+  (*bf16)(false, true, n, out, in, 1.0f, x.data(), in, w.data(), in, 0.0f, y.data(), out);
   if (!b.empty()) kernels::add_bias(y.data(), b.data(), n, out);
 }
 
@@ -92,7 +93,7 @@ void Linear::bind(std::vector<Tensor> params, std::vector<Tensor> grads) {
 
 void Linear::set_precision(Precision p) { bf16_ = p == Precision::bf16 ? std::make_unique<Bf16Gemm>() : nullptr; }
 
-void Linear::forward(const Tensor& x, Tensor& y, const ForwardContext&) { affine_forward(x, w_, b_, y, bf16_.get()); }
+void Linear::forward(const Tensor& x, Tensor& y, const ForwardContext&) { affine_forward(x, w_, b_, y, matmul_, bf16_.get()); }
 
 void Linear::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, BackwardMode mode) {
   affine_backward(x, w_, dy, dw_, db_, dx, mode, bf16_.get());

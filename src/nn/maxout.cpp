@@ -37,7 +37,7 @@ void Maxout::forward(const Tensor& x, Tensor& y, const ForwardContext&) {
   const int64_t n = x.dim(0);
   z_.resize(Shape{n, units_ * pieces_});
   arg_.resize(static_cast<size_t>(n * units_));
-  affine_forward(x, w_, b_, z_, bf16_.get());
+  affine_forward(x, w_, b_, z_, matmul_, bf16_.get());
   kernels::maxout_forward(z_.data(), y.data(), arg_.data(), n, units_, pieces_);
 }
 

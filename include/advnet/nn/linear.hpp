@@ -1,6 +1,7 @@
 #pragma once
 #include <memory>
 
+#include "advnet/core/affine_matmul.hpp"
 #include "advnet/core/gemm_bf16.hpp"
 #include "advnet/nn/layer.hpp"
 
@@ -31,13 +32,14 @@ class Linear : public Layer {
   int64_t in_, out_;
   bool has_bias_;
   Tensor w_, b_, dw_, db_;
+  AffineMatmul matmul_;             // the float32 forward pass
   std::unique_ptr<Bf16Gemm> bf16_;  // set: the GEMMs run in bfloat16
 };
 
 // Shared by Linear and Maxout: the affine map and its gradients on raw views.
 // x: (N, in), w: (out, in), b: (out) or empty → y: (N, out). bf16: the GEMMs' bfloat16 path, or
-// nullptr for float32.
-void affine_forward(const Tensor& x, const Tensor& w, const Tensor& b, Tensor& y, Bf16Gemm* bf16 = nullptr);
+// nullptr for float32 (the layer's AffineMatmul: GEMM and bias in one primitive).
+void affine_forward(const Tensor& x, const Tensor& w, const Tensor& b, Tensor& y, AffineMatmul& f32, Bf16Gemm* bf16);
 // dw += dyᵀ·x, db += Σ dy (params_and_input only); dx = dy·w when dx != nullptr.
 void affine_backward(const Tensor& x, const Tensor& w, const Tensor& dy, Tensor& dw, Tensor& db, Tensor* dx,
                      BackwardMode mode, Bf16Gemm* bf16 = nullptr);

@@ -1,6 +1,7 @@
 #pragma once
 #include <memory>
 
+#include "advnet/core/affine_matmul.hpp"
 #include "advnet/core/gemm_bf16.hpp"
 #include "advnet/nn/layer.hpp"
 
@@ -33,6 +34,7 @@ class Maxout : public Layer {
   Tensor w_, b_, dw_, db_;
   Tensor z_, dz_;            // (N, units·pieces) pre-activations and their gradient
   std::vector<int32_t> arg_;  // (N, units) winning piece per unit
+  AffineMatmul matmul_;  // the float32 forward pass
   std::unique_ptr<Bf16Gemm> bf16_;
 };
 
