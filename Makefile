@@ -4,12 +4,13 @@
 #   make bench   micro-benchmarks, then advnet vs PyTorch and NumPy side by side (bench/compare.py)
 #   make fuzz    runs the libFuzzer targets for FUZZ_SECONDS each (make test runs them 30 s each)
 #   make golden  regenerates tests/golden/paper_nets.bin and conv_nets.bin with PyTorch (installs python3-torch)
+#   make fresh-check  make test and make demo in a fresh Debian root (scripts/fresh_machine_check.sh; CI)
 SHELL := /bin/bash
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 CMAKE_FLAGS ?=
 
-.PHONY: all setup setup-tests build build-fuzz fuzz test-fuzz build-asan test test-release test-asan demo bench golden clean
+.PHONY: all setup setup-tests configure build build-cli build-fuzz fresh-check fuzz test-fuzz build-asan test test-release test-asan demo bench golden clean
 
 all: build
 
@@ -19,9 +20,15 @@ setup:
 setup-tests:
 	@scripts/setup.sh --for-tests
 
-build: setup
+configure: setup
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) > /dev/null
+
+build: configure
 	@cmake --build $(BUILD)
+
+# Only the library and the advnet command: what make demo runs (not the tests and benchmarks).
+build-cli: configure
+	@cmake --build $(BUILD) --target advnet_cli
 
 build-asan: setup
 	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DADVNET_SANITIZE=ON \
@@ -55,7 +62,7 @@ test: test-release test-asan test-fuzz
 # G's parameters are averaged from epoch 5 (training.g_ema; the game itself is the reference one):
 # samples, Parzen score and figures come from the average (eval parzen --live: G's own).
 DEMO_EPOCHS ?= 25
-demo: build
+demo: build-cli
 	@rm -rf runs/demo
 	@$(BUILD)/advnet train configs/paper_mnist.toml --out runs/demo --epochs $(DEMO_EPOCHS) \
 	  --set training.g_ema=0.9996 --set training.g_ema_start_epoch=5
@@ -70,6 +77,9 @@ bench: build
 	@scripts/setup.sh --with-torch
 	@$(BUILD)/bench/advnet_bench_core --threads 2
 	@/usr/bin/python3 bench/compare.py
+
+fresh-check:
+	@scripts/fresh_machine_check.sh
 
 golden:
 	@scripts/setup.sh --with-torch

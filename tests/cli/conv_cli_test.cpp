@@ -54,7 +54,7 @@ void write_cifar(const std::string& dir, int per_batch) {
 }  // namespace
 
 TEST(ConvCli, DcganMnistTrainsAndResumesByteIdentically) {
-  if (!fs::exists(kMnist + "/train-images-idx3-ubyte")) GTEST_SKIP() << "MNIST not installed (make setup)";
+  ASSERT_TRUE(fs::exists(kMnist + "/train-images-idx3-ubyte")) << "no MNIST in " << kMnist << ": run scripts/setup.sh";
   TempDir dir;
   const std::string common = kSource + "/configs/dcgan_mnist.toml --threads 2 --set data.path=" + kMnist +
                              " --set data.train_range=[0,512] --set eval.parzen_samples=500 --set eval.parzen_valid=100";
@@ -86,7 +86,7 @@ TEST(ConvCli, DcganMnistTrainsAndResumesByteIdentically) {
 }
 
 TEST(ConvCli, DcganFashionMnistTrains) {
-  if (!fs::exists(kFashion)) GTEST_SKIP() << "dataset-fashion-mnist not installed (make setup)";
+  ASSERT_TRUE(fs::exists(kFashion)) << kFashion << " is missing: run scripts/setup.sh (dataset-fashion-mnist)";
   TempDir dir;
   const Result r = run("train " + kSource + "/configs/dcgan_fashion_mnist.toml --out " + dir.file("run") +
                        " --epochs 1 --threads 2 --set data.train_range=[0,256] --set eval.parzen_every=0");

@@ -90,7 +90,7 @@ TEST(Idx, FindsRawOrGzAndNamesBothWhenNeitherExists) {
 
 TEST(Dataset, MnistSplitsFollowThePaper) {
   const std::string dir = std::string(ADVNET_SOURCE_DIR) + "/data/mnist";
-  if (!std::filesystem::exists(dir + "/train-images-idx3-ubyte")) GTEST_SKIP() << "MNIST not installed (make setup)";
+  ASSERT_TRUE(std::filesystem::exists(dir + "/train-images-idx3-ubyte")) << "no MNIST in " << dir << ": run scripts/setup.sh";
   data::DataConfig c;
   c.path = dir;
   const data::Dataset train = data::load(c, data::Split::train);
@@ -112,7 +112,7 @@ TEST(Dataset, MnistSplitsFollowThePaper) {
 
 TEST(Dataset, FashionMnistFromTheDebianPackage) {
   const std::string dir = "/usr/share/datasets/fashion-mnist";
-  if (!std::filesystem::exists(dir)) GTEST_SKIP() << "dataset-fashion-mnist not installed";
+  ASSERT_TRUE(std::filesystem::exists(dir)) << dir << " is missing: run scripts/setup.sh (dataset-fashion-mnist)";
   data::DataConfig c;
   c.kind = "fashion_mnist";
   c.path = dir;
