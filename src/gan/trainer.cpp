@@ -277,12 +277,18 @@ void Trainer::generate(const Tensor& z, Tensor& out) {
 }
 
 double Trainer::flops_per_iteration() const {
+  using nn::BackwardMode;
+  const int64_t m = config_.training.batch_size;
   const double k = static_cast<double>(config_.training.k);
-  const double fg = g_.forward_flops(config_.training.batch_size), fd = d_.forward_flops(config_.training.batch_size);
-  // D step: G forward; D forward and backward (weights + input, input of layer 0 skipped ≈ counted) on 2 halves.
-  const double d_step = fg + 2.0 * 3.0 * fd;
-  // G step: G forward + backward (weights + input), D forward + input-only backward.
-  const double g_step = 3.0 * fg + 2.0 * fd;
+  const double fg = g_.forward_flops(m), fd = d_.forward_flops(m);
+  // D step: G forward; D forward and backward (weights, and inputs as far as D's first layer with
+  // parameters) on the real and the generated half.
+  const double d_step = fg + 2.0 * (fd + d_.backward_flops(m, BackwardMode::params_and_input, false));
+  // G step: G forward and backward (G's own input gradient is not needed); D forward and backward for
+  // its input gradient only.
+  const double g_step = fg + g_.backward_flops(m, BackwardMode::params_and_input, false) + fd +
+                        d_.backward_flops(m, BackwardMode::input_only, true);
+  // Simultaneous: the G step reuses the D step's forward passes of G and D on G(z).
   return config_.training.update_order == "simultaneous" ? d_step + g_step - fg - fd : k * d_step + g_step;
 }
 

@@ -152,17 +152,17 @@ const Tensor& Net::forward(const Tensor& x, const ForwardContext& ctx, size_t n_
 
 // Without the input gradient, nothing below the first layer with parameters needs a gradient
 // (a conv D's leading reshape, say): that layer is the last to run and skips its input gradient.
-size_t Net::lowest_layer_to_run(bool need_input_grad) const {
+size_t Net::lowest_layer_to_run(size_t depth, bool need_input_grad) const {
   size_t stop = 0;
   if (!need_input_grad)
-    while (stop + 1 < depth_ && layers_[stop]->param_specs().empty()) ++stop;
+    while (stop + 1 < depth && layers_[stop]->param_specs().empty()) ++stop;
   return stop;
 }
 
 const Tensor& Net::backward(const Tensor& dy, BackwardMode mode, bool need_input_grad) {
   check(input_ != nullptr && depth_ > 0, "Net::backward: no forward pass to go back through");
   check_shape(dy.shape(), acts_[depth_ - 1].shape(), "Net::backward: output gradient");
-  const size_t stop = lowest_layer_to_run(need_input_grad);
+  const size_t stop = lowest_layer_to_run(depth_, need_input_grad);
   const Tensor* d = &dy;
   for (size_t i = depth_; i-- > stop;) {
     const Tensor& x = i == 0 ? *input_ : acts_[i - 1];
@@ -189,7 +189,7 @@ void Net::backward_update(const Tensor& dy, const ParamUpdate& update) {
     backward();
     update(params_.data() + first, grads_.data() + first, end - first);
   };
-  const size_t stop = lowest_layer_to_run(false);
+  const size_t stop = lowest_layer_to_run(depth_, false);
   const Tensor* d = &dy;
   for (size_t i = depth_; i-- > stop;) {
     const Tensor& x = i == 0 ? *input_ : acts_[i - 1];
@@ -266,6 +266,21 @@ Tensor Net::param_grad(const std::string& name) {
 double Net::forward_flops(int64_t batch) const {
   double f = 0;
   for (const auto& layer : layers_) f += layer->forward_flops_per_example();
+  return f * static_cast<double>(batch);
+}
+
+// A GEMM's or convolution's weight-gradient and input-gradient products each cost what its forward
+// product does. The pass runs what Net::backward runs: weight gradients of every layer with parameters
+// (params_and_input), input gradients of every layer it reaches except the lowest when the net's own
+// input gradient is not needed (the paper's D skips its first maxout's 784-wide input gradient).
+double Net::backward_flops(int64_t batch, BackwardMode mode, bool need_input_grad) const {
+  const size_t stop = lowest_layer_to_run(layers_.size(), need_input_grad);
+  double f = 0;
+  for (size_t i = stop; i < layers_.size(); ++i) {
+    const double forward = layers_[i]->forward_flops_per_example();
+    if (mode == BackwardMode::params_and_input && !layers_[i]->param_specs().empty()) f += forward;
+    if (i > stop || need_input_grad) f += forward;
+  }
   return f * static_cast<double>(batch);
 }
 

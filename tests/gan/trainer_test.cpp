@@ -227,3 +227,24 @@ TEST(Trainer, Bf16GemmsTrainCloseToFloat32AndDeterministically) {
   bad.training.gemm = "fp8";
   EXPECT_THROW(gan::Trainer(bad, data), advnet::Error);
 }
+
+// FLOPs of one iteration of the paper's MNIST GAN (batch 100, k = 1), counted by hand in
+// docs/performance.md: G 100-1200-1200-784 is 2 500 800 multiply-adds per example, D's maxouts and
+// output 1 229 040, of which the first maxout's 784×1200 = 940 800. Alternating: D step = G forward +
+// D forward, weight and input gradients on 2 halves, less the first maxout's input gradient;
+// G step = G forward and backward without G's input gradient (100×1200) + D forward and input
+// gradient. Simultaneous reuses the D step's forward passes on G(z).
+TEST(Trainer, FlopsPerIterationCountWhatTheBackwardPassesRun) {
+  const Tensor data = uniform_data(200, 784, 4);
+  const double g = 2.0 * 2500800 * 100, d = 2.0 * 1229040 * 100, d_first = 2.0 * 940800 * 100,
+               g_first = 2.0 * 120000 * 100;
+  const double d_step = g + 2.0 * (3.0 * d - d_first), g_step = 3.0 * g - g_first + 2.0 * d;
+  for (const std::string order : {"alternating", "simultaneous"}) {
+    gan::GanConfig c = io::load_config(kConfigs + "paper_mnist.toml").gan;
+    c.training.update_order = order;
+    const gan::Trainer t(c, data);
+    EXPECT_DOUBLE_EQ(t.flops_per_iteration(), order == "alternating" ? d_step + g_step : d_step + g_step - g - d)
+        << order;
+  }
+  EXPECT_DOUBLE_EQ(d_step + g_step, 3566784000.0);
+}

@@ -97,10 +97,12 @@ class Net {
   std::string summary() const;
   // FLOPs of the GEMMs and convolutions of one forward pass at this batch size (2 per multiply-add).
   double forward_flops(int64_t batch) const;
+  // FLOPs of the GEMMs and convolutions of backward(dy, mode, need_input_grad) at this batch size.
+  double backward_flops(int64_t batch, BackwardMode mode, bool need_input_grad) const;
 
  private:
-  // The lowest layer a backward pass over the last forward runs (0 when the input gradient is needed).
-  size_t lowest_layer_to_run(bool need_input_grad) const;
+  // The lowest layer a backward pass over `depth` layers runs (0 when the input gradient is needed).
+  size_t lowest_layer_to_run(size_t depth, bool need_input_grad) const;
 
   std::vector<int64_t> example_shape_;
   std::vector<LayerSpec> specs_;
