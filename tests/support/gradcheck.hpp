@@ -5,9 +5,11 @@
 // backward(dy = r). Numeric gradients are central differences (f(v+ε) − f(v−ε)) / 2ε per coordinate.
 // Kinks (ReLU at 0, maxout ties): where the second difference f(v+ε) + f(v−ε) − 2f(v) shows that
 // the step crossed a kink, the coordinate is retried with ε/10 and ε/100 and skipped if it still does;
-// the check fails if more than 2% of coordinates had to be skipped.
+// the check fails if more than 2% of coordinates had to be skipped. Parameter gradients are checked as
+// what backward added to a buffer pre-filled with random values (the contract: they accumulate).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <string>
@@ -77,11 +79,16 @@ inline void grad_check(nn::Net& net, Tensor& x, const GradCheckOptions& o = {}, 
   Rng fwd_rng(seed + 1);
   auto f = [&]() { return dot_output(net, x, r, o.mode, fwd_rng); };
 
-  net.zero_grad();
+  // Parameter gradients must accumulate (+=): the buffer starts filled with random values, and the
+  // gradient is what backward added to them. A layer that writes (=) instead fails the check.
+  Tensor before(net.grads().shape());
+  Rng(seed + 2).uniform(before.data(), before.numel(), -1.0f, 1.0f);
+  std::copy(before.data(), before.data() + before.numel(), net.grads().data());
   nn::ForwardContext ctx{o.mode, &fwd_rng};
   net.forward(x, ctx);
   Tensor dx = net.backward(r, nn::BackwardMode::params_and_input).clone();
   Tensor dparams = net.grads().clone();
+  for (int64_t i = 0; i < dparams.numel(); ++i) dparams[i] -= before[i];
 
   check_coordinates("input", x.data(), x.numel(), dx.data(), f, o);
   for (const nn::NamedParam& p : net.named_params())
