@@ -145,6 +145,27 @@ TEST(Trainer, MinimaxLossIsLogOneMinusD) {
   const gan::EpochStats s = t.run_epoch();
   // At the start D ≈ 1/2, so log(1 − D(G(z))) ≈ −log 2 (negative: G minimises it).
   EXPECT_NEAR(s.g_loss, -std::log(2.0), 0.05);
+
+  // Its gradient: at D ≈ 1/2, d/dD log(1 − D) = −1/(1 − D) ≈ −1/D = d/dD (−log D), so G's first step
+  // under minimax is almost exactly its step under the non-saturating loss (the same seed gives the
+  // same D step and noise before it); a wrong sign would point it the other way.
+  auto g_step = [&](const std::string& loss) {
+    gan::GanConfig config = tiny();
+    config.training.g_loss = loss;
+    gan::Trainer trainer(config, data);
+    trainer.init_parameters();
+    const Tensor before = trainer.generator().params().clone();
+    gan::EpochStats stats;
+    trainer.run_iteration(stats);
+    Tensor step = trainer.generator().params().clone();
+    for (int64_t i = 0; i < step.numel(); ++i) step[i] -= before[i];
+    return step;
+  };
+  const Tensor a = g_step("minimax"), b = g_step("non_saturating");
+  double ab = 0, aa = 0, bb = 0;
+  for (int64_t i = 0; i < a.numel(); ++i) ab += double(a[i]) * b[i], aa += double(a[i]) * a[i], bb += double(b[i]) * b[i];
+  ASSERT_GT(aa, 0.0);
+  EXPECT_GT(ab / std::sqrt(aa * bb), 0.95);
 }
 
 TEST(Trainer, RejectsInconsistentSettings) {
