@@ -91,7 +91,24 @@ TEST(ConvCli, DcganFashionMnistTrains) {
   const Result r = run("train " + kSource + "/configs/dcgan_fashion_mnist.toml --out " + dir.file("run") +
                        " --epochs 1 --threads 2 --set data.train_range=[0,256] --set eval.parzen_every=0");
   ASSERT_EQ(r.code, 0) << r.output;
-  EXPECT_TRUE(fs::exists(dir.file("run") + "/samples.png"));
+  // One whole epoch over the 256 Fashion-MNIST images (batch 128: 2 iterations, one G update each),
+  // with D's outputs and losses those of a game under way, and grey 28×28 samples.
+  const nlohmann::json m = last_metrics(dir.file("run"));
+  EXPECT_EQ(m["epoch"], 1);
+  EXPECT_EQ(m["completed"], true);
+  EXPECT_EQ(m["iterations"], 2);
+  EXPECT_EQ(m["g_updates"], 2);
+  for (const char* key : {"d_loss", "g_loss"}) {
+    EXPECT_GT(m[key].get<double>(), 0.0) << key;
+    EXPECT_LT(m[key].get<double>(), 10.0) << key;
+  }
+  for (const char* key : {"d_real", "d_fake"}) {
+    EXPECT_GT(m[key].get<double>(), 0.0) << key;
+    EXPECT_LT(m[key].get<double>(), 1.0) << key;
+  }
+  EXPECT_EQ(png_color_type(dir.file("run") + "/samples.png"), 0);
+  const auto f = advnet::io::SafetensorsFile::read(dir.file("run") + "/checkpoints/latest.safetensors");
+  EXPECT_NE(f.metadata().at("config").find("fashion_mnist"), std::string::npos);
 }
 
 TEST(ConvCli, PaperCifar10ConfigsTrainOnCifarFormatFiles) {
