@@ -1,4 +1,5 @@
 #include "advnet/core/kernels.hpp"
+#include "advnet/core/threading.hpp"
 
 #include <gtest/gtest.h>
 
@@ -54,16 +55,23 @@ TEST(Kernels, ActivationsKnownValues) {
   EXPECT_FLOAT_EQ(dx[3], 1.0f - std::tanh(2.0f) * std::tanh(2.0f));
 }
 
-TEST(Kernels, ParallelBranchMatchesSerialResult) {
-  // Large enough to take the OpenMP path; compare with a plain loop.
+TEST(Kernels, ColumnSumsAreTheSameBytesOnAnyThreadCount) {
+  // Large enough to take the OpenMP path. A sum's bytes depend on its order: each column must be
+  // summed in row order (as a plain loop does) on any number of threads, or the same seed would give
+  // different bytes on 1 and 2 threads. Values of many magnitudes make the order visible.
   const int64_t rows = 300, cols = 257;
-  std::vector<float> y(rows * cols), b(cols), expect(rows * cols);
-  for (int64_t i = 0; i < rows * cols; ++i) y[i] = static_cast<float>(i % 97) * 0.01f;
-  for (int64_t c = 0; c < cols; ++c) b[c] = static_cast<float>(c) * 0.5f;
+  std::vector<float> dy(rows * cols), expect(cols, 0.5f);
+  for (int64_t i = 0; i < rows * cols; ++i) dy[i] = std::ldexp(static_cast<float>(i % 97) - 48.0f, static_cast<int>(i % 23) - 11);
   for (int64_t r = 0; r < rows; ++r)
-    for (int64_t c = 0; c < cols; ++c) expect[r * cols + c] = y[r * cols + c] + b[c];
-  k::add_bias(y.data(), b.data(), rows, cols);
-  EXPECT_EQ(y, expect);
+    for (int64_t c = 0; c < cols; ++c) expect[c] += dy[r * cols + c];
+  const int threads = advnet::num_threads();
+  for (int t : {1, 2}) {
+    advnet::set_num_threads(t);
+    std::vector<float> db(cols, 0.5f);
+    k::column_sum_add(dy.data(), db.data(), rows, cols);
+    EXPECT_EQ(db, expect) << t << " threads";
+  }
+  advnet::set_num_threads(threads);
 }
 
 TEST(Kernels, FastExpIsAccurateOverTheFloatRange) {
