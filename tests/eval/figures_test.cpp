@@ -54,6 +54,22 @@ TEST(Figures, CanvasDrawsLinesTextAndDots) {
   for (int y = 0; y < 10; ++y)
     for (int x = 0; x < 10; ++x) blue += im.pixels[(y * 40 + x) * 3 + 2] == 255 && im.pixels[(y * 40 + x) * 3] == 0;
   EXPECT_GT(blue, 5);  // the letter's strokes
+
+  // A dot: solid at its centre, half covered one radius out, untouched beyond.
+  c.dot(30.5, 5.5, 2.0, {0, 200, 0});
+  auto px = [&](int x, int y) { return im.pixels.data() + (y * 40 + x) * 3; };
+  EXPECT_EQ(px(30, 5)[0], 0);
+  EXPECT_EQ(px(30, 5)[1], 200);
+  EXPECT_EQ(px(30, 5)[2], 0);
+  EXPECT_GT(px(32, 5)[0], 100);  // coverage 1/2: halfway between white and the colour
+  EXPECT_LT(px(32, 5)[0], 155);
+  EXPECT_EQ(px(34, 5)[0], 255);
+  EXPECT_EQ(px(30, 1)[0], 255);
+  // A dashed line (dashes of 4 pixels, gaps of 4): drawn at x = 1 and 9, not at x = 5.
+  c.line(0, 16.5, 40, 16.5, {0, 0, 0}, 1.5, 4.0);
+  EXPECT_EQ(px(1, 16)[0], 0);
+  EXPECT_EQ(px(9, 16)[0], 0);
+  EXPECT_EQ(px(5, 16)[0], 255);
 }
 
 TEST(Toy1d, PerfectGeneratorAndHalfDiscriminatorGiveTheOptimum) {
