@@ -38,26 +38,26 @@ class MemFile {
 };
 
 template <class F>
-int guarded(F f) {
+Outcome guarded(F f) {
   try {
     f();
   } catch (const Error&) {
-    // Rejected with a message: what bad input should get.
+    return Outcome::rejected;  // with a message: what bad input should get
   }
-  return 0;
+  return Outcome::accepted;
 }
 
 }  // namespace
 
-int idx(const uint8_t* data, size_t size) {
+Outcome idx(const uint8_t* data, size_t size) {
   MemFile f(data, size);
-  if (!f.ok()) return 0;
-  guarded([&] { data::read_idx_images(f.path()); });
-  guarded([&] { data::read_idx_labels(f.path()); });
-  return 0;
+  if (!f.ok()) return Outcome::rejected;
+  const Outcome images = guarded([&] { data::read_idx_images(f.path()); });
+  const Outcome labels = guarded([&] { data::read_idx_labels(f.path()); });
+  return images == Outcome::accepted || labels == Outcome::accepted ? Outcome::accepted : Outcome::rejected;
 }
 
-int safetensors(const uint8_t* data, size_t size) {
+Outcome safetensors(const uint8_t* data, size_t size) {
   return guarded([&] {
     const io::SafetensorsFile f = io::SafetensorsFile::parse(std::vector<char>(data, data + size), "fuzz.safetensors");
     std::vector<float> buffer;
@@ -69,25 +69,34 @@ int safetensors(const uint8_t* data, size_t size) {
   });
 }
 
-int npy(const uint8_t* data, size_t size) {
+Outcome npy(const uint8_t* data, size_t size) {
   return guarded([&] { io::parse_npy(std::string(reinterpret_cast<const char*>(data), size), "fuzz.npy"); });
 }
 
-int config(const uint8_t* data, size_t size) {
-  return guarded([&] {
-    const io::RunConfig c = io::parse_config(std::string(reinterpret_cast<const char*>(data), size), "fuzz.toml");
-    io::parse_config(io::to_toml(c), "resolved.toml");  // what is accepted also round-trips
-  });
+Outcome config(const uint8_t* data, size_t size) {
+  io::RunConfig c;
+  const Outcome o =
+      guarded([&] { c = io::parse_config(std::string(reinterpret_cast<const char*>(data), size), "fuzz.toml"); });
+  if (o == Outcome::rejected) return o;
+  // What is accepted round-trips: written, read again and written again, the same text.
+  const std::string written = io::to_toml(c);
+  io::RunConfig again;
+  try {
+    again = io::parse_config(written, "resolved.toml");
+  } catch (const Error& e) {
+    throw ContractViolation(std::string("the written configuration does not read back: ") + e.what());
+  }
+  if (io::to_toml(again) != written) throw ContractViolation("the written configuration reads back differently");
+  return o;
 }
 
-int cifar(const uint8_t* data, size_t size) {
+Outcome cifar(const uint8_t* data, size_t size) {
   MemFile f(data, size);
-  if (!f.ok()) return 0;
-  guarded([&] { data::read_cifar10_file(f.path()); });
-  return 0;
+  if (!f.ok()) return Outcome::rejected;
+  return guarded([&] { data::read_cifar10_file(f.path()); });
 }
 
-int image(const uint8_t* data, size_t size) {
+Outcome image(const uint8_t* data, size_t size) {
   // The folder reader takes a directory: the input becomes its one image file (PNG and JPEG both
   // go through stb_image, which sniffs the format from the bytes).
   static const std::string dir = [] {
