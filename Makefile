@@ -56,7 +56,7 @@ test-fuzz: build-fuzz
 
 test: test-release test-asan test-fuzz
 
-# The main job: the paper's MNIST net for DEMO_EPOCHS epochs (about 2½ minutes on 2 cores), written
+# The main job: the paper's MNIST net for DEMO_EPOCHS epochs (2½–4½ minutes on 2 cores), written
 # to runs/demo/ (report.html, samples.png, samples/, metrics.jsonl, checkpoints/), then the paper's
 # evaluation (Table 1's Parzen protocol) and Figures 2 and 3 of the result. Starts afresh each time.
 # G's parameters are averaged from epoch 5 (training.g_ema; the game itself is the reference one):

@@ -108,6 +108,7 @@ mount_root() {
   mount -t sysfs sysfs "$r/sys"
   mount --bind /dev "$r/dev"
   mount --make-private "$r/dev"   # nothing mounted below it may reach the machine's own /dev
+  mount -t devpts -o newinstance,ptmxmode=0666 devpts "$r/dev/pts"   # apt's terminal log
   mount -t tmpfs -o size=2g,mode=1777 tmpfs "$r/dev/shm"   # Chromium
 }
 
