@@ -149,7 +149,9 @@ for cmd in "$@"; do
   log=$logs/$(echo "$cmd" | tr -c 'a-zA-Z0-9\n' '_').log
   say "running '$cmd' in the fresh root (log: $log)"
   t=$(date +%s)
-  if in_root "$root" "cd /root/advnet && $cmd" > "$log" 2>&1; then
+  # In the background and waited for: a TERM (CI at its limit) is handled at once, not after the command.
+  in_root "$root" "cd /root/advnet && $cmd" > "$log" 2>&1 &
+  if wait $!; then
     say "'$cmd' passed in $(elapsed "$t") s"
     # The runners' closing lines, and what the demo printed.
     grep -E 'tests passed|^fuzz |nats|^open ' "$log" | sed 's/^/  /' || true
