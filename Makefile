@@ -10,7 +10,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 CMAKE_FLAGS ?=
 
-.PHONY: all setup setup-tests configure build build-cli build-fuzz fresh-check fuzz test-fuzz build-asan test test-release test-asan demo bench golden clean
+.PHONY: all check-layers setup setup-tests configure build build-cli build-fuzz fresh-check fuzz test-fuzz build-asan test test-release test-asan demo bench golden clean
 
 all: build
 
@@ -54,7 +54,11 @@ fuzz: build-fuzz
 test-fuzz: build-fuzz
 	@scripts/fuzz.sh $(FUZZ_SMOKE_SECONDS)
 
-test: test-release test-asan test-fuzz
+# Layers of the code point one way (README "Layout"): a second to check, so first.
+check-layers:
+	@scripts/check_layers.sh
+
+test: check-layers test-release test-asan test-fuzz
 
 # The main job: the paper's MNIST net for DEMO_EPOCHS epochs (2½–4½ minutes on 2 cores), written
 # to runs/demo/ (report.html, samples.png, samples/, metrics.jsonl, checkpoints/), then the paper's

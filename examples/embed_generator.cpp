@@ -2,8 +2,8 @@
 // draw samples, write them as a PNG grid.
 //
 //   embed_generator CHECKPOINT.safetensors OUT.png [N] [SEED]
-#include <advnet/io/checkpoint.hpp>
 #include <advnet/io/png.hpp>
+#include <advnet/run/generator_model.hpp>
 
 #include <cmath>
 #include <cstdio>
@@ -17,7 +17,7 @@ int main(int argc, char** argv) {
   const int64_t n = argc > 3 ? std::atoll(argv[3]) : 64;
   const uint64_t seed = argc > 4 ? std::strtoull(argv[4], nullptr, 10) : 1;
   try {
-    advnet::io::GeneratorModel g = advnet::io::GeneratorModel::load(argv[1]);
+    advnet::run::GeneratorModel g = advnet::run::GeneratorModel::load(argv[1]);
     const auto& shape = g.image_shape();  // (C, H, W)
     if (shape.size() != 3) throw advnet::Error(std::string(argv[1]) + ": this generator does not make images");
     advnet::Tensor images;  // (n, C·H·W), values in [0, 1]

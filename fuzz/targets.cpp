@@ -11,7 +11,7 @@
 #include "advnet/data/cifar10.hpp"
 #include "advnet/data/idx.hpp"
 #include "advnet/data/image_folder.hpp"
-#include "advnet/io/config.hpp"
+#include "advnet/run/config.hpp"
 #include "advnet/io/npy.hpp"
 #include "advnet/io/safetensors.hpp"
 
@@ -74,19 +74,19 @@ Outcome npy(const uint8_t* data, size_t size) {
 }
 
 Outcome config(const uint8_t* data, size_t size) {
-  io::RunConfig c;
+  run::RunConfig c;
   const Outcome o =
-      guarded([&] { c = io::parse_config(std::string(reinterpret_cast<const char*>(data), size), "fuzz.toml"); });
+      guarded([&] { c = run::parse_config(std::string(reinterpret_cast<const char*>(data), size), "fuzz.toml"); });
   if (o == Outcome::rejected) return o;
   // What is accepted round-trips: written, read again and written again, the same text.
-  const std::string written = io::to_toml(c);
-  io::RunConfig again;
+  const std::string written = run::to_toml(c);
+  run::RunConfig again;
   try {
-    again = io::parse_config(written, "resolved.toml");
+    again = run::parse_config(written, "resolved.toml");
   } catch (const Error& e) {
     throw ContractViolation(std::string("the written configuration does not read back: ") + e.what());
   }
-  if (io::to_toml(again) != written) throw ContractViolation("the written configuration reads back differently");
+  if (run::to_toml(again) != written) throw ContractViolation("the written configuration reads back differently");
   return o;
 }
 

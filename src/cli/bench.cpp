@@ -7,7 +7,7 @@
 
 #include "advnet/core/threading.hpp"
 #include "advnet/gan/trainer.hpp"
-#include "advnet/io/config.hpp"
+#include "advnet/run/config.hpp"
 #include "commands.hpp"
 
 namespace advnet::cli {
@@ -21,7 +21,7 @@ struct BenchArgs {
 };
 
 int run_bench(const BenchArgs& a) {
-  io::RunConfig c = io::load_config(a.config, a.sets);
+  run::RunConfig c = run::load_config(a.config, a.sets);
   if (a.threads >= 0) c.threads = a.threads;
   set_num_threads(static_cast<int>(c.threads));
   c.gan.training.epochs = int64_t{1} << 40;  // never "finished"

@@ -6,7 +6,8 @@
 #include <functional>
 #include <string>
 
-#include "advnet/io/checkpoint.hpp"
+#include "advnet/run/checkpoint.hpp"
+#include "advnet/run/generator_model.hpp"
 
 namespace advnet::cli {
 
@@ -24,8 +25,8 @@ Run add_report(CLI::App& app);
 inline void add_live_flag(CLI::App& app, bool& live) {
   app.add_flag("--live", live, "use G's own parameters of the last step, not their moving average (training.g_ema)");
 }
-inline io::GeneratorModel load_generator(const std::string& path, bool live) {
-  return io::GeneratorModel::load(path, live ? io::GeneratorWeights::live : io::GeneratorWeights::average);
+inline run::GeneratorModel load_generator(const std::string& path, bool live) {
+  return run::GeneratorModel::load(path, live ? run::GeneratorWeights::live : run::GeneratorWeights::average);
 }
 
 // Exit codes.

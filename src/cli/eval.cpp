@@ -8,7 +8,8 @@
 #include "advnet/core/threading.hpp"
 #include "advnet/data/dataset.hpp"
 #include "advnet/eval/parzen.hpp"
-#include "advnet/io/checkpoint.hpp"
+#include "advnet/run/checkpoint.hpp"
+#include "advnet/run/generator_model.hpp"
 #include "advnet/io/npy.hpp"
 #include "commands.hpp"
 
@@ -30,7 +31,7 @@ int run_parzen(const ParzenArgs& a) {
   Tensor samples;
   std::string weights = "samples";  // where the evaluated samples come from
   if (!a.checkpoint.empty()) {
-    io::GeneratorModel g = load_generator(a.checkpoint, a.live);
+    run::GeneratorModel g = load_generator(a.checkpoint, a.live);
     weights = g.averaged() ? "average" : "live";
     if (g.config().data.is_image()) dc = g.config().data;
     g.sample(a.n_samples, a.seed, samples);

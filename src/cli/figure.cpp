@@ -8,7 +8,8 @@
 #include "advnet/data/dataset.hpp"
 #include "advnet/eval/figures.hpp"
 #include "advnet/gan/noise.hpp"
-#include "advnet/io/checkpoint.hpp"
+#include "advnet/run/checkpoint.hpp"
+#include "advnet/run/generator_model.hpp"
 #include "commands.hpp"
 
 namespace fs = std::filesystem;
@@ -23,14 +24,14 @@ struct FigureArgs {
   bool live = false;  // G's own parameters instead of their moving average
 };
 
-io::GeneratorModel load_image_generator(const std::string& path, bool live) {
-  io::GeneratorModel g = load_generator(path, live);
+run::GeneratorModel load_image_generator(const std::string& path, bool live) {
+  run::GeneratorModel g = load_generator(path, live);
   if (g.image_shape().size() != 3) throw Error(path + ": this generator does not make images");
   return g;
 }
 
 int run_samples(const FigureArgs& a) {
-  io::GeneratorModel g = load_image_generator(a.input, a.live);
+  run::GeneratorModel g = load_image_generator(a.input, a.live);
   data::DataConfig dc = g.config().data;
   if (!a.data.empty()) dc.path = a.data;
   const data::Dataset train = data::load(dc, data::Split::train);
@@ -43,7 +44,7 @@ int run_samples(const FigureArgs& a) {
 }
 
 int run_interpolate(const FigureArgs& a) {
-  io::GeneratorModel g = load_image_generator(a.input, a.live);
+  run::GeneratorModel g = load_image_generator(a.input, a.live);
   Tensor ends(Shape{2 * a.pairs, g.noise_dim()});
   Rng rng(a.seed);
   gan::sample_noise(g.config().gan.noise, rng, ends);
@@ -74,10 +75,10 @@ int run_toy1d(const FigureArgs& a) {
   for (size_t i = 0; i < k; ++i) {
     const std::string& path = epochs[k == 1 ? epochs.size() - 1 : i * (epochs.size() - 1) / (k - 1)];
     const io::SafetensorsFile f = io::SafetensorsFile::read(path);
-    const io::RunConfig c = io::checkpoint_config(f);
+    const run::RunConfig c = run::checkpoint_config(f);
     const data::Dataset train = data::load(c.data, data::Split::train);
     gan::Trainer t(c.gan, train.x);
-    io::load_checkpoint(f, t);
+    run::load_checkpoint(f, t);
     panels.push_back(eval::toy1d_diagnostics(c.data, c.gan.noise, t.generator(), t.discriminator(), c.gan.seed + 97));
     titles.push_back("epoch " + f.meta("epoch"));
     std::printf("%s: max |D - D*| %.4f, JSD %.5f, C(G) %.5f (-log 4 = %.5f)\n", titles.back().c_str(),

@@ -2,7 +2,8 @@
 #include <cmath>
 #include <cstdio>
 
-#include "advnet/io/checkpoint.hpp"
+#include "advnet/run/checkpoint.hpp"
+#include "advnet/run/generator_model.hpp"
 #include "advnet/io/npy.hpp"
 #include "advnet/io/png.hpp"
 #include "commands.hpp"
@@ -20,7 +21,7 @@ struct SampleArgs {
 int run_sample(const SampleArgs& a) {
   const bool png = a.out.ends_with(".png"), npy = a.out.ends_with(".npy");
   if (!png && !npy) throw Error("--out " + a.out + ": expected a .npy or .png file name");
-  io::GeneratorModel g = load_generator(a.checkpoint, a.live);
+  run::GeneratorModel g = load_generator(a.checkpoint, a.live);
   Tensor x;
   int64_t n = a.n;
   if (!a.noise.empty()) {

@@ -24,9 +24,10 @@
 #include "advnet/eval/toy1d.hpp"
 #include "advnet/gan/noise.hpp"
 #include "advnet/gan/trainer.hpp"
-#include "advnet/io/checkpoint.hpp"
+#include "advnet/run/checkpoint.hpp"
+#include "advnet/io/file.hpp"
 #include "advnet/io/png.hpp"
-#include "advnet/io/report.hpp"
+#include "advnet/run/report.hpp"
 #include "commands.hpp"
 
 namespace fs = std::filesystem;
@@ -91,7 +92,7 @@ std::string duration(double s) {
 }
 
 // A grid of G's samples for fixed noise, so grids from different epochs are comparable.
-void write_samples(const std::string& path, gan::Trainer& t, const io::RunConfig& c,
+void write_samples(const std::string& path, gan::Trainer& t, const run::RunConfig& c,
                    const std::vector<int64_t>& image_shape) {
   if (image_shape.size() != 3) return;  // synthetic 1-D/2-D data: no picture here
   const int64_t n = c.output.sample_grid * c.output.sample_grid;
@@ -118,7 +119,7 @@ void append_metrics(const std::string& path, const gan::EpochStats& s, int64_t g
 
 // End-of-epoch measurements: validation Parzen log-likelihood (when configured) and, for 1-D data,
 // the theory's quantities (|D − D*|, JSD, C(G)). Returned as extra metrics fields.
-nlohmann::ordered_json evaluate_epoch(gan::Trainer& t, const io::RunConfig& c, const Tensor* valid, int64_t done) {
+nlohmann::ordered_json evaluate_epoch(gan::Trainer& t, const run::RunConfig& c, const Tensor* valid, int64_t done) {
   nlohmann::ordered_json j = nlohmann::ordered_json::object();
   if (valid && c.eval.parzen_every > 0 && done % c.eval.parzen_every == 0) {
     Tensor z(Shape{c.eval.parzen_samples, c.gan.noise.dim}), samples;
@@ -152,16 +153,16 @@ int run_train(const TrainArgs& a) {
 
   // 1. Everything that reads input, before anything is written.
   std::optional<io::SafetensorsFile> resume_from;
-  io::RunConfig config;
+  run::RunConfig config;
   if (a.resume) {
     if (!fs::exists(latest)) throw Error(latest.string() + ": no checkpoint to resume from");
     resume_from = io::SafetensorsFile::read(latest.string());
     // The run's own resolved configuration, with this command's overrides (--epochs to extend a run).
-    config = io::parse_config(resume_from->meta("config"), latest.string() + " (__metadata__.config)", sets);
+    config = run::parse_config(resume_from->meta("config"), latest.string() + " (__metadata__.config)", sets);
   } else {
     if (fs::exists(latest))
       throw Error(a.out + " already holds a run (" + latest.string() + "); use --resume to continue it or another --out");
-    config = io::load_config(a.config, sets);
+    config = run::load_config(a.config, sets);
   }
   set_num_threads(static_cast<int>(config.threads));
   const data::Dataset train = data::load(config.data, data::Split::train);
@@ -174,7 +175,7 @@ int run_train(const TrainArgs& a) {
   }
   gan::Trainer trainer(config.gan, train.x);
   if (resume_from) {
-    io::load_checkpoint(*resume_from, trainer);
+    run::load_checkpoint(*resume_from, trainer);
   } else {
     trainer.init_parameters();
   }
@@ -182,7 +183,7 @@ int run_train(const TrainArgs& a) {
   // 2. The run directory.
   fs::create_directories(out / "checkpoints");
   fs::create_directories(out / "samples");
-  io::write_file_atomic((out / "config.toml").string(), io::to_toml(config));
+  io::write_file_atomic((out / "config.toml").string(), run::to_toml(config));
   const std::string metrics = (out / "metrics.jsonl").string();
 
   const bool tty = isatty(fileno(stdout));
@@ -239,7 +240,7 @@ int run_train(const TrainArgs& a) {
         return kDiverged;
       }
       ++rollbacks;
-      io::load_checkpoint(io::SafetensorsFile::read(latest.string()), trainer);
+      run::load_checkpoint(io::SafetensorsFile::read(latest.string()), trainer);
       trainer.state().lr_scale *= config.divergence.rollback_lr_factor;
       std::printf("%s; rolled back to %s (epoch %lld done), learning rate now x%g (rollback %lld of %lld)\n", e.what(),
                   latest.string().c_str(), static_cast<long long>(trainer.state().epoch), trainer.state().lr_scale,
@@ -249,7 +250,7 @@ int run_train(const TrainArgs& a) {
     if (tty) std::printf("\r\033[K");
     if (!last.completed) {
       append_metrics(metrics, last, trainer.state().g_updates);
-      io::save_checkpoint(latest.string(), trainer, config, image_shape);
+      run::save_checkpoint(latest.string(), trainer, config, image_shape);
       std::printf("interrupted in epoch %lld; checkpoint written to %s; continue with --resume\n",
                   static_cast<long long>(epoch + 1), latest.string().c_str());
       return kInterrupted;
@@ -271,7 +272,7 @@ int run_train(const TrainArgs& a) {
         best = extra["parzen_valid"].get<double>();
         char text[64];
         std::snprintf(text, sizeof text, "%.17g", best);
-        io::save_checkpoint(best_path, trainer, config, image_shape, {{"parzen_valid", text}});
+        run::save_checkpoint(best_path, trainer, config, image_shape, {{"parzen_valid", text}});
       }
     }
     if (extra.contains("jsd"))
@@ -279,10 +280,10 @@ int run_train(const TrainArgs& a) {
                   extra["max_abs_d_minus_d_star"].get<double>(), extra["jsd"].get<double>(), extra["c_g"].get<double>(),
                   -std::log(4.0));
     if (config.output.checkpoint_every > 0 && (done % config.output.checkpoint_every == 0 || final_epoch)) {
-      io::save_checkpoint((out / "checkpoints" / (epoch_name(done) + ".safetensors")).string(), trainer, config, image_shape);
+      run::save_checkpoint((out / "checkpoints" / (epoch_name(done) + ".safetensors")).string(), trainer, config, image_shape);
       prune_epoch_checkpoints(out / "checkpoints", config.output.keep_checkpoints);
     }
-    io::save_checkpoint(latest.string(), trainer, config, image_shape);
+    run::save_checkpoint(latest.string(), trainer, config, image_shape);
     if (config.output.sample_every > 0 && (done % config.output.sample_every == 0 || final_epoch))
       write_samples((out / "samples" / (epoch_name(done) + ".png")).string(), trainer, config, image_shape);
     if (stop_requested()) {
@@ -292,7 +293,7 @@ int run_train(const TrainArgs& a) {
   }
   write_samples((out / "samples.png").string(), trainer, config, image_shape);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  io::write_report(a.out);
+  run::write_report(a.out);
   std::printf("done in %s: %s/samples.png, %s/report.html, %s\n", duration(seconds).c_str(), a.out.c_str(),
               a.out.c_str(), latest.string().c_str());
   return kOk;

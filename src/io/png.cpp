@@ -6,7 +6,7 @@
 #include <cmath>
 
 #include "advnet/core/error.hpp"
-#include "advnet/io/safetensors.hpp"
+#include "advnet/io/file.hpp"
 
 namespace advnet::io {
 namespace {

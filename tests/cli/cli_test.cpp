@@ -18,7 +18,8 @@
 
 #include "../support/cli_run.hpp"
 #include "../support/tempdir.hpp"
-#include "advnet/io/checkpoint.hpp"
+#include "advnet/run/checkpoint.hpp"
+#include "advnet/run/generator_model.hpp"
 #include "advnet/io/npy.hpp"
 
 extern char** environ;
@@ -215,7 +216,7 @@ TEST_F(Cli, SampleWritesNpyAndPngAndAppliesGivenNoise) {
   ASSERT_EQ(run("sample " + ckpt + " --noise " + dir.file("z.npy") + " --out " + dir.file("c.npy")).code, 0);
   const advnet::Tensor x = advnet::io::read_npy(dir.file("c.npy"));
   EXPECT_EQ(x.shape(), (advnet::Shape{3, 784}));
-  advnet::io::GeneratorModel g = advnet::io::GeneratorModel::load(ckpt);
+  advnet::run::GeneratorModel g = advnet::run::GeneratorModel::load(ckpt);
   advnet::Tensor expect;
   g.apply(z, expect);
   for (int64_t i = 0; i < x.numel(); ++i) ASSERT_EQ(x[i], expect[i]);

@@ -11,7 +11,7 @@
 
 #include "../support/cli_run.hpp"
 #include "../support/tempdir.hpp"
-#include "advnet/io/checkpoint.hpp"
+#include "advnet/run/checkpoint.hpp"
 #include "advnet/io/safetensors.hpp"
 
 namespace fs = std::filesystem;

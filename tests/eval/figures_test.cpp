@@ -8,7 +8,7 @@
 #include "advnet/eval/canvas.hpp"
 #include "advnet/eval/figures.hpp"
 #include "advnet/eval/toy1d.hpp"
-#include "advnet/io/report.hpp"
+#include "advnet/run/report.hpp"
 #include "advnet/nn/net.hpp"
 
 using advnet::Shape;
@@ -94,10 +94,10 @@ TEST(Toy1d, PerfectGeneratorAndHalfDiscriminatorGiveTheOptimum) {
 }
 
 TEST(Report, Base64AndASelfContainedPage) {
-  EXPECT_EQ(advnet::io::base64(""), "");
-  EXPECT_EQ(advnet::io::base64("f"), "Zg==");
-  EXPECT_EQ(advnet::io::base64("fo"), "Zm8=");
-  EXPECT_EQ(advnet::io::base64("foobar"), "Zm9vYmFy");
+  EXPECT_EQ(advnet::run::base64(""), "");
+  EXPECT_EQ(advnet::run::base64("f"), "Zg==");
+  EXPECT_EQ(advnet::run::base64("fo"), "Zm8=");
+  EXPECT_EQ(advnet::run::base64("foobar"), "Zm9vYmFy");
   advnet::testing::TempDir dir;
   {
     std::ofstream m(dir.file("metrics.jsonl"));
@@ -106,7 +106,7 @@ TEST(Report, Base64AndASelfContainedPage) {
       << R"({"epoch":2,"completed":true,"d_loss":0.3,"g_loss":1.2,"lr":0.09})" << "\n";
   }
   advnet::testing::write_bytes(dir.file("config.toml"), "name = \"<x>\"\n");
-  advnet::io::write_report(dir.path().string());
+  advnet::run::write_report(dir.path().string());
   const std::string html = advnet::testing::read_bytes(dir.file("report.html"));
   EXPECT_NE(html.find("uPlot"), std::string::npos);  // the library is inlined
   EXPECT_NE(html.find(R"("epoch":[1,2])"), std::string::npos);  // completed epochs only
@@ -114,5 +114,5 @@ TEST(Report, Base64AndASelfContainedPage) {
   EXPECT_NE(html.find("name = \"&lt;x&gt;\""), std::string::npos);  // escaped
   EXPECT_EQ(html.find("<script src="), std::string::npos);
   advnet::testing::write_bytes(dir.file("metrics.jsonl"), "{not json\n");
-  EXPECT_THROW(advnet::io::write_report(dir.path().string()), advnet::Error);
+  EXPECT_THROW(advnet::run::write_report(dir.path().string()), advnet::Error);
 }

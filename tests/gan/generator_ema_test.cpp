@@ -8,16 +8,17 @@
 
 #include "../support/tempdir.hpp"
 #include "advnet/gan/trainer.hpp"
-#include "advnet/io/checkpoint.hpp"
-#include "advnet/io/config.hpp"
+#include "advnet/run/checkpoint.hpp"
+#include "advnet/run/generator_model.hpp"
+#include "advnet/run/config.hpp"
 #include "advnet/io/safetensors.hpp"
 
 using namespace advnet;
 
 namespace {
 
-io::RunConfig tiny_config(double g_ema, int64_t every) {
-  return io::parse_config(R"(
+run::RunConfig tiny_config(double g_ema, int64_t every) {
+  return run::parse_config(R"(
 seed = 5
 [noise]
 dim = 4
@@ -73,7 +74,7 @@ TEST(GeneratorEma, AveragesGsParametersEveryKUpdates) {
 
 TEST(GeneratorEma, IsGItselfBeforeItsStartEpoch) {
   const Tensor x = game_data(4);
-  io::RunConfig c = tiny_config(0.9, 1);
+  run::RunConfig c = tiny_config(0.9, 1);
   c.gan.training.g_ema_start_epoch = 3;
   gan::Trainer t(c.gan, x);
   t.init_parameters();
@@ -107,11 +108,11 @@ TEST(GeneratorEma, LeavesTheGameAloneAndSamplesFromTheAverage) {
 TEST(GeneratorEma, CheckpointsStoreTheAverageAndResumeWithOrWithoutIt) {
   advnet::testing::TempDir dir;
   const Tensor x = game_data(3);
-  const io::RunConfig on = tiny_config(0.8, 2), off = tiny_config(0, 1);
+  const run::RunConfig on = tiny_config(0.8, 2), off = tiny_config(0, 1);
   gan::Trainer a(on.gan, x);
   a.init_parameters();
   a.run_epoch();
-  io::save_checkpoint(dir.file("ema.safetensors"), a, on, {});
+  run::save_checkpoint(dir.file("ema.safetensors"), a, on, {});
   const Tensor g_at_save = a.generator().params().clone();
   const io::SafetensorsFile f = io::SafetensorsFile::read(dir.file("ema.safetensors"));
   EXPECT_TRUE(f.has("generator_ema.0.weight"));
@@ -119,7 +120,7 @@ TEST(GeneratorEma, CheckpointsStoreTheAverageAndResumeWithOrWithoutIt) {
 
   // Round trip: the average comes back, not G.
   gan::Trainer b(on.gan, x);
-  io::load_checkpoint(f, b);
+  run::load_checkpoint(f, b);
   EXPECT_TRUE(same(b.generator_ema()->params(), a.generator_ema()->params()));
   // Further training from there matches training straight on.
   a.run_epoch();
@@ -128,38 +129,38 @@ TEST(GeneratorEma, CheckpointsStoreTheAverageAndResumeWithOrWithoutIt) {
 
   // g_ema turned off at a resume: the stored average is left unread.
   gan::Trainer c(off.gan, x);
-  io::load_checkpoint(f, c);
+  run::load_checkpoint(f, c);
   EXPECT_TRUE(same(c.generator().params(), g_at_save));
   // g_ema turned on at a resume from a checkpoint without it: the average starts at G.
-  io::save_checkpoint(dir.file("plain.safetensors"), c, off, {});
+  run::save_checkpoint(dir.file("plain.safetensors"), c, off, {});
   gan::Trainer d(on.gan, x);
-  io::load_checkpoint(io::SafetensorsFile::read(dir.file("plain.safetensors")), d);
+  run::load_checkpoint(io::SafetensorsFile::read(dir.file("plain.safetensors")), d);
   EXPECT_TRUE(same(d.generator_ema()->params(), c.generator().params()));
 
   // GeneratorModel: the average by default, G's own parameters on request.
   Tensor z(Shape{2, 4}), avg_out, live_out, want_avg, want_live;
   Rng(4).uniform(z.data(), z.numel(), -1.0f, 1.0f);
-  io::GeneratorModel avg = io::GeneratorModel::load(dir.file("ema.safetensors"));
-  io::GeneratorModel live = io::GeneratorModel::load(dir.file("ema.safetensors"), io::GeneratorWeights::live);
+  run::GeneratorModel avg = run::GeneratorModel::load(dir.file("ema.safetensors"));
+  run::GeneratorModel live = run::GeneratorModel::load(dir.file("ema.safetensors"), run::GeneratorWeights::live);
   EXPECT_TRUE(avg.averaged());
   EXPECT_FALSE(live.averaged());
   avg.apply(z, avg_out);
   live.apply(z, live_out);
   gan::Trainer e(on.gan, x);
-  io::load_checkpoint(f, e);
+  run::load_checkpoint(f, e);
   e.generate(z, want_avg);
   e.generator().forward_rows(z, want_live, 5, {nn::Mode::eval, nullptr});
   EXPECT_TRUE(same(avg_out, want_avg));
   EXPECT_TRUE(same(live_out, want_live));
-  EXPECT_FALSE(io::GeneratorModel::load(dir.file("plain.safetensors")).averaged());
+  EXPECT_FALSE(run::GeneratorModel::load(dir.file("plain.safetensors")).averaged());
 }
 
 TEST(GeneratorEma, ConfigurationIsCheckedAndWrittenBack) {
   EXPECT_THROW(tiny_config(1.0, 1), Error);   // a decay of 1 never moves
   EXPECT_THROW(tiny_config(-0.1, 1), Error);
   EXPECT_THROW(tiny_config(0.9, 0), Error);
-  const io::RunConfig c = tiny_config(0.999, 7);
-  const io::RunConfig back = io::parse_config(io::to_toml(c), "resolved.toml");
+  const run::RunConfig c = tiny_config(0.999, 7);
+  const run::RunConfig back = run::parse_config(run::to_toml(c), "resolved.toml");
   EXPECT_EQ(back.gan.training.g_ema, 0.999);
   EXPECT_EQ(back.gan.training.g_ema_every, 7);
 }

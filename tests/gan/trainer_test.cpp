@@ -8,13 +8,13 @@
 
 #include "advnet/data/dataset.hpp"
 #include "advnet/gan/noise.hpp"
-#include "advnet/io/config.hpp"
+#include "advnet/run/config.hpp"
 
 using advnet::Rng;
 using advnet::Shape;
 using advnet::Tensor;
 namespace gan = advnet::gan;
-namespace io = advnet::io;
+namespace run = advnet::run;
 
 namespace {
 
@@ -22,7 +22,7 @@ const std::string kConfigs = std::string(ADVNET_SOURCE_DIR) + "/configs/";
 
 // A small image-like GAN on random data: fast enough to run many iterations in a test.
 gan::GanConfig tiny(const std::string& order = "alternating") {
-  return io::parse_config(R"(
+  return run::parse_config(R"(
 seed = 3
 [noise]
 dim = 8
@@ -182,7 +182,7 @@ TEST(Trainer, RejectsInconsistentSettings) {
 
 // PAPER.md §3 and Figure 1: on 1-D data the game reaches p_g = p_data with D = 1/2.
 TEST(Trainer, Toy1dReachesTheGlobalOptimum) {
-  const io::RunConfig c = io::load_config(kConfigs + "toy_1d.toml");
+  const run::RunConfig c = run::load_config(kConfigs + "toy_1d.toml");
   const advnet::data::Dataset train = advnet::data::load(c.data, advnet::data::Split::train);
   gan::Trainer t(c.gan, train.x);
   t.init_parameters();
@@ -261,7 +261,7 @@ TEST(Trainer, FlopsPerIterationCountWhatTheBackwardPassesRun) {
                g_first = 2.0 * 120000 * 100;
   const double d_step = g + 2.0 * (3.0 * d - d_first), g_step = 3.0 * g - g_first + 2.0 * d;
   for (const std::string order : {"alternating", "simultaneous"}) {
-    gan::GanConfig c = io::load_config(kConfigs + "paper_mnist.toml").gan;
+    gan::GanConfig c = run::load_config(kConfigs + "paper_mnist.toml").gan;
     c.training.update_order = order;
     const gan::Trainer t(c, data);
     EXPECT_DOUBLE_EQ(t.flops_per_iteration(), order == "alternating" ? d_step + g_step : d_step + g_step - g - d)

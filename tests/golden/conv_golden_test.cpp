@@ -8,7 +8,7 @@
 
 #include "../support/golden.hpp"
 #include "advnet/core/kernels.hpp"
-#include "advnet/io/config.hpp"
+#include "advnet/run/config.hpp"
 #include "advnet/nn/loss.hpp"
 
 using advnet::Shape;
@@ -92,7 +92,7 @@ Tensor scalar(double v) {
 void run_whole_nets(const std::string& config) {
   SCOPED_TRACE(config);
   const GoldenFile& gf = golden();
-  const advnet::io::RunConfig c = advnet::io::load_config(std::string(ADVNET_GOLDEN_DIR) + "/../../configs/" + config + ".toml");
+  const advnet::run::RunConfig c = advnet::run::load_config(std::string(ADVNET_GOLDEN_DIR) + "/../../configs/" + config + ".toml");
   const Tensor z = gf.tensor(config + ".z"), x = gf.tensor(config + ".x");
   Net g({c.gan.noise.dim}, c.gan.generator);
   Net d({x.dim(1)}, c.gan.discriminator);

@@ -53,7 +53,4 @@ class SafetensorsFile {
   std::map<std::string, std::string> metadata_;
 };
 
-// Atomically replaces `path` with `contents` (same protocol as write_safetensors).
-void write_file_atomic(const std::string& path, const std::string& contents);
-
 }  // namespace advnet::io

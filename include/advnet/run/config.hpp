@@ -8,7 +8,7 @@
 #include "advnet/data/dataset.hpp"
 #include "advnet/gan/config.hpp"
 
-namespace advnet::io {
+namespace advnet::run {
 
 struct OutputConfig {
   int64_t checkpoint_every = 1;  // epochs between checkpoints/epoch-NNNN.safetensors (0: only latest)
@@ -52,4 +52,4 @@ RunConfig parse_config(const std::string& text, const std::string& source,
                        const std::vector<std::string>& overrides = {});
 std::string to_toml(const RunConfig& c);
 
-}  // namespace advnet::io
+}  // namespace advnet::run

@@ -1,4 +1,4 @@
-#include "advnet/io/checkpoint.hpp"
+#include "advnet/run/checkpoint.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -6,7 +6,11 @@
 
 #include "advnet/gan/noise.hpp"
 
-namespace advnet::io {
+namespace advnet::run {
+
+using io::SafetensorsFile;
+using io::TensorRef;
+
 namespace {
 
 constexpr const char* kFormat = "advnet-checkpoint-1";
@@ -42,7 +46,6 @@ std::vector<Slot> slots(gan::Trainer& t) {
   return out;
 }
 
-constexpr const char* kEmaPrefix = "generator_ema.";
 
 // The moving average of G's parameters (training.g_ema > 0): generator_ema.<param>; none otherwise.
 std::vector<Slot> ema_slots(gan::Trainer& t) {
@@ -53,11 +56,6 @@ std::vector<Slot> ema_slots(gan::Trainer& t) {
   return out;
 }
 
-size_t count_ema_tensors(const SafetensorsFile& f) {
-  size_t n = 0;
-  for (const std::string& name : f.names()) n += name.starts_with(kEmaPrefix);
-  return n;
-}
 
 std::string fmt_double(double v) {
   char b[40];
@@ -107,7 +105,7 @@ void save_checkpoint(const std::string& path, gan::Trainer& t, const RunConfig& 
                      {"lr_scale", fmt_double(st.lr_scale)},
                      {"image_shape", shape_text},
                      {"config", to_toml(config)}});
-  write_safetensors(path, refs, meta);
+  io::write_safetensors(path, refs, meta);
 }
 
 RunConfig checkpoint_config(const SafetensorsFile& f) {
@@ -167,28 +165,10 @@ void load_checkpoint(const SafetensorsFile& f, gan::Trainer& t) {
   t.state() = st;
 }
 
-GeneratorModel GeneratorModel::load(const std::string& path, GeneratorWeights weights) {
-  const SafetensorsFile f = SafetensorsFile::read(path);
-  RunConfig c = checkpoint_config(f);
-  nn::Net net({c.gan.noise.dim}, c.gan.generator);
-  const bool average = weights == GeneratorWeights::average && count_ema_tensors(f) > 0;
-  const std::string prefix = average ? kEmaPrefix : "generator.";
-  for (const nn::NamedParam& p : net.named_params()) f.copy_to(prefix + p.name, net.params().data() + p.offset, p.shape);
-  for (const nn::NamedParam& p : net.named_buffers())
-    f.copy_to("generator." + p.name, net.buffers().data() + p.offset, p.shape);
-  return GeneratorModel(std::move(c), checkpoint_image_shape(f), std::move(net), average);
+size_t count_ema_tensors(const io::SafetensorsFile& f) {
+  size_t n = 0;
+  for (const std::string& name : f.names()) n += name.starts_with(kEmaPrefix);
+  return n;
 }
 
-void GeneratorModel::apply(const Tensor& z, Tensor& out) {
-  net_.forward_rows(z, out, config_.gan.training.batch_size, {nn::Mode::eval, nullptr});
-}
-
-void GeneratorModel::sample(int64_t n, uint64_t seed, Tensor& out, Tensor* noise) {
-  Tensor z(Shape{n, noise_dim()});
-  Rng rng(seed);
-  gan::sample_noise(config_.gan.noise, rng, z);
-  apply(z, out);
-  if (noise) *noise = std::move(z);
-}
-
-}  // namespace advnet::io
+}  // namespace advnet::run

@@ -1,4 +1,4 @@
-#include "advnet/io/report.hpp"
+#include "advnet/run/report.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "advnet/core/error.hpp"
-#include "advnet/io/safetensors.hpp"
+#include "advnet/io/file.hpp"
 
-namespace advnet::io {
+namespace advnet::run {
 
 extern const char* const kUplotJs;
 extern const char* const kUplotCss;
@@ -178,7 +178,7 @@ document.body.dataset.ready = '1';
 </script>
 </body></html>
 )JS";
-  write_file_atomic((dir / "report.html").string(), h.str());
+  io::write_file_atomic((dir / "report.html").string(), h.str());
 }
 
-}  // namespace advnet::io
+}  // namespace advnet::run

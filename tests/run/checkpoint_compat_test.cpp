@@ -3,16 +3,16 @@
 #include <gtest/gtest.h>
 
 #include "../support/tempdir.hpp"
-#include "advnet/io/checkpoint.hpp"
-#include "advnet/io/config.hpp"
+#include "advnet/run/checkpoint.hpp"
+#include "advnet/run/config.hpp"
 #include "advnet/io/safetensors.hpp"
 
 using namespace advnet;
 
 namespace {
 
-io::RunConfig tiny_config() {
-  return io::parse_config(R"(
+run::RunConfig tiny_config() {
+  return run::parse_config(R"(
 seed = 3
 [noise]
 dim = 4
@@ -45,18 +45,18 @@ void rewrite(const std::string& from, const std::string& to, const std::string& 
 
 TEST(CheckpointCompat, MissingLrScaleMeansOne) {
   advnet::testing::TempDir dir;
-  const io::RunConfig c = tiny_config();
+  const run::RunConfig c = tiny_config();
   Tensor data(Shape{20, 6});
   gan::Trainer t(c.gan, data);
   t.init_parameters();
   t.state().lr_scale = 0.25;
-  io::save_checkpoint(dir.file("a.safetensors"), t, c, {});
+  run::save_checkpoint(dir.file("a.safetensors"), t, c, {});
   rewrite(dir.file("a.safetensors"), dir.file("old.safetensors"), "lr_scale", "");
   gan::Trainer u(c.gan, data);
-  io::load_checkpoint(io::SafetensorsFile::read(dir.file("a.safetensors")), u);
+  run::load_checkpoint(io::SafetensorsFile::read(dir.file("a.safetensors")), u);
   EXPECT_EQ(u.state().lr_scale, 0.25);
-  io::load_checkpoint(io::SafetensorsFile::read(dir.file("old.safetensors")), u);
+  run::load_checkpoint(io::SafetensorsFile::read(dir.file("old.safetensors")), u);
   EXPECT_EQ(u.state().lr_scale, 1.0);
   rewrite(dir.file("a.safetensors"), dir.file("bad.safetensors"), "lr_scale", "-3");
-  EXPECT_THROW(io::load_checkpoint(io::SafetensorsFile::read(dir.file("bad.safetensors")), u), Error);
+  EXPECT_THROW(run::load_checkpoint(io::SafetensorsFile::read(dir.file("bad.safetensors")), u), Error);
 }

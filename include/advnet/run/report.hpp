@@ -4,7 +4,7 @@
 // resolved configuration.
 #include <string>
 
-namespace advnet::io {
+namespace advnet::run {
 
 // Reads RUN_DIR/metrics.jsonl, config.toml and samples/, writes RUN_DIR/report.html atomically.
 // Throws Error naming the file when the run directory lacks them or a metrics line is not JSON.
@@ -13,4 +13,4 @@ void write_report(const std::string& run_dir);
 // Standard base64 (RFC 4648, with padding).
 std::string base64(const std::string& bytes);
 
-}  // namespace advnet::io
+}  // namespace advnet::run

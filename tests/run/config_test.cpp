@@ -1,4 +1,4 @@
-#include "advnet/io/config.hpp"
+#include "advnet/run/config.hpp"
 
 #include <gtest/gtest.h>
 
@@ -6,14 +6,14 @@
 #include "advnet/gan/paper_nets.hpp"
 
 using advnet::Error;
-namespace io = advnet::io;
+namespace run = advnet::run;
 
 namespace {
 
 const std::string kConfigs = std::string(ADVNET_SOURCE_DIR) + "/configs/";
 
 std::string error_of(const std::string& text, const std::vector<std::string>& sets = {}) {
-  return advnet::testing::error_message([&] { io::parse_config(text, "test.toml", sets); });
+  return advnet::testing::error_message([&] { run::parse_config(text, "test.toml", sets); });
 }
 
 const std::string kMinimal = R"(
@@ -39,7 +39,7 @@ void expect_same_layers(const std::vector<advnet::nn::LayerSpec>& a, const std::
 }  // namespace
 
 TEST(Config, PaperMnistIsTheReferenceConfiguration) {
-  const io::RunConfig c = io::load_config(kConfigs + "paper_mnist.toml");
+  const run::RunConfig c = run::load_config(kConfigs + "paper_mnist.toml");
   expect_same_layers(c.gan.generator, advnet::gan::paper_mnist_generator());
   expect_same_layers(c.gan.discriminator, advnet::gan::paper_mnist_discriminator());
   EXPECT_TRUE(c.gan.g_output_bias_from_data);
@@ -65,22 +65,22 @@ TEST(Config, PaperMnistIsTheReferenceConfiguration) {
 
 TEST(Config, EveryShippedConfigRoundTripsThroughTheResolvedToml) {
   for (const char* name : {"paper_mnist", "paper_fashion_mnist", "toy_1d", "ring8", "grid25"}) {
-    const io::RunConfig c = io::load_config(kConfigs + name + ".toml");
-    const std::string text = io::to_toml(c);
-    const io::RunConfig again = io::parse_config(text, name);
-    EXPECT_EQ(io::to_toml(again), text) << name;
+    const run::RunConfig c = run::load_config(kConfigs + name + ".toml");
+    const std::string text = run::to_toml(c);
+    const run::RunConfig again = run::parse_config(text, name);
+    EXPECT_EQ(run::to_toml(again), text) << name;
     expect_same_layers(again.gan.discriminator, c.gan.discriminator);
   }
 }
 
 TEST(Config, DefaultsApplyAndOverridesWin) {
-  const io::RunConfig c = io::parse_config(kMinimal, "m.toml", {"data.path=/some/dir", "training.epochs=3", "seed=9"});
+  const run::RunConfig c = run::parse_config(kMinimal, "m.toml", {"data.path=/some/dir", "training.epochs=3", "seed=9"});
   EXPECT_EQ(c.data.path, "/some/dir");  // not valid TOML, taken as a plain string
   EXPECT_EQ(c.gan.training.epochs, 3);
   EXPECT_EQ(c.gan.seed, 9u);
   EXPECT_EQ(c.gan.training.update_order, "alternating");
   EXPECT_EQ(c.gan.training.g_loss, "non_saturating");
-  const io::RunConfig f = io::parse_config(kMinimal + "[data]\nkind = \"fashion_mnist\"\n", "f.toml");
+  const run::RunConfig f = run::parse_config(kMinimal + "[data]\nkind = \"fashion_mnist\"\n", "f.toml");
   EXPECT_EQ(f.data.path, "/usr/share/datasets/fashion-mnist");
 }
 

@@ -1,4 +1,4 @@
-#include "advnet/io/config.hpp"
+#include "advnet/run/config.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -11,7 +11,7 @@
 
 #include "advnet/core/error.hpp"
 
-namespace advnet::io {
+namespace advnet::run {
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
@@ -518,4 +518,4 @@ std::string to_toml(const RunConfig& c) {
   return o.str();
 }
 
-}  // namespace advnet::io
+}  // namespace advnet::run

@@ -1,0 +1,34 @@
+#pragma once
+// Checkpoints: safetensors files holding
+//   generator.<i>.weight/bias, discriminator.<i>.weight/bias   (torch.nn.Sequential names; Linear
+//                                                                weights (out, in) as torch stores them)
+//   optimizer.generator.<state>.<param>, optimizer.discriminator.<state>.<param>   (momentum/Adam buffers)
+//   optimizer.<net>.step                                       (Adam's step count)
+//   generator_ema.<i>.weight/bias                              (the moving average of G's parameters,
+//                                                                only with training.g_ema > 0)
+// and in __metadata__: format, epoch, batch, d_updates, g_updates, rng.noise, rng.dropout
+// ("key:counter"), image_shape ("C,H,W" or empty) and config (the resolved TOML).
+// Nothing time-dependent is stored, so a resumed run ends byte-identical to an uninterrupted one.
+#include <string>
+
+#include "advnet/gan/trainer.hpp"
+#include "advnet/run/config.hpp"
+#include "advnet/io/safetensors.hpp"
+
+namespace advnet::run {
+
+// extra: more __metadata__ entries (e.g. the validation score of a best checkpoint).
+void save_checkpoint(const std::string& path, gan::Trainer& trainer, const RunConfig& config,
+                     const std::vector<int64_t>& image_shape, const std::map<std::string, std::string>& extra = {});
+// Loads into a trainer built from the checkpoint's own configuration. Every name and shape is
+// checked before the first value is copied, so a mismatch leaves the trainer untouched.
+void load_checkpoint(const io::SafetensorsFile& file, gan::Trainer& trainer);
+// The configuration stored in a checkpoint.
+RunConfig checkpoint_config(const io::SafetensorsFile& file);
+std::vector<int64_t> checkpoint_image_shape(const io::SafetensorsFile& file);
+
+// The prefix of the moving average of G's tensors, and how many a checkpoint holds (0: none).
+constexpr const char* kEmaPrefix = "generator_ema.";
+size_t count_ema_tensors(const io::SafetensorsFile& file);
+
+}  // namespace advnet::run

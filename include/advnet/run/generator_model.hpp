@@ -1,0 +1,40 @@
+#pragma once
+// A trained generator loaded from a checkpoint: for sampling, and for embedding in other programs.
+#include <string>
+#include <vector>
+
+#include "advnet/core/tensor.hpp"
+#include "advnet/nn/net.hpp"
+#include "advnet/run/config.hpp"
+
+namespace advnet::run {
+
+// Which parameters of G a GeneratorModel loads: the moving average (generator_ema.*) when the checkpoint
+// has one, else G's own; or G's own (the last step's) always.
+enum class GeneratorWeights { average, live };
+
+// A trained generator, for sampling and for embedding in other programs.
+class GeneratorModel {
+ public:
+  static GeneratorModel load(const std::string& checkpoint_path, GeneratorWeights weights = GeneratorWeights::average);
+  // out: (N, features) = G(z) for z: (N, noise_dim()), eval mode.
+  void apply(const Tensor& z, Tensor& out);
+  // Draws n noise vectors from the configured prior with `seed`, then applies G.
+  void sample(int64_t n, uint64_t seed, Tensor& out, Tensor* noise = nullptr);
+  int64_t noise_dim() const { return config_.gan.noise.dim; }
+  const RunConfig& config() const { return config_; }
+  // (C, H, W) of the images G makes; empty when the data are not images.
+  const std::vector<int64_t>& image_shape() const { return image_shape_; }
+  // True when the parameters are the moving average (generator_ema.*).
+  bool averaged() const { return averaged_; }
+
+ private:
+  GeneratorModel(RunConfig c, std::vector<int64_t> image_shape, nn::Net net, bool averaged)
+      : config_(std::move(c)), image_shape_(std::move(image_shape)), net_(std::move(net)), averaged_(averaged) {}
+  RunConfig config_;
+  std::vector<int64_t> image_shape_;
+  nn::Net net_;
+  bool averaged_;
+};
+
+}  // namespace advnet::run
