@@ -8,8 +8,10 @@
 #include "advnet/data/dataset.hpp"
 #include "advnet/eval/figures.hpp"
 #include "advnet/gan/noise.hpp"
+#include "advnet/gan/streams.hpp"
 #include "advnet/run/checkpoint.hpp"
 #include "advnet/run/generator_model.hpp"
+#include "advnet/run/run_dir.hpp"
 #include "commands.hpp"
 
 namespace fs = std::filesystem;
@@ -61,25 +63,18 @@ int run_interpolate(const FigureArgs& a) {
 
 int run_toy1d(const FigureArgs& a) {
   const fs::path dir = fs::path(a.input) / "checkpoints";
-  std::vector<std::string> epochs;
-  if (fs::is_directory(dir))
-    for (const auto& e : fs::directory_iterator(dir)) {
-      const std::string name = e.path().filename().string();
-      if (name.starts_with("epoch-") && name.ends_with(".safetensors")) epochs.push_back(e.path().string());
-    }
-  std::sort(epochs.begin(), epochs.end());
+  const std::vector<fs::path> epochs = run::epoch_files(dir, ".safetensors");
   if (epochs.empty()) throw Error(dir.string() + ": no epoch-NNNN.safetensors checkpoints (set output.checkpoint_every)");
-  const auto k = std::min<size_t>(static_cast<size_t>(a.panels), epochs.size());
   std::vector<eval::Toy1d> panels;
   std::vector<std::string> titles;
-  for (size_t i = 0; i < k; ++i) {
-    const std::string& path = epochs[k == 1 ? epochs.size() - 1 : i * (epochs.size() - 1) / (k - 1)];
-    const io::SafetensorsFile f = io::SafetensorsFile::read(path);
+  for (const size_t i : run::evenly_spaced(epochs.size(), static_cast<size_t>(a.panels))) {
+    const io::SafetensorsFile f = io::SafetensorsFile::read(epochs[i].string());
     const run::RunConfig c = run::checkpoint_config(f);
     const data::Dataset train = data::load(c.data, data::Split::train);
     gan::Trainer t(c.gan, train.x);
     run::load_checkpoint(f, t);
-    panels.push_back(eval::toy1d_diagnostics(c.data, c.gan.noise, t.generator(), t.discriminator(), c.gan.seed + 97));
+    panels.push_back(eval::toy1d_diagnostics(c.data, c.gan.noise, t.generator(), t.discriminator(),
+                                             gan::toy1d_diagnostics_seed(c.gan.seed)));
     titles.push_back("epoch " + f.meta("epoch"));
     std::printf("%s: max |D - D*| %.4f, JSD %.5f, C(G) %.5f (-log 4 = %.5f)\n", titles.back().c_str(),
                 panels.back().max_abs_d_minus_d_star, panels.back().jsd, panels.back().c_g, -std::log(4.0));

@@ -23,8 +23,10 @@
 #include "advnet/eval/parzen.hpp"
 #include "advnet/eval/toy1d.hpp"
 #include "advnet/gan/noise.hpp"
+#include "advnet/gan/streams.hpp"
 #include "advnet/gan/trainer.hpp"
 #include "advnet/run/checkpoint.hpp"
+#include "advnet/run/run_dir.hpp"
 #include "advnet/io/file.hpp"
 #include "advnet/io/png.hpp"
 #include "advnet/run/report.hpp"
@@ -60,23 +62,12 @@ struct TrainArgs {
   std::vector<std::string> sets;
 };
 
-std::string epoch_name(int64_t epoch) {
-  char b[32];
-  std::snprintf(b, sizeof b, "epoch-%04lld", static_cast<long long>(epoch));
-  return b;
-}
-
 // Removes all but the newest `keep` checkpoints/epoch-NNNN.safetensors (keep 0: removes none). A file
 // that cannot be removed is reported and left.
 void prune_epoch_checkpoints(const fs::path& dir, int64_t keep) {
   if (keep <= 0) return;
-  std::vector<fs::path> epochs;
-  for (const auto& e : fs::directory_iterator(dir)) {
-    const std::string name = e.path().filename().string();
-    if (name.starts_with("epoch-") && name.ends_with(".safetensors")) epochs.push_back(e.path());
-  }
+  const std::vector<fs::path> epochs = run::epoch_files(dir, ".safetensors");
   if (static_cast<int64_t>(epochs.size()) <= keep) return;
-  std::sort(epochs.begin(), epochs.end());  // epoch-NNNN sorts by epoch (zero-padded)
   for (size_t i = 0; i + static_cast<size_t>(keep) < epochs.size(); ++i) {
     std::error_code ec;
     if (!fs::remove(epochs[i], ec) && ec)
@@ -97,7 +88,7 @@ void write_samples(const std::string& path, gan::Trainer& t, const run::RunConfi
   if (image_shape.size() != 3) return;  // synthetic 1-D/2-D data: no picture here
   const int64_t n = c.output.sample_grid * c.output.sample_grid;
   Tensor z(Shape{n, c.gan.noise.dim}), x;
-  Rng rng = Rng(c.gan.seed).split(99);
+  Rng rng = gan::stream(c.gan.seed, gan::Stream::sample_grid);
   gan::sample_noise(c.gan.noise, rng, z);
   t.generate(z, x);
   io::write_png_grid(path, x, {.rows = c.output.sample_grid, .cols = c.output.sample_grid, .channels = image_shape[0],
@@ -123,7 +114,7 @@ nlohmann::ordered_json evaluate_epoch(gan::Trainer& t, const run::RunConfig& c, 
   nlohmann::ordered_json j = nlohmann::ordered_json::object();
   if (valid && c.eval.parzen_every > 0 && done % c.eval.parzen_every == 0) {
     Tensor z(Shape{c.eval.parzen_samples, c.gan.noise.dim}), samples;
-    Rng rng = Rng(c.gan.seed).split(98);  // the same noise every time: scores differ only by G
+    Rng rng = gan::stream(c.gan.seed, gan::Stream::validation_noise);  // scores differ only by G
     gan::sample_noise(c.gan.noise, rng, z);
     t.generate(z, samples);
     const eval::ParzenResult r = eval::parzen_protocol(samples, *valid, *valid, eval::logspace(-1, 0, 10), c.eval.parzen_sigma);
@@ -132,7 +123,8 @@ nlohmann::ordered_json evaluate_epoch(gan::Trainer& t, const run::RunConfig& c, 
     j["parzen_sigma"] = r.sigma;
   }
   if (c.data.kind == "gaussian_1d" || c.data.kind == "mixture_1d") {
-    const eval::Toy1d d = eval::toy1d_diagnostics(c.data, c.gan.noise, t.generator(), t.discriminator(), c.gan.seed + 97);
+    const eval::Toy1d d = eval::toy1d_diagnostics(c.data, c.gan.noise, t.generator(), t.discriminator(),
+                                                     gan::toy1d_diagnostics_seed(c.gan.seed));
     j["max_abs_d_minus_d_star"] = d.max_abs_d_minus_d_star;
     j["jsd"] = d.jsd;
     j["c_g"] = d.c_g;
@@ -280,12 +272,12 @@ int run_train(const TrainArgs& a) {
                   extra["max_abs_d_minus_d_star"].get<double>(), extra["jsd"].get<double>(), extra["c_g"].get<double>(),
                   -std::log(4.0));
     if (config.output.checkpoint_every > 0 && (done % config.output.checkpoint_every == 0 || final_epoch)) {
-      run::save_checkpoint((out / "checkpoints" / (epoch_name(done) + ".safetensors")).string(), trainer, config, image_shape);
+      run::save_checkpoint((out / "checkpoints" / (run::epoch_name(done) + ".safetensors")).string(), trainer, config, image_shape);
       prune_epoch_checkpoints(out / "checkpoints", config.output.keep_checkpoints);
     }
     run::save_checkpoint(latest.string(), trainer, config, image_shape);
     if (config.output.sample_every > 0 && (done % config.output.sample_every == 0 || final_epoch))
-      write_samples((out / "samples" / (epoch_name(done) + ".png")).string(), trainer, config, image_shape);
+      write_samples((out / "samples" / (run::epoch_name(done) + ".png")).string(), trainer, config, image_shape);
     if (stop_requested()) {
       std::printf("interrupted after epoch %lld; checkpoint written; continue with --resume\n", static_cast<long long>(done));
       return kInterrupted;

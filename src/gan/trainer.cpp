@@ -7,6 +7,7 @@
 
 #include "advnet/core/kernels.hpp"
 #include "advnet/gan/noise.hpp"
+#include "advnet/gan/streams.hpp"
 #include "advnet/nn/loss.hpp"
 
 namespace advnet::gan {
@@ -18,9 +19,6 @@ std::vector<int64_t> example_shape_of(const Tensor& data) {
   return s;
 }
 
-// Stream ids under the root seed; fixed so that checkpoints stay valid across versions.
-enum StreamId : uint64_t { kInitG = 10, kInitD = 11, kNoise = 1, kDropout = 2, kBatches = 3 };
-
 }  // namespace
 
 Trainer::Trainer(GanConfig config, const Tensor& data)
@@ -30,8 +28,7 @@ Trainer::Trainer(GanConfig config, const Tensor& data)
       d_(example_shape_of(data), config_.discriminator),
       g_opt_(make_optimizer(config_.optimizer)),
       d_opt_(make_optimizer(config_.optimizer)),
-      batcher_(data.dim(0), config_.training.batch_size, Rng(config_.seed).split(kBatches)),
-      root_(config_.seed) {
+      batcher_(data.dim(0), config_.training.batch_size, stream(config_.seed, Stream::batches)) {
   const TrainingConfig& t = config_.training;
   check(t.k >= 1, "training.k: must be at least 1, got " + std::to_string(t.k));
   check(t.update_order == "alternating" || t.update_order == "simultaneous",
@@ -54,13 +51,13 @@ Trainer::Trainer(GanConfig config, const Tensor& data)
     g_.set_precision(nn::Precision::bf16);
     d_.set_precision(nn::Precision::bf16);
   }
-  state_.noise = root_.split(kNoise);
-  state_.dropout = root_.split(kDropout);
+  state_.noise = stream(config_.seed, Stream::noise);
+  state_.dropout = stream(config_.seed, Stream::dropout);
 }
 
 void Trainer::init_parameters() {
-  g_.init(root_.split(kInitG));
-  d_.init(root_.split(kInitD));
+  g_.init(stream(config_.seed, Stream::init_generator));
+  d_.init(stream(config_.seed, Stream::init_discriminator));
   if (config_.g_output_bias_from_data) init_output_bias_from_marginals(g_, data_);
   reset_generator_ema();
 }

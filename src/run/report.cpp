@@ -10,6 +10,7 @@
 
 #include "advnet/core/error.hpp"
 #include "advnet/io/file.hpp"
+#include "advnet/run/run_dir.hpp"
 
 namespace advnet::run {
 
@@ -129,14 +130,9 @@ void write_report(const std::string& run_dir) {
   }
 
   // Sample grids over time: at most 12, evenly spaced, always including the last.
-  std::vector<fs::path> grids;
-  if (fs::is_directory(dir / "samples"))
-    for (const auto& f : fs::directory_iterator(dir / "samples"))
-      if (f.path().extension() == ".png") grids.push_back(f.path());
-  std::sort(grids.begin(), grids.end());
+  const std::vector<fs::path> grids = epoch_files(dir / "samples", ".png");
   std::vector<fs::path> shown;
-  const size_t k = std::min<size_t>(12, grids.size());
-  for (size_t i = 0; i < k; ++i) shown.push_back(grids[k == 1 ? grids.size() - 1 : i * (grids.size() - 1) / (k - 1)]);
+  for (const size_t i : evenly_spaced(grids.size(), 12)) shown.push_back(grids[i]);
 
   std::ostringstream h;
   h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>advnet report: "

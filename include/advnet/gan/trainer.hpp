@@ -104,7 +104,6 @@ class Trainer {
   std::unique_ptr<nn::Net> g_ema_;  // training.g_ema > 0
   std::unique_ptr<nn::Optimizer> g_opt_, d_opt_;
   data::Batcher batcher_;
-  Rng root_;
   TrainerState state_;
   size_t d_depth_;  // layers of D run for the loss (all but a trailing sigmoid)
   bool d_mixes_rows_ = false;  // D has BatchNorm: real and generated batches go through it apart
