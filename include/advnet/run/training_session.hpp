@@ -1,0 +1,99 @@
+#pragma once
+// A training session: `advnet train` without its printing. It owns the run directory's contents and
+// the policies of a run: what is checked before anything is written, the checkpoints (latest, every
+// N epochs, the best by validation Parzen score), the samples, the metrics records, rolling back on
+// divergence, stopping on request, and the report at the end. The caller supplies the request (what
+// the flags said) and an observer that shows progress; it decides nothing.
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "advnet/core/tensor.hpp"
+#include "advnet/data/dataset.hpp"
+#include "advnet/eval/toy1d.hpp"
+#include "advnet/gan/trainer.hpp"
+#include "advnet/io/safetensors.hpp"
+#include "advnet/run/config.hpp"
+
+namespace advnet::run {
+
+struct TrainRequest {
+  std::string config;               // TOML file; ignored when resuming
+  std::string out;                  // the run directory
+  bool resume = false;              // continue from out/checkpoints/latest.safetensors
+  std::vector<std::string> sets;    // "key=value" overrides, applied last (also on resume)
+};
+
+// The validation Parzen score of G (or its moving average) at the end of an epoch.
+struct ParzenScore {
+  double mean = 0, se = 0, sigma = 0;
+};
+
+// One line of metrics.jsonl: the epoch's statistics and what was measured after it.
+struct EpochRecord {
+  gan::EpochStats stats;
+  int64_t g_updates = 0;
+  std::optional<ParzenScore> parzen;  // with eval.parzen_every
+  std::optional<eval::Toy1d> toy1d;   // with 1-D data: the theory's quantities
+};
+std::string to_json_line(const EpochRecord& r);  // the metrics.jsonl line, without the newline
+
+// What a session tells its caller as it goes (all optional).
+struct SessionObserver {
+  std::function<void(const gan::EpochStats& so_far, int64_t done, int64_t per_epoch)> progress;  // every iteration
+  std::function<void(const EpochRecord&)> epoch_done;  // after a completed epoch is recorded
+  // After a divergence rolled the run back to its last checkpoint.
+  std::function<void(const std::string& what, int64_t rollbacks)> rolled_back;
+};
+
+enum class SessionEnd {
+  finished,               // all epochs done: samples.png and report.html written
+  interrupted_mid_epoch,  // stopped inside an epoch: latest.safetensors holds that point
+  interrupted,            // stopped after an epoch was recorded and checkpointed
+  diverged,               // a non-finite loss or parameter, no rollback left: the last good checkpoint stays
+};
+
+class TrainingSession {
+ public:
+  // Reads and checks everything the run needs (configuration, data, checkpoint) before anything is
+  // written; throws Error naming the file or key otherwise. Then creates the run directory and writes
+  // config.toml.
+  explicit TrainingSession(const TrainRequest& request);
+  TrainingSession(const TrainingSession&) = delete;  // the trainer holds a reference to train_
+  TrainingSession& operator=(const TrainingSession&) = delete;
+
+  // Trains until the last epoch, a divergence that cannot be rolled back, or stop() returning true
+  // (polled after every iteration).
+  SessionEnd run(const std::function<bool()>& stop, const SessionObserver& observer);
+
+  const RunConfig& config() const { return config_; }
+  gan::Trainer& trainer() { return *trainer_; }
+  int64_t train_examples() const { return train_.x.dim(0); }
+  const std::string& latest_path() const { return latest_; }
+  bool has_latest() const;
+  // The divergence that ended the session (SessionEnd::diverged), and the epoch of the last stop.
+  const std::string& divergence() const { return divergence_; }
+  int64_t stopped_in_epoch() const { return stopped_in_epoch_; }
+
+ private:
+  void write_samples(const std::string& path);
+  std::optional<ParzenScore> validation_score(int64_t done);
+  // The best-checkpoint policy: keeps checkpoints/best.safetensors at the highest validation score.
+  void keep_if_best(const ParzenScore& score);
+
+  std::string out_, latest_, best_path_, metrics_path_;
+  RunConfig config_;
+  data::Dataset train_;
+  Tensor valid_;  // the first eval.parzen_valid validation examples (when Parzen is evaluated)
+  std::vector<int64_t> image_shape_;
+  std::optional<gan::Trainer> trainer_;
+  double best_ = -std::numeric_limits<double>::infinity();  // the best validation score so far, across --resume
+  int64_t rollbacks_ = 0;
+  std::string divergence_;
+  int64_t stopped_in_epoch_ = 0;
+};
+
+}  // namespace advnet::run

@@ -1,0 +1,195 @@
+#include "advnet/run/training_session.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "advnet/core/error.hpp"
+#include "advnet/core/threading.hpp"
+#include "advnet/eval/parzen.hpp"
+#include "advnet/gan/noise.hpp"
+#include "advnet/gan/streams.hpp"
+#include "advnet/io/file.hpp"
+#include "advnet/io/png.hpp"
+#include "advnet/run/checkpoint.hpp"
+#include "advnet/run/report.hpp"
+#include "advnet/run/run_dir.hpp"
+
+namespace advnet::run {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Removes all but the newest `keep` checkpoints/epoch-NNNN.safetensors (keep 0: removes none). A file
+// that cannot be removed is reported and left.
+void prune_epoch_checkpoints(const fs::path& dir, int64_t keep) {
+  if (keep <= 0) return;
+  const std::vector<fs::path> epochs = epoch_files(dir, ".safetensors");
+  if (static_cast<int64_t>(epochs.size()) <= keep) return;
+  for (size_t i = 0; i + static_cast<size_t>(keep) < epochs.size(); ++i) {
+    std::error_code ec;
+    if (!fs::remove(epochs[i], ec) && ec)
+      std::fprintf(stderr, "warning: could not remove old checkpoint %s: %s\n", epochs[i].c_str(), ec.message().c_str());
+  }
+}
+
+void append_line(const std::string& path, const std::string& line) {
+  std::ofstream f(path, std::ios::app);
+  f << line << "\n";
+  if (!f) throw Error(path + ": cannot append metrics");
+}
+
+}  // namespace
+
+std::string to_json_line(const EpochRecord& r) {
+  const gan::EpochStats& s = r.stats;
+  nlohmann::ordered_json j{{"epoch", s.epoch + 1},      {"completed", s.completed}, {"iterations", s.iterations},
+                           {"g_updates", r.g_updates},  {"d_loss", s.d_loss},       {"g_loss", s.g_loss},
+                           {"d_real", s.d_real},        {"d_fake", s.d_fake},       {"false_pos", s.false_pos},
+                           {"false_neg", s.false_neg},  {"lr", s.lr},               {"momentum", s.momentum},
+                           {"examples_per_s", s.examples_per_s}, {"seconds", s.seconds}};
+  if (r.parzen) {
+    j["parzen_valid"] = r.parzen->mean;
+    j["parzen_valid_se"] = r.parzen->se;
+    j["parzen_sigma"] = r.parzen->sigma;
+  }
+  if (r.toy1d) {
+    j["max_abs_d_minus_d_star"] = r.toy1d->max_abs_d_minus_d_star;
+    j["jsd"] = r.toy1d->jsd;
+    j["c_g"] = r.toy1d->c_g;
+    j["minus_log_4"] = -std::log(4.0);
+  }
+  return j.dump();
+}
+
+TrainingSession::TrainingSession(const TrainRequest& request)
+    : out_(request.out),
+      latest_((fs::path(request.out) / "checkpoints" / "latest.safetensors").string()),
+      best_path_((fs::path(request.out) / "checkpoints" / "best.safetensors").string()),
+      metrics_path_((fs::path(request.out) / "metrics.jsonl").string()) {
+  // 1. Everything that reads input, before anything is written.
+  std::optional<io::SafetensorsFile> resume_from;
+  if (request.resume) {
+    if (!fs::exists(latest_)) throw Error(latest_ + ": no checkpoint to resume from");
+    resume_from = io::SafetensorsFile::read(latest_);
+    // The run's own resolved configuration, with this request's overrides (--epochs to extend a run).
+    config_ = parse_config(resume_from->meta("config"), latest_ + " (__metadata__.config)", request.sets);
+  } else {
+    if (fs::exists(latest_))
+      throw Error(out_ + " already holds a run (" + latest_ + "); use --resume to continue it or another --out");
+    config_ = load_config(request.config, request.sets);
+  }
+  set_num_threads(static_cast<int>(config_.threads));
+  train_ = data::load(config_.data, data::Split::train);
+  if (train_.image_height > 0) image_shape_ = {train_.image_channels, train_.image_height, train_.image_width};
+  if (config_.eval.parzen_every > 0) {
+    const data::Dataset v = data::load(config_.data, data::Split::valid);
+    valid_ = data::slice_rows(v.x, 0, std::min(v.x.dim(0), config_.eval.parzen_valid));
+  }
+  trainer_.emplace(config_.gan, train_.x);
+  if (resume_from) {
+    load_checkpoint(*resume_from, *trainer_);
+  } else {
+    trainer_->init_parameters();
+  }
+  if (fs::exists(best_path_)) best_ = std::stod(io::SafetensorsFile::read(best_path_).meta("parzen_valid"));
+
+  // 2. The run directory.
+  fs::create_directories(fs::path(out_) / "checkpoints");
+  fs::create_directories(fs::path(out_) / "samples");
+  io::write_file_atomic((fs::path(out_) / "config.toml").string(), to_toml(config_));
+}
+
+bool TrainingSession::has_latest() const { return fs::exists(latest_); }
+
+void TrainingSession::write_samples(const std::string& path) {
+  if (image_shape_.size() != 3) return;  // synthetic 1-D/2-D data: no picture here
+  const int64_t n = config_.output.sample_grid * config_.output.sample_grid;
+  Tensor z(Shape{n, config_.gan.noise.dim}), x;
+  Rng rng = gan::stream(config_.gan.seed, gan::Stream::sample_grid);  // the same noise every epoch
+  gan::sample_noise(config_.gan.noise, rng, z);
+  trainer_->generate(z, x);
+  io::write_png_grid(path, x, {.rows = config_.output.sample_grid, .cols = config_.output.sample_grid,
+                               .channels = image_shape_[0], .height = image_shape_[1], .width = image_shape_[2]});
+}
+
+std::optional<ParzenScore> TrainingSession::validation_score(int64_t done) {
+  if (valid_.empty() || config_.eval.parzen_every <= 0 || done % config_.eval.parzen_every != 0) return std::nullopt;
+  Tensor z(Shape{config_.eval.parzen_samples, config_.gan.noise.dim}), samples;
+  Rng rng = gan::stream(config_.gan.seed, gan::Stream::validation_noise);  // scores differ only by G
+  gan::sample_noise(config_.gan.noise, rng, z);
+  trainer_->generate(z, samples);
+  const eval::ParzenResult r =
+      eval::parzen_protocol(samples, valid_, valid_, eval::logspace(-1, 0, 10), config_.eval.parzen_sigma);
+  return ParzenScore{r.mean, r.se, r.sigma};
+}
+
+void TrainingSession::keep_if_best(const ParzenScore& score) {
+  if (!(score.mean > best_)) return;
+  best_ = score.mean;
+  char text[64];
+  std::snprintf(text, sizeof text, "%.17g", best_);
+  save_checkpoint(best_path_, *trainer_, config_, image_shape_, {{"parzen_valid", text}});
+}
+
+SessionEnd TrainingSession::run(const std::function<bool()>& stop, const SessionObserver& observer) {
+  gan::Trainer& trainer = *trainer_;
+  const fs::path out(out_);
+  const bool one_d = config_.data.kind == "gaussian_1d" || config_.data.kind == "mixture_1d";
+  while (!trainer.finished()) {
+    const int64_t epoch = trainer.state().epoch;
+    gan::EpochStats last;
+    try {
+      last = trainer.run_epoch(stop, observer.progress);
+      if (last.completed) trainer.check_parameters();  // never checkpoint a diverged net
+    } catch (const gan::Divergence& e) {
+      // The rollback policy: reload the last checkpoint, lower the learning rate, go on.
+      const bool can = config_.divergence.on_divergence == "rollback" &&
+                       rollbacks_ < config_.divergence.max_rollbacks && has_latest();
+      if (!can) {
+        divergence_ = e.what();
+        return SessionEnd::diverged;
+      }
+      ++rollbacks_;
+      load_checkpoint(io::SafetensorsFile::read(latest_), trainer);
+      trainer.state().lr_scale *= config_.divergence.rollback_lr_factor;
+      if (observer.rolled_back) observer.rolled_back(e.what(), rollbacks_);
+      continue;
+    }
+    if (!last.completed) {
+      append_line(metrics_path_, to_json_line({last, trainer.state().g_updates, std::nullopt, std::nullopt}));
+      save_checkpoint(latest_, trainer, config_, image_shape_);
+      stopped_in_epoch_ = epoch + 1;
+      return SessionEnd::interrupted_mid_epoch;
+    }
+    const int64_t done = epoch + 1;
+    const bool final_epoch = trainer.finished();
+    EpochRecord record{last, trainer.state().g_updates, validation_score(done), std::nullopt};
+    if (one_d)
+      record.toy1d = eval::toy1d_diagnostics(config_.data, config_.gan.noise, trainer.generator(), trainer.discriminator(),
+                                             gan::toy1d_diagnostics_seed(config_.gan.seed));
+    append_line(metrics_path_, to_json_line(record));
+    if (record.parzen) keep_if_best(*record.parzen);
+    if (observer.epoch_done) observer.epoch_done(record);
+    if (config_.output.checkpoint_every > 0 && (done % config_.output.checkpoint_every == 0 || final_epoch)) {
+      save_checkpoint((out / "checkpoints" / (epoch_name(done) + ".safetensors")).string(), trainer, config_, image_shape_);
+      prune_epoch_checkpoints(out / "checkpoints", config_.output.keep_checkpoints);
+    }
+    save_checkpoint(latest_, trainer, config_, image_shape_);
+    if (config_.output.sample_every > 0 && (done % config_.output.sample_every == 0 || final_epoch))
+      write_samples((out / "samples" / (epoch_name(done) + ".png")).string());
+    if (stop()) {
+      stopped_in_epoch_ = done;
+      return SessionEnd::interrupted;
+    }
+  }
+  write_samples((out / "samples.png").string());
+  write_report(out_);
+  return SessionEnd::finished;
+}
+
+}  // namespace advnet::run
