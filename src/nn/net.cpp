@@ -49,9 +49,16 @@ std::unique_ptr<Layer> make_layer(const LayerSpec& spec, const Shape& input) {
   if (t == "maxout_conv") return std::make_unique<MaxoutConv>(input, spec.units, spec.pieces, conv);
   if (t == "max_pool2d") return std::make_unique<MaxPool2d>(input, spec.kernel, spec.stride, spec.padding, spec.ceil_mode);
   if (t == "batch_norm") return std::make_unique<BatchNorm>(input, spec.momentum, spec.eps);
-  throw Error("layer type '" + t +
-              "' is unknown; expected one of linear, maxout, relu, leaky_relu, sigmoid, tanh, dropout, flatten, "
-              "reshape, conv2d, conv_transpose2d, maxout_conv, max_pool2d, batch_norm");
+  std::string known;
+  for (const std::string& name : layer_types()) known += (known.empty() ? "" : ", ") + name;
+  throw Error("layer type '" + t + "' is unknown; expected one of " + known);
+}
+
+const std::vector<std::string>& layer_types() {
+  static const std::vector<std::string> types{"linear",  "maxout",  "relu",    "leaky_relu",       "sigmoid",
+                                              "tanh",    "dropout", "flatten", "reshape",          "conv2d",
+                                              "conv_transpose2d", "maxout_conv", "max_pool2d", "batch_norm"};
+  return types;
 }
 
 Net::Net(std::vector<int64_t> example_shape, std::vector<LayerSpec> specs)

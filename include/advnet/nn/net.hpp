@@ -36,6 +36,9 @@ struct LayerSpec {
 };
 
 std::unique_ptr<Layer> make_layer(const LayerSpec& spec, const Shape& input);
+// Every type name make_layer knows, in the order of its error message. (Until the layer registry:
+// the layer-contract test holds a case for each, and make_layer must build each.)
+const std::vector<std::string>& layer_types();
 
 struct NamedParam {
   std::string name;  // "0.weight" (or a buffer: "1.running_mean")

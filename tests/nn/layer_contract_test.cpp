@@ -1,0 +1,322 @@
+// The layer-contract harness (in the spirit of dlib's test_layer and ggml's test-backend-ops): one
+// table of every layer type, with a few shapes and settings each, drives the same checks of the
+// contract in include/advnet/nn/layer.hpp for every layer, on the Layer itself (not through a Net):
+//   - forward writes all of y (y poisoned with NaN before);
+//   - backward writes all of dx (=, poisoned before) and accumulates (+=) parameter gradients into a
+//     pre-filled buffer; in input_only mode it leaves them untouched and gives the same dx;
+//   - central finite differences of ⟨forward(x), r⟩ match dx and the parameter gradients (kinks
+//     stepped around: tests/support/gradcheck.hpp);
+//   - the fused backward_update equals backward followed by the update, or the layer declines it
+//     and changes nothing;
+//   - eval mode is deterministic and, except for layers that differ by design, equals train mode.
+// LayerContract.EveryLayerTypeHasACase fails when a layer type has no row in the table.
+// LayerContract.Perf prints time and GFLOP/s per case; ADVNET_LAYER_PERF=BATCH runs it at that batch
+// size with more repetitions (a performance mode, not a test of speed).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <ostream>
+#include <set>
+
+#include "../support/gradcheck.hpp"
+#include "advnet/nn/net.hpp"
+
+using advnet::Rng;
+using advnet::Shape;
+using advnet::Tensor;
+namespace nn = advnet::nn;
+
+namespace {
+
+struct LayerCase {
+  std::string name;
+  nn::LayerSpec spec;
+  std::vector<int64_t> example;  // one input example's shape
+  int64_t batch = 3;
+  bool smooth = false;           // no kinks: central differences without the kink test
+  bool train_differs = false;    // train and eval mode compute different things (dropout, batch norm)
+  double rel_tol = 2e-2;
+};
+
+// gtest prints a case by its name (not as bytes).
+void PrintTo(const LayerCase& c, std::ostream* os) { *os << c.name; }
+
+nn::LayerSpec spec(std::string type) { return nn::LayerSpec{.type = std::move(type)}; }
+
+std::vector<LayerCase> cases() {
+  nn::LayerSpec linear_no_bias{.type = "linear", .units = 3, .bias = false};
+  nn::LayerSpec conv{.type = "conv2d", .channels = 3, .kernel = 3, .stride = 1, .padding = 1};
+  nn::LayerSpec conv_s2{.type = "conv2d", .bias = false, .channels = 2, .kernel = 3, .stride = 2, .padding = 0};
+  nn::LayerSpec deconv{.type = "conv_transpose2d", .channels = 2, .kernel = 3, .stride = 2, .padding = 1,
+                       .output_padding = 1};
+  nn::LayerSpec deconv_untied = deconv;
+  deconv_untied.untied_bias = true;
+  nn::LayerSpec pool{.type = "max_pool2d", .kernel = 2, .stride = 2};
+  nn::LayerSpec pool_ceil{.type = "max_pool2d", .kernel = 3, .stride = 2, .padding = 1, .ceil_mode = true};
+  nn::LayerSpec dropout{.type = "dropout", .include_prob = 0.6f, .scale = 1.0f / 0.6f};
+  nn::LayerSpec leaky{.type = "leaky_relu", .slope = 0.1f};
+  return {
+      {"linear", {.type = "linear", .units = 4}, {6}},
+      {"linear without bias", linear_no_bias, {5}, 4},
+      {"maxout", {.type = "maxout", .units = 3, .pieces = 4}, {5}},
+      {"relu", spec("relu"), {7}},
+      {"leaky_relu", leaky, {7}},
+      {"sigmoid", spec("sigmoid"), {7}, 3, true},
+      {"tanh", spec("tanh"), {7}, 3, true},
+      {"dropout", dropout, {8}, 3, true, true},
+      {"flatten", spec("flatten"), {2, 3, 2}},
+      {"reshape", {.type = "reshape", .shape = {2, 2, 3}}, {12}},
+      {"conv2d 3x3 pad 1", conv, {2, 5, 5}, 2},
+      {"conv2d stride 2, no bias", conv_s2, {1, 6, 6}, 2},
+      {"conv_transpose2d", deconv, {3, 3, 3}, 2},
+      {"conv_transpose2d untied bias", deconv_untied, {2, 3, 3}, 2},
+      {"maxout_conv", {.type = "maxout_conv", .units = 2, .pieces = 3, .kernel = 3, .padding = 1}, {2, 4, 4}, 2},
+      {"max_pool2d", pool, {2, 4, 4}, 2},
+      {"max_pool2d ceil, padding", pool_ceil, {1, 5, 5}, 2},
+      {"batch_norm (N, C)", spec("batch_norm"), {4}, 5, true, true, 5e-2},
+      {"batch_norm (N, C, H, W)", spec("batch_norm"), {3, 2, 2}, 3, true, true, 5e-2},
+  };
+}
+
+constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+
+bool all_finite(const Tensor& t) {
+  for (int64_t i = 0; i < t.numel(); ++i)
+    if (!std::isfinite(t[i])) return false;
+  return true;
+}
+
+bool same_bytes(const Tensor& a, const Tensor& b) {
+  return a.numel() == b.numel() && std::equal(a.data(), a.data() + a.numel(), b.data(), [](float u, float v) {
+           return std::memcmp(&u, &v, sizeof u) == 0;
+         });
+}
+
+// One layer with its own parameter, gradient and buffer storage, as a Net would bind it.
+struct Bench {
+  explicit Bench(const LayerCase& c, int64_t batch, uint64_t seed = 1)
+      : layer(nn::make_layer(c.spec, Shape::batch_of(1, c.example))),
+        in(Shape::batch_of(batch, c.example)),
+        out(layer->output_shape(in)),
+        x(in),
+        r(out) {
+    Rng rng(seed);
+    std::vector<Tensor> pv, gv, bv;
+    for (const nn::ParamSpec& p : layer->param_specs()) {
+      params.emplace_back(p.shape);
+      grads.emplace_back(p.shape);
+      // Weights of either sign, biases away from zero; batch norm's scale around 1.
+      const bool bn_weight = c.spec.type == "batch_norm" && p.name == "weight";
+      rng.uniform(params.back().data(), params.back().numel(), bn_weight ? 0.5f : -0.6f, bn_weight ? 1.5f : 0.6f);
+    }
+    for (const nn::ParamSpec& p : layer->buffer_specs()) {
+      buffers.emplace_back(p.shape);
+      // Running statistics: a variance must be positive.
+      rng.uniform(buffers.back().data(), buffers.back().numel(), p.name == "running_var" ? 0.5f : -0.2f,
+                  p.name == "running_var" ? 1.5f : 0.2f);
+    }
+    for (size_t i = 0; i < params.size(); ++i) {
+      pv.push_back(Tensor::view(params[i].data(), params[i].shape()));
+      gv.push_back(Tensor::view(grads[i].data(), grads[i].shape()));
+    }
+    for (Tensor& b : buffers) bv.push_back(Tensor::view(b.data(), b.shape()));
+    if (!pv.empty()) layer->bind(std::move(pv), std::move(gv));
+    if (!bv.empty()) layer->bind_buffers(std::move(bv));
+    rng.uniform(x.data(), x.numel(), -1.5f, 1.5f);
+    // Inputs off 0, so that elementwise kinks (ReLU) are not straddled by a finite-difference step.
+    for (int64_t i = 0; i < x.numel(); ++i)
+      if (std::fabs(x[i]) < 0.05f) x[i] = x[i] < 0 ? -0.05f : 0.05f;
+    rng.uniform(r.data(), r.numel(), -1.0f, 1.0f);
+  }
+
+  // y = layer(x) with a fresh copy of the same random stream each time (the same dropout mask).
+  const Tensor& forward(nn::Mode mode, bool poison = false) {
+    y.resize(out);
+    if (poison) y.fill(kNaN);
+    Rng stream(77);
+    layer->forward(x, y, {mode, mode == nn::Mode::train ? &stream : nullptr});
+    return y;
+  }
+  void fill_grads(float v) {
+    for (Tensor& g : grads) g.fill(v);
+  }
+  void prefill_grads(uint64_t seed) {
+    Rng rng(seed);
+    for (Tensor& g : grads) rng.uniform(g.data(), g.numel(), -1.0f, 1.0f);
+  }
+  std::vector<Tensor> copy(const std::vector<Tensor>& ts) const {
+    std::vector<Tensor> c;
+    for (const Tensor& t : ts) c.push_back(t.clone());
+    return c;
+  }
+  // The reference backward pass in train mode: dx into a zeroed buffer, parameter gradients from zero.
+  struct Gradients {
+    Tensor dx;
+    std::vector<Tensor> params;
+  };
+  Gradients reference_gradients() {
+    forward(nn::Mode::train);
+    fill_grads(0.0f);
+    Gradients g{Tensor(in), {}};
+    layer->backward(x, y, r, &g.dx, nn::BackwardMode::params_and_input);
+    g.params = copy(grads);
+    return g;
+  }
+  double dot_output(nn::Mode mode) {
+    const Tensor& o = forward(mode);
+    double s = 0;
+    for (int64_t i = 0; i < o.numel(); ++i) s += static_cast<double>(o[i]) * r[i];
+    return s;
+  }
+
+  std::unique_ptr<nn::Layer> layer;
+  Shape in, out;
+  Tensor x, y, r, dx;
+  std::vector<Tensor> params, grads, buffers;
+};
+
+class LayerContract : public ::testing::TestWithParam<LayerCase> {};
+
+TEST_P(LayerContract, ForwardWritesAllOfItsOutput) {
+  for (const nn::Mode mode : {nn::Mode::train, nn::Mode::eval}) {
+    Bench b(GetParam(), GetParam().batch);
+    EXPECT_TRUE(all_finite(b.forward(mode, /*poison=*/true))) << (mode == nn::Mode::train ? "train" : "eval");
+  }
+}
+
+TEST_P(LayerContract, BackwardWritesTheInputGradientAndAccumulatesParameterGradients) {
+  const LayerCase& c = GetParam();
+  Bench b(c, c.batch);
+  const auto [dx_ref, g_ref] = b.reference_gradients();
+  ASSERT_TRUE(all_finite(dx_ref));
+
+  // The same with dx poisoned and the parameter gradients pre-filled.
+  b.forward(nn::Mode::train);
+  b.prefill_grads(5);
+  const std::vector<Tensor> before = b.copy(b.grads);
+  Tensor dx(b.in);
+  dx.fill(kNaN);
+  b.layer->backward(b.x, b.y, b.r, &dx, nn::BackwardMode::params_and_input);
+  EXPECT_TRUE(same_bytes(dx, dx_ref)) << "dx must be written (=), all of it, whatever the buffer held";
+  for (size_t i = 0; i < b.grads.size(); ++i)
+    for (int64_t j = 0; j < b.grads[i].numel(); ++j)
+      ASSERT_NEAR(b.grads[i][j] - before[i][j], g_ref[i][j], 1e-5 * (1 + std::fabs(g_ref[i][j])))
+          << "parameter gradient " << i << "[" << j << "] must accumulate (+=)";
+
+  // input_only: no parameter gradient touched, the same dx.
+  b.forward(nn::Mode::train);
+  b.prefill_grads(6);
+  const std::vector<Tensor> before_io = b.copy(b.grads);
+  dx.fill(kNaN);
+  b.layer->backward(b.x, b.y, b.r, &dx, nn::BackwardMode::input_only);
+  for (size_t i = 0; i < b.grads.size(); ++i) EXPECT_TRUE(same_bytes(b.grads[i], before_io[i])) << "input_only touched gradient " << i;
+  for (int64_t j = 0; j < dx.numel(); ++j) ASSERT_NEAR(dx[j], dx_ref[j], 1e-6 * (1 + std::fabs(dx_ref[j]))) << "input_only dx[" << j << "]";
+
+  // dx == nullptr: the caller does not need it; parameter gradients are the same.
+  b.forward(nn::Mode::train);
+  b.fill_grads(0.0f);
+  b.layer->backward(b.x, b.y, b.r, nullptr, nn::BackwardMode::params_and_input);
+  for (size_t i = 0; i < b.grads.size(); ++i)
+    for (int64_t j = 0; j < b.grads[i].numel(); ++j) ASSERT_NEAR(b.grads[i][j], g_ref[i][j], 1e-6 * (1 + std::fabs(g_ref[i][j])));
+}
+
+TEST_P(LayerContract, GradientsMatchCentralFiniteDifferences) {
+  const LayerCase& c = GetParam();
+  Bench b(c, c.batch);
+  auto [dx, g] = b.reference_gradients();
+  const advnet::testing::GradCheckOptions o{.rel_tol = c.rel_tol, .mode = nn::Mode::train, .smooth = c.smooth};
+  auto f = [&] { return b.dot_output(nn::Mode::train); };
+  advnet::testing::check_coordinates("input", b.x.data(), b.x.numel(), dx.data(), f, o);
+  const auto specs = b.layer->param_specs();
+  for (size_t i = 0; i < b.params.size(); ++i)
+    advnet::testing::check_coordinates(specs[i].name, b.params[i].data(), b.params[i].numel(), g[i].data(), f, o);
+}
+
+// θ ← θ − 0.1·g, block by block: the plain update the fused path must reproduce.
+struct Sgd : nn::ParamUpdate {
+  void operator()(float* param, const float* grad, int64_t n) const override {
+    for (int64_t i = 0; i < n; ++i) param[i] -= 0.1f * grad[i];
+  }
+};
+
+TEST_P(LayerContract, FusedBackwardUpdateEqualsBackwardThenUpdate) {
+  const LayerCase& c = GetParam();
+  Bench b(c, c.batch);
+  const std::vector<Tensor> p0 = b.copy(b.params);
+  const auto [dx_ref, g] = b.reference_gradients();
+
+  b.forward(nn::Mode::train);
+  b.prefill_grads(8);  // the fused path writes its gradients: whatever was there must not matter
+  Tensor dx(b.in);
+  dx.fill(kNaN);
+  const bool fused = b.layer->backward_update(b.x, b.y, b.r, &dx, Sgd{});
+  if (!fused) {
+    for (size_t i = 0; i < b.params.size(); ++i) EXPECT_TRUE(same_bytes(b.params[i], p0[i])) << "declined, yet changed";
+    return;
+  }
+  for (int64_t j = 0; j < dx.numel(); ++j) ASSERT_NEAR(dx[j], dx_ref[j], 1e-6 * (1 + std::fabs(dx_ref[j])));
+  for (size_t i = 0; i < b.params.size(); ++i)
+    for (int64_t j = 0; j < b.params[i].numel(); ++j)
+      ASSERT_NEAR(b.params[i][j], p0[i][j] - 0.1f * g[i][j], 1e-6 * (1 + std::fabs(p0[i][j]))) << "parameter " << i;
+}
+
+TEST_P(LayerContract, EvalModeIsDeterministicAndDiffersFromTrainOnlyByDesign) {
+  const LayerCase& c = GetParam();
+  Bench b(c, c.batch);
+  const Tensor eval1 = b.forward(nn::Mode::eval).clone();
+  const Tensor eval2 = b.forward(nn::Mode::eval).clone();
+  EXPECT_TRUE(same_bytes(eval1, eval2));
+  const Tensor train = b.forward(nn::Mode::train).clone();
+  if (c.train_differs)
+    EXPECT_FALSE(same_bytes(train, eval1)) << "train and eval mode should differ here";
+  else
+    EXPECT_TRUE(same_bytes(train, eval1)) << "train and eval mode should agree here";
+}
+
+// Performance mode: time and GFLOP/s of forward + backward per case (the FLOPs of the layer's GEMMs
+// and convolutions, 3 × forward). Small and fast by default; ADVNET_LAYER_PERF=BATCH for real sizes.
+TEST_P(LayerContract, Perf) {
+  const LayerCase& c = GetParam();
+  const char* env = std::getenv("ADVNET_LAYER_PERF");
+  const int64_t batch = env ? std::max<int64_t>(1, std::atoll(env)) : c.batch;
+  const int reps = env ? 50 : 3;
+  Bench b(c, batch);
+  Tensor dx(b.in);
+  b.forward(nn::Mode::train);  // warm-up: JIT kernels, primitives
+  b.layer->backward(b.x, b.y, b.r, &dx, nn::BackwardMode::params_and_input);
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < reps; ++i) {
+    b.forward(nn::Mode::train);
+    b.layer->backward(b.x, b.y, b.r, &dx, nn::BackwardMode::params_and_input);
+  }
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / reps;
+  const double flops = 3.0 * b.layer->forward_flops_per_example() * static_cast<double>(batch);
+  std::printf("[ perf     ] %-32s batch %4lld  %9.1f us  %7.2f GFLOP/s\n", c.name.c_str(), static_cast<long long>(batch),
+              s * 1e6, flops / s / 1e9);
+  EXPECT_TRUE(std::isfinite(s));
+}
+
+std::string case_name(const ::testing::TestParamInfo<LayerCase>& info) {
+  std::string n;
+  for (char ch : info.param.name) n += std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
+  return n;
+}
+
+INSTANTIATE_TEST_SUITE_P(Layers, LayerContract, ::testing::ValuesIn(cases()), case_name);
+
+}  // namespace
+
+// Every layer type make_layer knows has at least one row in the table above, and every row's type is
+// one it knows.
+TEST(LayerContractTable, EveryLayerTypeHasACase) {
+  std::set<std::string> covered;
+  for (const LayerCase& c : cases()) covered.insert(c.spec.type);
+  for (const std::string& type : nn::layer_types()) EXPECT_TRUE(covered.count(type)) << type << " has no case in the harness";
+  for (const std::string& type : covered)
+    EXPECT_NE(std::find(nn::layer_types().begin(), nn::layer_types().end(), type), nn::layer_types().end()) << type;
+}
