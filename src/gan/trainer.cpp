@@ -26,8 +26,8 @@ Trainer::Trainer(GanConfig config, const Tensor& data)
       data_(data),
       g_({config_.noise.dim}, config_.generator),
       d_(example_shape_of(data), config_.discriminator),
-      g_opt_(make_optimizer(config_.optimizer)),
-      d_opt_(make_optimizer(config_.optimizer)),
+      g_opt_(make_optimizer(config_.generator_optimizer())),
+      d_opt_(make_optimizer(config_.discriminator_optimizer())),
       batcher_(data.dim(0), config_.training.batch_size, stream(config_.seed, Stream::batches)) {
   const TrainingConfig& t = config_.training;
   check(t.k >= 1, "training.k: must be at least 1, got " + std::to_string(t.k));
@@ -110,13 +110,14 @@ double Trainer::d_loss_rows(int64_t first, int64_t n, float target, float scale,
 // Sets the optimizer's learning rate (and SGD momentum) as scheduled for update number `updates`,
 // then counts the update.
 void Trainer::schedule_update(nn::Optimizer& opt, int64_t& updates, EpochStats* s) {
-  const OptimizerConfig& c = config_.optimizer;
+  // The net's own [generator.optimizer] / [discriminator.optimizer], else the shared [optimizer].
+  const OptimizerConfig& c = &opt == g_opt_.get() ? config_.generator_optimizer() : config_.discriminator_optimizer();
   const int64_t epoch1 = state_.epoch + 1;  // schedules count epochs from 1, as pylearn2's monitor does
   opt.lr = static_cast<float>(scheduled_value(config_.lr_schedule, c.lr, updates, epoch1) * state_.lr_scale);
   double momentum = 0;
-  if (auto* sgd = dynamic_cast<nn::Sgd*>(&opt)) {
+  if (opt.uses_momentum()) {
     momentum = scheduled_value(config_.momentum_schedule, c.momentum, updates, epoch1);
-    sgd->momentum = static_cast<float>(momentum);
+    opt.set_momentum(static_cast<float>(momentum));
   }
   ++updates;
   if (s) {

@@ -233,6 +233,19 @@ std::vector<nn::LayerSpec> read_layers(TableReader& net, const std::string& sour
   return out;
 }
 
+void read_optimizer(TableReader r, gan::OptimizerConfig& o) {
+  r.string("kind", o.kind, {"sgd", "adam"});
+  r.string("form", o.form, {"pylearn2", "torch"});
+  r.number("lr", o.lr, 0.0, kInf, false, true);
+  r.number("momentum", o.momentum, 0.0, 1.0, false, true);
+  r.number("beta1", o.beta1, 0.0, 1.0, false, true);
+  r.number("beta2", o.beta2, 0.0, 1.0, false, true);
+  r.number("eps", o.eps, 0.0, kInf, true, true);
+  r.number("weight_decay", o.weight_decay, 0.0, kInf, false, true);
+  r.boolean("decoupled", o.decoupled);
+  r.finish();
+}
+
 void read_schedule(TableReader r, gan::ScheduleConfig& s) {
   r.string("kind", s.kind, {"constant", "exponential", "linear"});
   r.number("decay_factor", s.decay_factor, 1.0, kInf, false, true);
@@ -350,25 +363,18 @@ RunConfig parse_config(const std::string& text, const std::string& source, const
     r.integer("dim", c.gan.noise.dim, 1, 1 << 20);
     r.finish();
   }
+  read_optimizer(top.sub("optimizer"), c.gan.optimizer);
   for (const char* net : {"generator", "discriminator"}) {
     TableReader r = top.sub(net);
     if (!top.has(net)) top.fail(net, "the configuration needs a [" + std::string(net) + "] table with layers");
-    (std::string(net) == "generator" ? c.gan.generator : c.gan.discriminator) = read_layers(r, source);
-    if (std::string(net) == "generator") r.boolean("output_bias_from_data", c.gan.g_output_bias_from_data);
-    r.finish();
-  }
-  {
-    TableReader r = top.sub("optimizer");
-    gan::OptimizerConfig& o = c.gan.optimizer;
-    r.string("kind", o.kind, {"sgd", "adam"});
-    r.string("form", o.form, {"pylearn2", "torch"});
-    r.number("lr", o.lr, 0.0, kInf, false, true);
-    r.number("momentum", o.momentum, 0.0, 1.0, false, true);
-    r.number("beta1", o.beta1, 0.0, 1.0, false, true);
-    r.number("beta2", o.beta2, 0.0, 1.0, false, true);
-    r.number("eps", o.eps, 0.0, kInf, true, true);
-    r.number("weight_decay", o.weight_decay, 0.0, kInf, false, true);
-    r.boolean("decoupled", o.decoupled);
+    const bool g = std::string(net) == "generator";
+    (g ? c.gan.generator : c.gan.discriminator) = read_layers(r, source);
+    if (g) r.boolean("output_bias_from_data", c.gan.g_output_bias_from_data);
+    if (r.has("optimizer")) {  // [NET.optimizer]: the shared [optimizer], with these keys changed
+      gan::OptimizerConfig own = c.gan.optimizer;
+      read_optimizer(r.sub("optimizer"), own);
+      (g ? c.gan.g_optimizer : c.gan.d_optimizer) = own;
+    }
     r.finish();
   }
   {
@@ -490,11 +496,15 @@ std::string to_toml(const RunConfig& c) {
   layers(c.gan.generator);
   o << "\n[discriminator]\n";
   layers(c.gan.discriminator);
-  const gan::OptimizerConfig& op = c.gan.optimizer;
-  o << "\n[optimizer]\nkind = " << quote(op.kind) << "\nlr = " << f(op.lr) << "\n";
-  if (op.kind == "sgd") o << "form = " << quote(op.form) << "\nmomentum = " << f(op.momentum) << "\n";
-  else o << "beta1 = " << f(op.beta1) << "\nbeta2 = " << f(op.beta2) << "\neps = " << f(op.eps)
-         << "\nweight_decay = " << f(op.weight_decay) << "\ndecoupled = " << (op.decoupled ? "true" : "false") << "\n";
+  auto optimizer = [&](const char* table, const gan::OptimizerConfig& op) {
+    o << "\n[" << table << "]\nkind = " << quote(op.kind) << "\nlr = " << f(op.lr) << "\n";
+    if (op.kind == "sgd") o << "form = " << quote(op.form) << "\nmomentum = " << f(op.momentum) << "\n";
+    else o << "beta1 = " << f(op.beta1) << "\nbeta2 = " << f(op.beta2) << "\neps = " << f(op.eps)
+           << "\nweight_decay = " << f(op.weight_decay) << "\ndecoupled = " << (op.decoupled ? "true" : "false") << "\n";
+  };
+  optimizer("optimizer", c.gan.optimizer);
+  if (c.gan.g_optimizer) optimizer("generator.optimizer", *c.gan.g_optimizer);
+  if (c.gan.d_optimizer) optimizer("discriminator.optimizer", *c.gan.d_optimizer);
   auto schedule = [&](const char* name, const gan::ScheduleConfig& s) {
     o << "\n[schedule." << name << "]\nkind = " << quote(s.kind) << "\n";
     if (s.kind == "exponential") o << "decay_factor = " << d(s.decay_factor) << "\nmin_value = " << d(s.min_value) << "\n";

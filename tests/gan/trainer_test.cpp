@@ -269,3 +269,27 @@ TEST(Trainer, FlopsPerIterationCountWhatTheBackwardPassesRun) {
   }
   EXPECT_DOUBLE_EQ(d_step + g_step, 3566784000.0);
 }
+
+// Each net steps with its own optimizer settings: with G's learning rate at 0 (and no momentum) an
+// iteration leaves G where it was and moves D, and the other way round.
+TEST(Trainer, PerNetOptimizersStepEachNetWithItsOwnSettings) {
+  const Tensor data = uniform_data(100, 12, 5);
+  auto moved = [&](float g_lr, float d_lr) {
+    gan::GanConfig c = tiny();
+    c.optimizer.momentum = 0.0f;
+    c.g_optimizer = c.optimizer;
+    c.g_optimizer->lr = g_lr;
+    c.d_optimizer = c.optimizer;
+    c.d_optimizer->lr = d_lr;
+    gan::Trainer t(c, data);
+    t.init_parameters();
+    const Tensor g0 = t.generator().params().clone(), d0 = t.discriminator().params().clone();
+    gan::EpochStats s;
+    t.run_iteration(s);
+    const bool g_moved = std::memcmp(g0.data(), t.generator().params().data(), g0.numel() * sizeof(float)) != 0;
+    const bool d_moved = std::memcmp(d0.data(), t.discriminator().params().data(), d0.numel() * sizeof(float)) != 0;
+    return std::make_pair(g_moved, d_moved);
+  };
+  EXPECT_EQ(moved(0.0f, 0.1f), std::make_pair(false, true));
+  EXPECT_EQ(moved(0.1f, 0.0f), std::make_pair(true, false));
+}

@@ -115,3 +115,47 @@ layers = [{ type = "linear", units = 1 }])");
   m = error_of(kMinimal, {"training.epoch=3"});
   EXPECT_NE(m.find("training.epoch: unknown key"), std::string::npos) << m;
 }
+
+// [generator.optimizer] / [discriminator.optimizer] override the shared [optimizer] per net (TTUR),
+// starting from its values; the resolved TOML writes them back; their keys are checked like the rest.
+TEST(Config, PerNetOptimizersOverrideTheSharedOne) {
+  const std::string text = kMinimal + R"(
+[optimizer]
+kind = "adam"
+lr = 0.0002
+beta1 = 0.5
+[generator.optimizer]
+lr = 0.0001
+[discriminator.optimizer]
+lr = 0.0004
+beta2 = 0.9
+)";
+  const run::RunConfig c = run::parse_config(text, "ttur.toml");
+  ASSERT_TRUE(c.gan.g_optimizer && c.gan.d_optimizer);
+  EXPECT_FLOAT_EQ(c.gan.generator_optimizer().lr, 1e-4f);
+  EXPECT_FLOAT_EQ(c.gan.discriminator_optimizer().lr, 4e-4f);
+  EXPECT_EQ(c.gan.generator_optimizer().kind, "adam");       // from [optimizer]
+  EXPECT_FLOAT_EQ(c.gan.generator_optimizer().beta1, 0.5f);   // from [optimizer]
+  EXPECT_FLOAT_EQ(c.gan.generator_optimizer().beta2, 0.999f); // the default, not D's
+  EXPECT_FLOAT_EQ(c.gan.discriminator_optimizer().beta2, 0.9f);
+  EXPECT_FLOAT_EQ(c.gan.optimizer.lr, 2e-4f);
+
+  const run::RunConfig again = run::parse_config(run::to_toml(c), "resolved.toml");
+  EXPECT_EQ(run::to_toml(again), run::to_toml(c));
+  ASSERT_TRUE(again.gan.g_optimizer && again.gan.d_optimizer);
+  EXPECT_FLOAT_EQ(again.gan.generator_optimizer().lr, 1e-4f);
+  EXPECT_FLOAT_EQ(again.gan.discriminator_optimizer().beta2, 0.9f);
+
+  // Without them, each net uses [optimizer], and the resolved TOML has no per-net table.
+  const run::RunConfig shared = run::parse_config(kMinimal, "shared.toml");
+  EXPECT_FALSE(shared.gan.g_optimizer || shared.gan.d_optimizer);
+  EXPECT_EQ(run::to_toml(shared).find("generator.optimizer"), std::string::npos);
+  // --set reaches them too.
+  const run::RunConfig set = run::parse_config(kMinimal, "set.toml", {"generator.optimizer.lr=0.003"});
+  EXPECT_FLOAT_EQ(set.gan.generator_optimizer().lr, 0.003f);
+  EXPECT_FALSE(set.gan.d_optimizer);
+
+  EXPECT_EQ(error_of(kMinimal + "[generator.optimizer]\nlrr = 1\n").rfind("test.toml: generator.optimizer.lrr: unknown key", 0), 0u);
+  EXPECT_NE(error_of(kMinimal + "[discriminator.optimizer]\nkind = \"rmsprop\"\n").find("discriminator.optimizer.kind"),
+            std::string::npos);
+}

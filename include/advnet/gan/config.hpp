@@ -3,6 +3,7 @@
 // everything here has the reference mnist.yaml's value as its default where the paper has one.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -61,7 +62,13 @@ struct GanConfig {
   NoiseConfig noise;
   std::vector<nn::LayerSpec> generator, discriminator;
   bool g_output_bias_from_data = false;  // PAPER.md §5: b = log(p / (1 − p)), p the pixel means
-  OptimizerConfig optimizer;             // one setting, one state per net
+  // [optimizer] is the shared setting; [generator.optimizer] and [discriminator.optimizer] override it
+  // per net (two time-scale updates, TTUR: Heusel et al. 2017; SAGAN: D at 4e-4, G at 1e-4), starting
+  // from the shared values. Each net has its own optimizer state either way.
+  OptimizerConfig optimizer;
+  std::optional<OptimizerConfig> g_optimizer, d_optimizer;
+  const OptimizerConfig& generator_optimizer() const { return g_optimizer ? *g_optimizer : optimizer; }
+  const OptimizerConfig& discriminator_optimizer() const { return d_optimizer ? *d_optimizer : optimizer; }
   ScheduleConfig lr_schedule, momentum_schedule;
   TrainingConfig training;
   uint64_t seed = 1;

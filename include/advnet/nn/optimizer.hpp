@@ -29,6 +29,10 @@ class Optimizer {
   }
   // Named state tensors (momentum buffers, step counts), for checkpoints.
   virtual std::vector<std::pair<std::string, Tensor*>> state() = 0;
+  // The scheduled hyperparameters reach every optimizer the same way: lr directly, momentum through
+  // set_momentum where the rule has one (uses_momentum; Adam's betas are not scheduled).
+  virtual bool uses_momentum() const { return false; }
+  virtual void set_momentum(float m) { (void)m; }
   float lr = 0.0f;
 };
 
@@ -44,6 +48,8 @@ class Sgd : public Optimizer {
   void step_block(int64_t offset, float* params, const float* grads, int64_t n) override;
   std::optional<LinearState> linear_state(int64_t offset) override;
   std::vector<std::pair<std::string, Tensor*>> state() override { return {{"velocity", &velocity_}}; }
+  bool uses_momentum() const override { return true; }
+  void set_momentum(float m) override { momentum = m; }
   float momentum;
   Form form;
 
