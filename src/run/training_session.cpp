@@ -13,6 +13,7 @@
 #include "advnet/gan/noise.hpp"
 #include "advnet/gan/streams.hpp"
 #include "advnet/io/file.hpp"
+#include "advnet/io/safetensors.hpp"
 #include "advnet/io/png.hpp"
 #include "advnet/run/checkpoint.hpp"
 #include "advnet/run/report.hpp"

@@ -238,7 +238,7 @@ TEST_P(LayerContract, GradientsMatchCentralFiniteDifferences) {
 }
 
 // θ ← θ − 0.1·g, block by block: the plain update the fused path must reproduce.
-struct Sgd : nn::ParamUpdate {
+struct PlainSgd : nn::ParamUpdate {
   void operator()(float* param, const float* grad, int64_t n) const override {
     for (int64_t i = 0; i < n; ++i) param[i] -= 0.1f * grad[i];
   }
@@ -254,7 +254,7 @@ TEST_P(LayerContract, FusedBackwardUpdateEqualsBackwardThenUpdate) {
   b.prefill_grads(8);  // the fused path writes its gradients: whatever was there must not matter
   Tensor dx(b.in);
   dx.fill(kNaN);
-  const bool fused = b.layer->backward_update(b.x, b.y, b.r, &dx, Sgd{});
+  const bool fused = b.layer->backward_update(b.x, b.y, b.r, &dx, PlainSgd{});
   if (!fused) {
     for (size_t i = 0; i < b.params.size(); ++i) EXPECT_TRUE(same_bytes(b.params[i], p0[i])) << "declined, yet changed";
     return;

@@ -15,7 +15,6 @@
 #include "advnet/data/dataset.hpp"
 #include "advnet/eval/toy1d.hpp"
 #include "advnet/gan/trainer.hpp"
-#include "advnet/io/safetensors.hpp"
 #include "advnet/run/config.hpp"
 
 namespace advnet::run {
