@@ -1,26 +1,32 @@
 #include "advnet/gan/paper_nets.hpp"
 
+#include "advnet/nn/activations.hpp"
+#include "advnet/nn/dropout.hpp"
+#include "advnet/nn/linear.hpp"
+#include "advnet/nn/maxout.hpp"
+
 namespace advnet::gan {
 
-using nn::InitSpec;
+using nn::layer;
 using nn::LayerSpec;
 
 std::vector<LayerSpec> paper_mnist_generator() {
-  const InitSpec init{.kind = InitSpec::Kind::uniform, .value = 0.05f};
-  return {{.type = "linear", .units = 1200, .init = init}, {.type = "relu"},
-          {.type = "linear", .units = 1200, .init = init}, {.type = "relu"},
-          {.type = "linear", .units = kMnistPixels, .init = init}, {.type = "sigmoid"}};
+  auto linear = [](int64_t units) {
+    return layer(nn::Linear::kType, {{"units", units}, {"init", "uniform"}, {"irange", 0.05}});
+  };
+  return {linear(1200), layer(nn::ReLU::kType), linear(1200), layer(nn::ReLU::kType), linear(kMnistPixels),
+          layer(nn::Sigmoid::kType)};
 }
 
 std::vector<LayerSpec> paper_mnist_discriminator() {
-  const InitSpec init{.kind = InitSpec::Kind::uniform, .value = 0.005f};
-  return {{.type = "dropout", .include_prob = 0.8f, .scale = 1.25f},
-          {.type = "maxout", .units = 240, .pieces = 5, .init = init},
-          {.type = "dropout", .include_prob = 0.5f, .scale = 2.0f},
-          {.type = "maxout", .units = 240, .pieces = 5, .init = init},
-          {.type = "dropout", .include_prob = 0.5f, .scale = 2.0f},
-          {.type = "linear", .units = 1, .init = init},
-          {.type = "sigmoid"}};
+  auto dropout = [](double include_prob, double scale) {
+    return layer(nn::Dropout::kType, {{"include_prob", include_prob}, {"scale", scale}});
+  };
+  auto maxout = [] {
+    return layer(nn::Maxout::kType, {{"units", 240}, {"pieces", 5}, {"init", "uniform"}, {"irange", 0.005}});
+  };
+  return {dropout(0.8, 1.25), maxout(), dropout(0.5, 2.0), maxout(), dropout(0.5, 2.0),
+          layer(nn::Linear::kType, {{"units", 1}, {"init", "uniform"}, {"irange", 0.005}}), layer(nn::Sigmoid::kType)};
 }
 
 }  // namespace advnet::gan

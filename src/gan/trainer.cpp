@@ -44,7 +44,7 @@ Trainer::Trainer(GanConfig config, const Tensor& data)
   check(iterations_per_epoch() >= 1, "data: " + std::to_string(data.dim(0)) + " examples are fewer than k = " +
                                          std::to_string(t.k) + " batches of " + std::to_string(t.batch_size));
   d_depth_ = d_.ends_with_sigmoid() ? d_.size() - 1 : d_.size();
-  for (size_t i = 0; i < d_.size(); ++i) d_mixes_rows_ |= d_.spec(i).type == "batch_norm";
+  d_mixes_rows_ = d_.mixes_rows();
   if (t.g_ema > 0) g_ema_ = std::make_unique<nn::Net>(std::vector<int64_t>{config_.noise.dim}, config_.generator);
   check(t.gemm == "f32" || t.gemm == "bf16", "training.gemm: '" + t.gemm + "' is unknown; expected f32 or bf16");
   if (t.gemm == "bf16") {
@@ -291,9 +291,13 @@ double Trainer::flops_per_iteration() const {
 }
 
 void init_output_bias_from_marginals(nn::Net& g, const Tensor& data) {
-  check(g.ends_with_sigmoid() && g.size() >= 2 && g.spec(g.size() - 2).type == "linear",
-        "generator.output_bias_from_data: the generator must end with a linear layer and a sigmoid");
+  const std::string what = "generator.output_bias_from_data: the generator must end with a layer with one bias "
+                           "per output feature (a linear layer, say), then a sigmoid";
+  check(g.ends_with_sigmoid() && g.size() >= 2, what);
   const std::string name = std::to_string(g.size() - 2) + ".bias";
+  bool has_bias = false;
+  for (const nn::NamedParam& p : g.named_params()) has_bias |= p.name == name;
+  check(has_bias, what);
   Tensor b = g.param(name);
   const int64_t n = data.dim(0), f = data.shape().inner();
   check(b.numel() == f, "generator.output_bias_from_data: " + name + " has " + std::to_string(b.numel()) +

@@ -1,4 +1,5 @@
 #include "advnet/nn/activations.hpp"
+#include "advnet/nn/layer_type.hpp"
 
 #include "advnet/core/kernels.hpp"
 
@@ -34,6 +35,24 @@ void Tanh::forward(const Tensor& x, Tensor& y, const ForwardContext&) {
 }
 void Tanh::backward(const Tensor&, const Tensor& y, const Tensor& dy, Tensor* dx, BackwardMode) {
   if (dx) kernels::tanh_backward(y.data(), dy.data(), dx->data(), dy.numel());
+}
+
+std::vector<LayerType> activation_layer_types() {
+  auto plain = [](std::string name, std::string doc, auto make) {
+    return LayerType{.name = std::move(name), .doc = std::move(doc),
+                     .make = [make](const LayerSpec&, const Shape&) -> std::unique_ptr<Layer> { return make(); }};
+  };
+  LayerType sigmoid = plain(Sigmoid::kType, "y = 1 / (1 + e^−x), elementwise", [] { return std::make_unique<Sigmoid>(); });
+  sigmoid.traits.logistic = true;
+  return {plain(ReLU::kType, "y = max(x, 0), elementwise", [] { return std::make_unique<ReLU>(); }),
+          {.name = LeakyReLU::kType,
+           .doc = "y = x for x > 0, slope·x otherwise, elementwise",
+           .keys = {single_key("slope", 0.0, false, 1.0, true, 0.2, "the slope for negative x")},
+           .make = [](const LayerSpec& s, const Shape&) -> std::unique_ptr<Layer> {
+             return std::make_unique<LeakyReLU>(s.single("slope"));
+           }},
+          std::move(sigmoid),
+          plain(Tanh::kType, "y = tanh(x), elementwise", [] { return std::make_unique<Tanh>(); })};
 }
 
 }  // namespace advnet::nn

@@ -1,6 +1,8 @@
 #include "advnet/nn/batch_norm.hpp"
+#include "advnet/nn/layer_type.hpp"
 
 #include <cmath>
+#include <limits>
 
 namespace advnet::nn {
 
@@ -118,6 +120,22 @@ void BatchNorm::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tenso
       for (int64_t s = 0; s < spatial_; ++s) out[s] = g * (dr[s] - a - (xr[s] - mu) * inv * b);
     }
   }
+}
+
+std::vector<LayerType> batch_norm_layer_types() {
+  return {{.name = BatchNorm::kType,
+           .doc = "per-channel (or per-feature) batch normalisation with γ, β and running statistics (torch.nn.BatchNorm1d/2d)",
+           .keys = {single_key("momentum", 0.0, true, 1.0, true, 0.1, "running statistics ← (1 − momentum)·running + momentum·batch"),
+                    single_key("eps", 0.0, false, std::numeric_limits<double>::infinity(), true, 1e-5, "added to the variance")},
+           .traits = {.mixes_rows = true},
+           .make = [](const LayerSpec& s, const Shape& in) -> std::unique_ptr<Layer> {
+             return std::make_unique<BatchNorm>(in, s.single("momentum"), s.single("eps"));
+           },
+           // torch: γ = 1, β = 0, running mean 0, running variance 1, no batches tracked
+           .init = [](const LayerSpec&, LayerTensors& t, Rng&) {
+             for (auto& [name, p] : t.params) p.fill(name == "weight" ? 1.0f : 0.0f);
+             for (auto& [name, b] : t.buffers) b.fill(name == "running_var" ? 1.0f : 0.0f);
+           }}};
 }
 
 }  // namespace advnet::nn

@@ -1,4 +1,5 @@
 #include "advnet/nn/conv.hpp"
+#include "advnet/nn/init.hpp"
 
 #include "advnet/core/kernels.hpp"
 #include "dnnl_conv.hpp"
@@ -216,5 +217,64 @@ void MaxoutConv::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tens
 }
 
 double MaxoutConv::forward_flops_per_example() const { return conv_->flops_per_example(); }
+
+namespace {
+
+// kernel, stride, padding (and output_padding) of a convolution, as ConvOptions.
+std::vector<LayerKey> conv_keys(bool output_padding) {
+  std::vector<LayerKey> k{integer_key("kernel", 1, 1024, std::nullopt, "kernel height and width"),
+                          integer_key("stride", 1, 1024, 1, "stride in both directions"),
+                          integer_key("padding", 0, 1024, 0, "zero padding on each side")};
+  if (output_padding) k.push_back(integer_key("output_padding", 0, 1024, 0, "extra rows and columns on the output's far side"));
+  return k;
+}
+
+ConvOptions conv_options(const LayerSpec& s) {
+  return {.kernel = s.integer("kernel"), .stride = s.integer("stride"), .padding = s.integer("padding"),
+          .output_padding = s.has("output_padding") ? s.integer("output_padding") : 0};
+}
+
+std::vector<LayerKey> keys(std::vector<LayerKey> a, std::vector<LayerKey> b, std::vector<LayerKey> c = {}) {
+  for (auto* more : {&b, &c})
+    for (LayerKey& k : *more) a.push_back(std::move(k));
+  return a;
+}
+
+}  // namespace
+
+std::vector<LayerType> conv_layer_types() {
+  const LayerKey channels = integer_key("channels", 1, int64_t{1} << 20, std::nullopt, "output channels");
+  const LayerKey bias = flag_key("bias", true, "with a bias per output channel");
+  return {
+      {.name = Conv2d::kType,
+       .doc = "2-D convolution (N, C, H, W) → (N, channels, H', W') (torch.nn.Conv2d)",
+       .keys = keys({channels}, conv_keys(false), keys({bias}, init_keys())),
+       .make = [](const LayerSpec& s, const Shape& in) -> std::unique_ptr<Layer> {
+         return std::make_unique<Conv2d>(in, s.integer("channels"), conv_options(s), s.flag("bias"));
+       },
+       .init = init_weights},
+      {.name = ConvTranspose2d::kType,
+       .doc = "2-D transposed convolution (N, C, H, W) → (N, channels, H', W') (torch.nn.ConvTranspose2d)",
+       .keys = keys({channels}, conv_keys(true),
+                    keys({bias, flag_key("untied_bias", false, "one bias per output element instead of per channel")},
+                         init_keys())),
+       .make = [](const LayerSpec& s, const Shape& in) -> std::unique_ptr<Layer> {
+         const auto b = !s.flag("bias")           ? ConvTranspose2d::Bias::none
+                        : s.flag("untied_bias")   ? ConvTranspose2d::Bias::untied
+                                                  : ConvTranspose2d::Bias::tied;
+         return std::make_unique<ConvTranspose2d>(in, s.integer("channels"), conv_options(s), b);
+       },
+       .init = init_weights},
+      {.name = MaxoutConv::kType,
+       .doc = "convolution to units × pieces channels, then the max over each unit's pieces (pylearn2 MaxoutConvC01B)",
+       .keys = keys({integer_key("units", 1, int64_t{1} << 24, std::nullopt, "output channels"),
+                     integer_key("pieces", 1, 1024, std::nullopt, "channels per unit, of which it takes the max")},
+                    conv_keys(false), init_keys()),
+       .make = [](const LayerSpec& s, const Shape& in) -> std::unique_ptr<Layer> {
+         return std::make_unique<MaxoutConv>(in, s.integer("units"), s.integer("pieces"), conv_options(s));
+       },
+       .init = init_weights},
+  };
+}
 
 }  // namespace advnet::nn

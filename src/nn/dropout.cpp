@@ -1,6 +1,8 @@
 #include "advnet/nn/dropout.hpp"
+#include "advnet/nn/layer_type.hpp"
 
 #include <cstring>
+#include <limits>
 
 #include "advnet/core/kernels.hpp"
 
@@ -39,6 +41,20 @@ void Dropout::backward(const Tensor&, const Tensor&, const Tensor& dy, Tensor* d
   } else {
     std::memcpy(dx->data(), dy.data(), static_cast<size_t>(dy.numel()) * sizeof(float));
   }
+}
+
+std::vector<LayerType> dropout_layer_types() {
+  LayerKey scale = single_key("scale", 0.0, true, std::numeric_limits<double>::infinity(), true, std::nullopt,
+                              "what kept inputs are multiplied by in training");
+  scale.derived_default = [](const LayerSpec& s) -> Value { return static_cast<double>(1.0f / s.single("include_prob")); };
+  scale.default_doc = "1 / include_prob (inverted dropout)";
+  return {{.name = Dropout::kType,
+           .doc = "keeps each input with probability include_prob in training (times scale), the identity in eval",
+           .keys = {single_key("include_prob", 0.0, true, 1.0, false, std::nullopt, "the probability of keeping an input"),
+                    std::move(scale)},
+           .make = [](const LayerSpec& s, const Shape&) -> std::unique_ptr<Layer> {
+             return std::make_unique<Dropout>(s.single("include_prob"), s.single("scale"));
+           }}};
 }
 
 }  // namespace advnet::nn

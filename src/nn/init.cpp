@@ -1,6 +1,7 @@
 #include "advnet/nn/init.hpp"
 
 #include <cmath>
+#include <limits>
 
 namespace advnet::nn {
 
@@ -22,6 +23,41 @@ void init_affine(const InitSpec& spec, Tensor& weight, Tensor& bias, Rng& rng) {
     case InitSpec::Kind::normal: init_normal(weight, spec.value, rng); break;
   }
   if (!bias.empty()) bias.fill(spec.bias_value);
+}
+
+std::vector<LayerKey> init_keys() {
+  constexpr double inf = std::numeric_limits<double>::infinity();
+  auto is = [](const char* kind) { return [kind](const LayerSpec& s) { return s.text("init") == kind; }; };
+  return {
+      {.key = {.name = "init", .type = ValueType::string,
+               .doc = "weights: torch (U(±1/√fan_in), bias too), uniform (U(±irange)) or normal (N(0, std²))",
+               .choices = {"torch", "uniform", "normal"}},
+       .default_value = "torch"},
+      {.key = {.name = "irange", .type = ValueType::single, .doc = "weights ~ U(−irange, irange) (pylearn2)", .lo = 0, .hi = inf, .hi_open = true},
+       .applies = is("uniform"), .applies_doc = "init = \"uniform\""},
+      {.key = {.name = "std", .type = ValueType::single, .doc = "weights ~ N(0, std²)", .lo = 0, .hi = inf, .hi_open = true},
+       .applies = is("normal"), .applies_doc = "init = \"normal\""},
+      {.key = {.name = "init_bias", .type = ValueType::single, .doc = "the initial bias", .lo = -inf, .hi = inf, .lo_open = true, .hi_open = true},
+       .default_value = 0.0,
+       .applies = [](const LayerSpec& s) { return s.text("init") != "torch"; },
+       .applies_doc = "init = \"uniform\" or \"normal\""},
+  };
+}
+
+InitSpec init_spec(const LayerSpec& s) {
+  const std::string& kind = s.text("init");
+  if (kind == "uniform") return {.kind = InitSpec::Kind::uniform, .value = s.single("irange"), .bias_value = s.single("init_bias")};
+  if (kind == "normal") return {.kind = InitSpec::Kind::normal, .value = s.single("std"), .bias_value = s.single("init_bias")};
+  return {.kind = InitSpec::Kind::torch};
+}
+
+void init_weights(const LayerSpec& resolved, LayerTensors& tensors, Rng& stream) {
+  Tensor* weight = tensors.param("weight");
+  check(weight != nullptr, resolved.type + " layer: init_weights needs a weight");
+  Tensor w = weight->reshaped(Shape{weight->dim(0), weight->numel() / weight->dim(0)});
+  Tensor b;
+  if (Tensor* bias = tensors.param("bias")) b = Tensor::view(bias->data(), bias->shape());
+  init_affine(init_spec(resolved), w, b, stream);
 }
 
 }  // namespace advnet::nn

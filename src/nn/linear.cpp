@@ -1,4 +1,5 @@
 #include "advnet/nn/linear.hpp"
+#include "advnet/nn/init.hpp"
 
 #include "advnet/core/gemm.hpp"
 #include "advnet/core/kernels.hpp"
@@ -102,6 +103,19 @@ void Linear::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* 
 bool Linear::backward_update(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, const ParamUpdate& update) {
   affine_backward_update(x, w_, b_, dy, dw_, db_, dx, update, bf16_.get());
   return true;
+}
+
+std::vector<LayerType> linear_layer_types() {
+  std::vector<LayerKey> keys{integer_key("units", 1, int64_t{1} << 24, std::nullopt, "output features"),
+                             flag_key("bias", true, "with a bias b")};
+  for (LayerKey& k : init_keys()) keys.push_back(std::move(k));
+  return {{.name = Linear::kType,
+           .doc = "y = x·Wᵀ + b on (N, features) (torch.nn.Linear)",
+           .keys = std::move(keys),
+           .make = [](const LayerSpec& s, const Shape& in) -> std::unique_ptr<Layer> {
+             return std::make_unique<Linear>(features_of(s.type, in), s.integer("units"), s.flag("bias"));
+           },
+           .init = init_weights}};
 }
 
 }  // namespace advnet::nn

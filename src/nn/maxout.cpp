@@ -1,4 +1,5 @@
 #include "advnet/nn/maxout.hpp"
+#include "advnet/nn/init.hpp"
 
 #include "advnet/core/kernels.hpp"
 #include "advnet/nn/linear.hpp"
@@ -57,5 +58,18 @@ bool Maxout::backward_update(const Tensor& x, const Tensor&, const Tensor& dy, T
 }
 
 void Maxout::set_precision(Precision p) { bf16_ = p == Precision::bf16 ? std::make_unique<Bf16Gemm>() : nullptr; }
+
+std::vector<LayerType> maxout_layer_types() {
+  std::vector<LayerKey> keys{integer_key("units", 1, int64_t{1} << 24, std::nullopt, "output units"),
+                             integer_key("pieces", 1, 1024, std::nullopt, "affine pieces per unit, of which it takes the max")};
+  for (LayerKey& k : init_keys()) keys.push_back(std::move(k));
+  return {{.name = Maxout::kType,
+           .doc = "y_j = max over k of (x·Wᵀ + b)_{j·pieces+k} on (N, features) (Goodfellow et al. 2013; pylearn2)",
+           .keys = std::move(keys),
+           .make = [](const LayerSpec& s, const Shape& in) -> std::unique_ptr<Layer> {
+             return std::make_unique<Maxout>(features_of(s.type, in), s.integer("units"), s.integer("pieces"));
+           },
+           .init = init_weights}};
+}
 
 }  // namespace advnet::nn

@@ -5,61 +5,13 @@
 #include <functional>
 #include <sstream>
 
-#include "advnet/nn/activations.hpp"
-#include "advnet/nn/batch_norm.hpp"
-#include "advnet/nn/conv.hpp"
-#include "advnet/nn/dropout.hpp"
-#include "advnet/nn/linear.hpp"
-#include "advnet/nn/maxout.hpp"
-#include "advnet/nn/pool.hpp"
-#include "advnet/nn/reshape.hpp"
 
 namespace advnet::nn {
 namespace {
 
-int64_t features(const LayerSpec& spec, const Shape& input) {
-  check(input.rank() == 2, spec.type + ": needs a (N, features) input, got " + input.str() +
-                               " (put a flatten layer in front)");
-  return input[1];
-}
-
 constexpr int64_t kAlignFloats = 16;  // 64 bytes
 
 }  // namespace
-
-std::unique_ptr<Layer> make_layer(const LayerSpec& spec, const Shape& input) {
-  const std::string& t = spec.type;
-  if (t == "linear") return std::make_unique<Linear>(features(spec, input), spec.units, spec.bias);
-  if (t == "maxout") return std::make_unique<Maxout>(features(spec, input), spec.units, spec.pieces);
-  if (t == "relu") return std::make_unique<ReLU>();
-  if (t == "leaky_relu") return std::make_unique<LeakyReLU>(spec.slope);
-  if (t == "sigmoid") return std::make_unique<Sigmoid>();
-  if (t == "tanh") return std::make_unique<Tanh>();
-  if (t == "dropout") return std::make_unique<Dropout>(spec.include_prob, spec.scale);
-  if (t == "flatten") return std::make_unique<Flatten>();
-  if (t == "reshape") return std::make_unique<Reshape>(spec.shape);
-  const ConvOptions conv{.kernel = spec.kernel, .stride = spec.stride, .padding = spec.padding,
-                         .output_padding = spec.output_padding};
-  if (t == "conv2d") return std::make_unique<Conv2d>(input, spec.channels, conv, spec.bias);
-  if (t == "conv_transpose2d")
-    return std::make_unique<ConvTranspose2d>(input, spec.channels, conv,
-                                             !spec.bias           ? ConvTranspose2d::Bias::none
-                                             : spec.untied_bias   ? ConvTranspose2d::Bias::untied
-                                                                  : ConvTranspose2d::Bias::tied);
-  if (t == "maxout_conv") return std::make_unique<MaxoutConv>(input, spec.units, spec.pieces, conv);
-  if (t == "max_pool2d") return std::make_unique<MaxPool2d>(input, spec.kernel, spec.stride, spec.padding, spec.ceil_mode);
-  if (t == "batch_norm") return std::make_unique<BatchNorm>(input, spec.momentum, spec.eps);
-  std::string known;
-  for (const std::string& name : layer_types()) known += (known.empty() ? "" : ", ") + name;
-  throw Error("layer type '" + t + "' is unknown; expected one of " + known);
-}
-
-const std::vector<std::string>& layer_types() {
-  static const std::vector<std::string> types{"linear",  "maxout",  "relu",    "leaky_relu",       "sigmoid",
-                                              "tanh",    "dropout", "flatten", "reshape",          "conv2d",
-                                              "conv_transpose2d", "maxout_conv", "max_pool2d", "batch_norm"};
-  return types;
-}
 
 Net::Net(std::vector<int64_t> example_shape, std::vector<LayerSpec> specs)
     : example_shape_(std::move(example_shape)), specs_(std::move(specs)) {
@@ -70,7 +22,12 @@ Net::Net(std::vector<int64_t> example_shape, std::vector<LayerSpec> specs)
   int64_t total = 0, total_buffers = 0;
   for (size_t i = 0; i < specs_.size(); ++i) {
     try {
-      layers_.push_back(make_layer(specs_[i], shape));
+      try {
+        specs_[i] = resolve(specs_[i]);
+      } catch (const KeyError& e) {
+        throw Error(where(specs_[i], e));
+      }
+      layers_.push_back(layer_type(specs_[i].type).make(specs_[i], shape));
       shape = layers_.back()->output_shape(shape);
     } catch (const Error& e) {
       throw Error("layer " + std::to_string(i) + ": " + e.what());
@@ -109,38 +66,29 @@ Net::Net(std::vector<int64_t> example_shape, std::vector<LayerSpec> specs)
 
 void Net::init(const Rng& rng) {
   for (size_t i = 0; i < layers_.size(); ++i) {
-    const std::string& t = specs_[i].type;
-    const std::string prefix = std::to_string(i) + ".";
-    if (t == "batch_norm") {  // torch: γ = 1, β = 0, running mean 0, running variance 1
-      param(prefix + "weight").fill(1.0f);
-      param(prefix + "bias").fill(0.0f);
-      continue;
-    }
-    bool has_weight = false, has_bias = false;
-    for (const NamedParam& p : named_) {
-      if (p.layer != i) continue;
-      has_weight |= p.name == prefix + "weight";
-      has_bias |= p.name == prefix + "bias";
-    }
-    if (!has_weight) continue;
+    const LayerType& type = layer_type(specs_[i].type);
+    if (!type.init) continue;
+    LayerTensors t;
+    for (const NamedParam& p : named_)
+      if (p.layer == i) t.params.emplace_back(p.name.substr(p.name.find('.') + 1), Tensor::view(params_.data() + p.offset, p.shape));
+    for (const NamedParam& p : named_buffers_)
+      if (p.layer == i) t.buffers.emplace_back(p.name.substr(p.name.find('.') + 1), Tensor::view(buffers_.data() + p.offset, p.shape));
     Rng stream = rng.split(i);
-    // Weights as (dim 0, the rest): torch's fan_in is dim 1 × the kernel area for convolutions
-    // (for ConvTranspose2d that is its out_channels × k², as torch computes it).
-    Tensor w = param(prefix + "weight");
-    w = w.reshaped(Shape{w.dim(0), w.numel() / w.dim(0)});
-    Tensor b;
-    if (has_bias) b = param(prefix + "bias");
-    init_affine(specs_[i].init, w, b, stream);
+    type.init(specs_[i], t, stream);
   }
-  for (const NamedParam& p : named_buffers_)
-    Tensor::view(buffers_.data() + p.offset, p.shape).fill(p.name.ends_with(".running_var") ? 1.0f : 0.0f);
 }
 
 Shape Net::input_shape(int64_t batch) const { return Shape::batch_of(batch, example_shape_); }
 
 Shape Net::output_shape(int64_t batch) const { return example_out_.back().with_batch(batch); }
 
-bool Net::ends_with_sigmoid() const { return specs_.back().type == "sigmoid"; }
+bool Net::ends_with_sigmoid() const { return layer_type(specs_.back().type).traits.logistic; }
+
+bool Net::mixes_rows() const {
+  for (const LayerSpec& s : specs_)
+    if (layer_type(s.type).traits.mixes_rows) return true;
+  return false;
+}
 
 const Tensor& Net::forward(const Tensor& x, const ForwardContext& ctx, size_t n_layers) {
   n_layers = std::min(n_layers, layers_.size());

@@ -1,4 +1,5 @@
 #include "advnet/nn/pool.hpp"
+#include "advnet/nn/layer_type.hpp"
 
 #include <limits>
 
@@ -78,6 +79,21 @@ void MaxPool2d::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tenso
     for (int64_t i = 0; i < h_ * w_; ++i) dxp[i] = 0.0f;
     for (int64_t o = 0; o < out_h_ * out_w_; ++o) dxp[ap[o]] += dyp[o];  // overlapping windows add up
   }
+}
+
+std::vector<LayerType> pool_layer_types() {
+  LayerKey stride = integer_key("stride", 1, 1024, std::nullopt, "stride in both directions");
+  stride.derived_default = [](const LayerSpec& s) -> Value { return s.integer("kernel"); };  // as torch
+  stride.default_doc = "kernel";
+  return {{.name = MaxPool2d::kType,
+           .doc = "max over kernel × kernel windows (torch.nn.MaxPool2d)",
+           .keys = {integer_key("kernel", 1, 1024, std::nullopt, "window height and width"), std::move(stride),
+                    integer_key("padding", 0, 1024, 0, "implicit −∞ padding on each side"),
+                    flag_key("ceil_mode", false, "round the output size up, as torch's ceil_mode")},
+           .make = [](const LayerSpec& s, const Shape& in) -> std::unique_ptr<Layer> {
+             return std::make_unique<MaxPool2d>(in, s.integer("kernel"), s.integer("stride"), s.integer("padding"),
+                                                s.flag("ceil_mode"));
+           }}};
 }
 
 }  // namespace advnet::nn

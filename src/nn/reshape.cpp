@@ -1,4 +1,5 @@
 #include "advnet/nn/reshape.hpp"
+#include "advnet/nn/layer_type.hpp"
 
 #include <cstring>
 
@@ -42,6 +43,19 @@ Shape Reshape::output_shape(const Shape& in) const {
 void Reshape::forward(const Tensor& x, Tensor& y, const ForwardContext&) { copy_values(x, &y); }
 void Reshape::backward(const Tensor&, const Tensor&, const Tensor& dy, Tensor* dx, BackwardMode) {
   copy_values(dy, dx);
+}
+
+std::vector<LayerType> reshape_layer_types() {
+  return {{.name = Flatten::kType,
+           .doc = "(N, ...) → (N, features) (torch.nn.Flatten)",
+           .make = [](const LayerSpec&, const Shape&) -> std::unique_ptr<Layer> { return std::make_unique<Flatten>(); }},
+          {.name = Reshape::kType,
+           .doc = "(N, ...) → (N, shape...), the same values",
+           .keys = {{.key = {.name = "shape", .type = ValueType::integers, .doc = "the shape of one example",
+                             .lo = 1, .min_items = 1, .max_items = 3}}},
+           .make = [](const LayerSpec& s, const Shape&) -> std::unique_ptr<Layer> {
+             return std::make_unique<Reshape>(s.integers("shape"));
+           }}};
 }
 
 }  // namespace advnet::nn

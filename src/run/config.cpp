@@ -5,11 +5,14 @@
 #include <fstream>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <toml++/toml.h>
 
 #include "advnet/core/error.hpp"
+#include "advnet/core/schema.hpp"
+#include "advnet/nn/layer_type.hpp"
 
 namespace advnet::run {
 namespace {
@@ -137,23 +140,31 @@ class TableReader {
   std::set<std::string> known_;
 };
 
-// Which keys each layer type takes besides `type`.
-const std::map<std::string, std::set<std::string>>& layer_keys() {
-  static const std::map<std::string, std::set<std::string>> keys{
-      {"linear", {"units", "bias", "init", "irange", "std", "init_bias"}},
-      {"maxout", {"units", "pieces", "init", "irange", "std", "init_bias"}},
-      {"relu", {}}, {"sigmoid", {}}, {"tanh", {}}, {"flatten", {}},
-      {"leaky_relu", {"slope"}},
-      {"dropout", {"include_prob", "scale"}},
-      {"reshape", {"shape"}},
-      {"conv2d", {"channels", "kernel", "stride", "padding", "bias", "init", "irange", "std", "init_bias"}},
-      {"conv_transpose2d", {"channels", "kernel", "stride", "padding", "output_padding", "bias", "untied_bias", "init",
-                            "irange", "std", "init_bias"}},
-      {"maxout_conv", {"units", "pieces", "kernel", "stride", "padding", "init", "irange", "std", "init_bias"}},
-      {"max_pool2d", {"kernel", "stride", "padding", "ceil_mode"}},
-      {"batch_norm", {"momentum", "eps"}},
-  };
-  return keys;
+// A TOML value as a Value (nullopt: a table, a date or a mixed array, which no key takes).
+std::optional<Value> to_value(const toml::node& n) {
+  if (n.is_boolean()) return n.as_boolean()->get();
+  if (n.is_integer()) return n.as_integer()->get();
+  if (n.is_floating_point()) return n.as_floating_point()->get();
+  if (n.is_string()) return n.as_string()->get();
+  if (const toml::array* a = n.as_array()) {
+    std::vector<int64_t> ints;
+    std::vector<double> numbers;
+    bool all_ints = true;
+    for (const toml::node& e : *a) {
+      if (e.is_integer()) {
+        ints.push_back(e.as_integer()->get());
+        numbers.push_back(static_cast<double>(ints.back()));
+      } else if (e.is_floating_point()) {
+        all_ints = false;
+        numbers.push_back(e.as_floating_point()->get());
+      } else {
+        return std::nullopt;
+      }
+    }
+    if (all_ints) return ints;
+    return numbers;
+  }
+  return std::nullopt;
 }
 
 std::vector<nn::LayerSpec> read_layers(TableReader& net, const std::string& source) {
@@ -166,69 +177,19 @@ std::vector<nn::LayerSpec> read_layers(TableReader& net, const std::string& sour
     if (!t) throw Error(source + ": " + where + ": expected a table like { type = \"linear\", units = 10 }");
     TableReader r(t, where, source);
     nn::LayerSpec s;
-    std::set<std::string> types;
-    for (const auto& [k, v] : layer_keys()) types.insert(k);
-    r.string("type", s.type, types);
-    if (s.type.empty()) r.fail("type", "every layer needs a type: " + join(types));
-    const std::set<std::string>& allowed = layer_keys().at(s.type);
+    r.string("type", s.type);
     for (const auto& [k, v] : *t) {
       const std::string key(k.str());
-      if (key != "type" && !allowed.count(key))
-        r.fail(key, "not a key of " + s.type + " layers" + (allowed.empty() ? " (they take none)" : "; allowed: " + join(allowed)));
+      if (key == "type") continue;
+      const std::optional<Value> value = to_value(v);
+      if (!value) r.fail(key, "expected a value, got " + TableReader::type_name(v));
+      s.args[key] = *value;
     }
-    r.integer("units", s.units, 1, int64_t{1} << 24);
-    r.integer("pieces", s.pieces, 1, 1024);
-    if ((s.type == "linear" || s.type == "maxout") && s.units == 0) r.fail("units", "is required for " + s.type + " layers");
-    if ((s.type == "maxout" || s.type == "maxout_conv") && s.pieces == 0)
-      r.fail("pieces", "is required for " + s.type + " layers");
-    if (s.type == "maxout_conv" && s.units == 0) r.fail("units", "is required for maxout_conv layers");
-    r.integer("channels", s.channels, 1, int64_t{1} << 20);
-    if ((s.type == "conv2d" || s.type == "conv_transpose2d") && s.channels == 0)
-      r.fail("channels", "is required for " + s.type + " layers");
-    r.integer("kernel", s.kernel, 1, 1024);
-    if (allowed.count("kernel") && s.kernel == 0) r.fail("kernel", "is required for " + s.type + " layers");
-    if (s.type == "max_pool2d") s.stride = s.kernel;  // torch's default stride is the kernel size
-    r.integer("stride", s.stride, 1, 1024);
-    r.integer("padding", s.padding, 0, 1024);
-    r.integer("output_padding", s.output_padding, 0, 1024);
-    r.boolean("ceil_mode", s.ceil_mode);
-    r.boolean("untied_bias", s.untied_bias);
-    r.number("momentum", s.momentum, 0.0, 1.0, true, true);
-    r.number("eps", s.eps, 0.0, kInf, false, true);
-    r.boolean("bias", s.bias);
-    r.number("slope", s.slope, 0.0, 1.0, false, true);
-    r.number("include_prob", s.include_prob, 0.0, 1.0, true, false);
-    if (s.type == "dropout") {
-      s.scale = 1.0f / s.include_prob;  // the usual inverted-dropout scale unless given
-      if (!r.has("include_prob")) r.fail("include_prob", "is required for dropout layers");
+    try {
+      out.push_back(nn::resolve(s));
+    } catch (const KeyError& e) {
+      r.fail(e.key(), e.what());
     }
-    r.number("scale", s.scale, 0.0, kInf, true, true);
-    if (const toml::array* shape = r.array("shape")) {
-      for (const auto& e : *shape) {
-        if (!e.is_integer() || e.as_integer()->get() <= 0) r.fail("shape", "expected positive integers");
-        s.shape.push_back(e.as_integer()->get());
-      }
-    }
-    if (s.type == "reshape" && (s.shape.empty() || s.shape.size() > 3)) r.fail("shape", "needs 1 to 3 extents");
-    std::string init = "torch";
-    r.string("init", init, {"uniform", "normal", "torch"});
-    s.init.kind = init == "uniform" ? nn::InitSpec::Kind::uniform
-                  : init == "normal" ? nn::InitSpec::Kind::normal : nn::InitSpec::Kind::torch;
-    if (init == "uniform") {
-      if (!r.has("irange")) r.fail("irange", "is required with init = \"uniform\"");
-      r.number("irange", s.init.value, 0.0, kInf, false, true);
-    } else if (r.has("irange")) {
-      r.fail("irange", "applies only to init = \"uniform\"");
-    }
-    if (init == "normal") {
-      if (!r.has("std")) r.fail("std", "is required with init = \"normal\"");
-      r.number("std", s.init.value, 0.0, kInf, false, true);
-    } else if (r.has("std")) {
-      r.fail("std", "applies only to init = \"normal\"");
-    }
-    if (init == "torch" && r.has("init_bias")) r.fail("init_bias", "does not apply to init = \"torch\"");
-    r.number("init_bias", s.init.bias_value, -kInf, kInf, true, true);
-    out.push_back(s);
   }
   return out;
 }
@@ -463,30 +424,9 @@ std::string to_toml(const RunConfig& c) {
     o << "layers = [\n";
     for (const nn::LayerSpec& s : specs) {
       o << "  { type = " << quote(s.type);
-      const auto& keys = layer_keys().at(s.type);
-      if (keys.count("units")) o << ", units = " << s.units;
-      if (keys.count("pieces")) o << ", pieces = " << s.pieces;
-      if (keys.count("channels")) o << ", channels = " << s.channels;
-      if (keys.count("kernel")) o << ", kernel = " << s.kernel << ", stride = " << s.stride << ", padding = " << s.padding;
-      if (keys.count("output_padding")) o << ", output_padding = " << s.output_padding;
-      if (keys.count("ceil_mode")) o << ", ceil_mode = " << (s.ceil_mode ? "true" : "false");
-      if (keys.count("bias")) o << ", bias = " << (s.bias ? "true" : "false");
-      if (keys.count("untied_bias")) o << ", untied_bias = " << (s.untied_bias ? "true" : "false");
-      if (keys.count("momentum")) o << ", momentum = " << f(s.momentum) << ", eps = " << f(s.eps);
-      if (keys.count("slope")) o << ", slope = " << f(s.slope);
-      if (keys.count("include_prob")) o << ", include_prob = " << f(s.include_prob) << ", scale = " << f(s.scale);
-      if (keys.count("shape")) {
-        o << ", shape = [";
-        for (size_t i = 0; i < s.shape.size(); ++i) o << (i ? ", " : "") << s.shape[i];
-        o << "]";
-      }
-      if (keys.count("init")) {
-        switch (s.init.kind) {
-          case nn::InitSpec::Kind::uniform: o << ", init = \"uniform\", irange = " << f(s.init.value); break;
-          case nn::InitSpec::Kind::normal: o << ", init = \"normal\", std = " << f(s.init.value); break;
-          case nn::InitSpec::Kind::torch: o << ", init = \"torch\""; break;
-        }
-        if (s.init.kind != nn::InitSpec::Kind::torch) o << ", init_bias = " << f(s.init.bias_value);
+      for (const nn::LayerKey& k : nn::layer_type(s.type).keys) {
+        const auto v = s.args.find(k.key.name);
+        if (v != s.args.end()) o << ", " << k.key.name << " = " << to_text(written_value(k.key, v->second));
       }
       o << " },\n";
     }

@@ -78,10 +78,10 @@ TEST(Toy1d, PerfectGeneratorAndHalfDiscriminatorGiveTheOptimum) {
   data.kind = "gaussian_1d";
   data.means = {2.0};
   data.stds = {0.5};
-  nn::Net g({1}, {{.type = "linear", .units = 1}});
+  nn::Net g({1}, {nn::layer("linear", {{"units", 1}})});
   g.param("0.weight")[0] = 0.5f;
   g.param("0.bias")[0] = 2.0f;
-  nn::Net d({1}, {{.type = "linear", .units = 1}, {.type = "sigmoid"}});
+  nn::Net d({1}, {nn::layer("linear", {{"units", 1}}), nn::layer("sigmoid")});
   const eval::Toy1d t = eval::toy1d_diagnostics(data, {"gaussian", 1}, g, d, 1, 50000);
   EXPECT_LT(t.jsd, 2e-3);
   EXPECT_NEAR(t.c_g, -std::log(4.0), 4e-3);

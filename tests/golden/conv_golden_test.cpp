@@ -139,29 +139,29 @@ void run_whole_nets(const std::string& config) {
 }  // namespace
 
 TEST(ConvGolden, Conv2d) {
-  run_layer_case({"conv", {.type = "conv2d", .channels = 5, .kernel = 3, .stride = 2, .padding = 1}});
-  run_layer_case({"conv_nobias", {.type = "conv2d", .bias = false, .channels = 3, .kernel = 4}});
+  run_layer_case({"conv", layer("conv2d", {{"channels", 5}, {"kernel", 3}, {"stride", 2}, {"padding", 1}})});
+  run_layer_case({"conv_nobias", layer("conv2d", {{"bias", false}, {"channels", 3}, {"kernel", 4}})});
 }
 
 TEST(ConvGolden, ConvTranspose2d) {
-  run_layer_case({"deconv", {.type = "conv_transpose2d", .channels = 3, .kernel = 4, .stride = 2, .padding = 1, .output_padding = 1}});
-  run_layer_case({"deconv_untied", {.type = "conv_transpose2d", .untied_bias = true, .channels = 3, .kernel = 5, .stride = 3},
+  run_layer_case({"deconv", layer("conv_transpose2d", {{"channels", 3}, {"kernel", 4}, {"stride", 2}, {"padding", 1}, {"output_padding", 1}})});
+  run_layer_case({"deconv_untied", layer("conv_transpose2d", {{"untied_bias", true}, {"channels", 3}, {"kernel", 5}, {"stride", 3}}),
                   Mode::train, "", true});
 }
 
 TEST(ConvGolden, MaxoutConv) {
-  run_layer_case({"maxout_conv", {.type = "maxout_conv", .units = 4, .pieces = 2, .kernel = 3, .padding = 1}, Mode::train, "conv."});
+  run_layer_case({"maxout_conv", layer("maxout_conv", {{"units", 4}, {"pieces", 2}, {"kernel", 3}, {"padding", 1}}), Mode::train, "conv."});
 }
 
 TEST(ConvGolden, MaxPool2d) {
-  run_layer_case({"pool_ceil", {.type = "max_pool2d", .kernel = 4, .stride = 2, .ceil_mode = true}});
-  run_layer_case({"pool_pad", {.type = "max_pool2d", .kernel = 3, .stride = 2, .padding = 1}});
+  run_layer_case({"pool_ceil", layer("max_pool2d", {{"kernel", 4}, {"stride", 2}, {"ceil_mode", true}})});
+  run_layer_case({"pool_pad", layer("max_pool2d", {{"kernel", 3}, {"stride", 2}, {"padding", 1}})});
 }
 
 TEST(ConvGolden, BatchNorm) {
-  run_layer_case({"bn2d_train", {.type = "batch_norm"}});
-  run_layer_case({"bn2d_eval", {.type = "batch_norm"}, Mode::eval});
-  run_layer_case({"bn1d_train", {.type = "batch_norm"}});
+  run_layer_case({"bn2d_train", layer("batch_norm")});
+  run_layer_case({"bn2d_eval", layer("batch_norm"), Mode::eval});
+  run_layer_case({"bn1d_train", layer("batch_norm")});
 }
 
 TEST(ConvGolden, DcganMnistNets) { run_whole_nets("dcgan_mnist"); }

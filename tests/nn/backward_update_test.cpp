@@ -84,18 +84,18 @@ TEST(BackwardUpdate, Bfloat16Gemms) {
 
 // Convolutions and BatchNorm have no fused form: the Net clears, accumulates and updates them itself.
 TEST(BackwardUpdate, LayersWithoutTheFusedFormFallBack) {
-  const std::vector<LayerSpec> specs{{.type = "conv2d", .channels = 4, .kernel = 3, .padding = 1},
-                                     {.type = "batch_norm"},
-                                     {.type = "leaky_relu"},
-                                     {.type = "flatten"},
-                                     {.type = "linear", .units = 2}};
+  const std::vector<LayerSpec> specs{layer("conv2d", {{"channels", 4}, {"kernel", 3}, {"padding", 1}}),
+                                     layer("batch_norm"),
+                                     layer("leaky_relu"),
+                                     layer("flatten"),
+                                     layer("linear", {{"units", 2}})};
   check_fused_matches_unfused({1, 6, 6}, specs, kSgdTorch);
   check_fused_matches_unfused({1, 6, 6}, specs, kAdamL2);
 }
 
 // Layers above a partial forward's depth have zero gradients, and momentum still moves them.
 TEST(BackwardUpdate, LayersAboveTheForwardDepthStillStep) {
-  const std::vector<LayerSpec> specs{{.type = "linear", .units = 6}, {.type = "relu"}, {.type = "linear", .units = 2}};
+  const std::vector<LayerSpec> specs{layer("linear", {{"units", 6}}), layer("relu"), layer("linear", {{"units", 2}})};
   Net a({3}, specs), b({3}, specs);
   a.init(Rng(1));
   b.init(Rng(1));
@@ -121,7 +121,7 @@ TEST(BackwardUpdate, LayersAboveTheForwardDepthStillStep) {
 }
 
 TEST(BackwardUpdate, NeedsAForwardPass) {
-  Net net({3}, {{.type = "linear", .units = 2}});
+  Net net({3}, {layer("linear", {{"units", 2}})});
   Sgd opt(0.1f, 0.0f, Sgd::Form::torch);
   opt.begin_step(net.params());
   Tensor dy(Shape{1, 2});

@@ -9,6 +9,7 @@
 using advnet::Rng;
 using advnet::Shape;
 using advnet::Tensor;
+using advnet::nn::layer;
 using advnet::nn::LayerSpec;
 using advnet::nn::Net;
 using advnet::testing::grad_check;
@@ -34,10 +35,10 @@ Net make(std::vector<int64_t> example, std::vector<LayerSpec> specs, uint64_t se
 }
 
 LayerSpec conv(int64_t ch, int64_t k, int64_t s = 1, int64_t p = 0) {
-  return LayerSpec{.type = "conv2d", .channels = ch, .kernel = k, .stride = s, .padding = p};
+  return layer("conv2d", {{"channels", ch}, {"kernel", k}, {"stride", s}, {"padding", p}});
 }
 LayerSpec deconv(int64_t ch, int64_t k, int64_t s = 1, int64_t p = 0, int64_t op = 0) {
-  return LayerSpec{.type = "conv_transpose2d", .channels = ch, .kernel = k, .stride = s, .padding = p, .output_padding = op};
+  return layer("conv_transpose2d", {{"channels", ch}, {"kernel", k}, {"stride", s}, {"padding", p}, {"output_padding", op}});
 }
 
 }  // namespace
@@ -51,7 +52,7 @@ TEST(ConvGradCheck, Conv2dStridePadding) {
 
 TEST(ConvGradCheck, Conv2dWithoutBias) {
   LayerSpec s = conv(2, 2);
-  s.bias = false;
+  s.args["bias"] = false;
   Net net = make({2, 4, 4}, {s});
   EXPECT_EQ(net.named_params().size(), 1u);
   Tensor x = random_input(Shape{3, 2, 4, 4}, 2);
@@ -68,7 +69,7 @@ TEST(ConvGradCheck, ConvTranspose2dStridePaddingOutputPadding) {
 
 TEST(ConvGradCheck, ConvTranspose2dUntiedBias) {
   LayerSpec s = deconv(3, 5, 3);  // the reference CIFAR-10 G's output layer, scaled down
-  s.untied_bias = true;
+  s.args["untied_bias"] = true;
   Net net = make({2, 2, 2}, {s});
   EXPECT_EQ(net.output_shape(1), (Shape{1, 3, 8, 8}));
   EXPECT_EQ(net.find_param("0.bias").shape, (Shape{3, 8, 8}));
@@ -77,7 +78,7 @@ TEST(ConvGradCheck, ConvTranspose2dUntiedBias) {
 }
 
 TEST(ConvGradCheck, MaxoutConv) {
-  Net net = make({2, 5, 5}, {LayerSpec{.type = "maxout_conv", .units = 3, .pieces = 2, .kernel = 3, .padding = 1}});
+  Net net = make({2, 5, 5}, {layer("maxout_conv", {{"units", 3}, {"pieces", 2}, {"kernel", 3}, {"padding", 1}})});
   EXPECT_EQ(net.output_shape(2), (Shape{2, 3, 5, 5}));
   EXPECT_EQ(net.find_param("0.weight").shape, (Shape{6, 2, 3, 3}));
   Tensor x = random_input(Shape{2, 2, 5, 5}, 5);
@@ -86,14 +87,14 @@ TEST(ConvGradCheck, MaxoutConv) {
 
 TEST(ConvGradCheck, MaxPool2dOverlappingCeilMode) {
   // kernel 3 stride 2 windows overlap, so gradients of shared winners add up.
-  Net net = make({2, 7, 6}, {LayerSpec{.type = "max_pool2d", .kernel = 3, .stride = 2, .padding = 1, .ceil_mode = true}});
+  Net net = make({2, 7, 6}, {layer("max_pool2d", {{"kernel", 3}, {"stride", 2}, {"padding", 1}, {"ceil_mode", true}})});
   EXPECT_EQ(net.output_shape(1), (Shape{1, 2, 4, 4}));
   Tensor x = random_input(Shape{2, 2, 7, 6}, 6);
   grad_check(net, x);
 }
 
 TEST(ConvGradCheck, BatchNormTrainAndEval2d) {
-  Net net = make({3, 4, 4}, {LayerSpec{.type = "batch_norm"}});
+  Net net = make({3, 4, 4}, {layer("batch_norm")});
   for (const auto& p : net.named_params()) {  // γ and β away from 1 and 0
     Tensor t = net.param(p.name);
     Rng(5).uniform(t.data(), t.numel(), 0.5f, 1.5f);
@@ -104,8 +105,8 @@ TEST(ConvGradCheck, BatchNormTrainAndEval2d) {
 }
 
 TEST(ConvGradCheck, BatchNorm1dInANet) {
-  Net net = make({5}, {LayerSpec{.type = "linear", .units = 4}, LayerSpec{.type = "batch_norm"}, LayerSpec{.type = "relu"},
-                       LayerSpec{.type = "linear", .units = 2}});
+  Net net = make({5}, {layer("linear", {{"units", 4}}), layer("batch_norm"), layer("relu"),
+                       layer("linear", {{"units", 2}})});
   Tensor x = random_input(Shape{6, 5}, 8);
   grad_check(net, x, GradCheckOptions{.mode = advnet::nn::Mode::train, .smooth = true});
 }
@@ -113,16 +114,16 @@ TEST(ConvGradCheck, BatchNorm1dInANet) {
 TEST(ConvGradCheck, SmallDcganPair) {
   // G: z → linear → BN → tanh → reshape → deconv → BN → tanh → deconv → sigmoid → flatten (tanh for
   // ReLU: BatchNorm's curvature hides ReLU's kinks from the kink test; the ReLU layer is checked alone)
-  Net g = make({4}, {LayerSpec{.type = "linear", .units = 32}, LayerSpec{.type = "batch_norm"}, LayerSpec{.type = "tanh"},
-                     LayerSpec{.type = "reshape", .shape = {8, 2, 2}}, deconv(4, 4, 2, 1), LayerSpec{.type = "batch_norm"},
-                     LayerSpec{.type = "tanh"}, deconv(1, 4, 2, 1), LayerSpec{.type = "sigmoid"}, LayerSpec{.type = "flatten"}});
+  Net g = make({4}, {layer("linear", {{"units", 32}}), layer("batch_norm"), layer("tanh"),
+                     layer("reshape", {{"shape", std::vector<int64_t>{8, 2, 2}}}), deconv(4, 4, 2, 1), layer("batch_norm"),
+                     layer("tanh"), deconv(1, 4, 2, 1), layer("sigmoid"), layer("flatten")});
   EXPECT_EQ(g.output_shape(1), (Shape{1, 64}));
   Tensor z = random_input(Shape{8, 4}, 9);
   grad_check(g, z, GradCheckOptions{.mode = advnet::nn::Mode::train, .smooth = true});
   // D: reshape → conv → leaky → conv → leaky → flatten → linear → sigmoid
-  Net d = make({64}, {LayerSpec{.type = "reshape", .shape = {1, 8, 8}}, conv(3, 4, 2, 1), LayerSpec{.type = "leaky_relu"},
-                      conv(4, 4, 2, 1), LayerSpec{.type = "leaky_relu"}, LayerSpec{.type = "flatten"},
-                      LayerSpec{.type = "linear", .units = 1}, LayerSpec{.type = "sigmoid"}});
+  Net d = make({64}, {layer("reshape", {{"shape", std::vector<int64_t>{1, 8, 8}}}), conv(3, 4, 2, 1), layer("leaky_relu"),
+                      conv(4, 4, 2, 1), layer("leaky_relu"), layer("flatten"),
+                      layer("linear", {{"units", 1}}), layer("sigmoid")});
   Tensor x = random_input(Shape{3, 64}, 10);
   grad_check(d, x);
 }
@@ -130,7 +131,7 @@ TEST(ConvGradCheck, SmallDcganPair) {
 // Parameter gradients accumulate (+=) across backward calls; input gradients are written.
 TEST(ConvLayers, GradientsAccumulate) {
   for (const LayerSpec& s : {conv(2, 3, 1, 1), deconv(2, 3, 2, 1, 1),
-                             LayerSpec{.type = "maxout_conv", .units = 2, .pieces = 2, .kernel = 3}}) {
+                             layer("maxout_conv", {{"units", 2}, {"pieces", 2}, {"kernel", 3}})}) {
     Net net = make({2, 5, 5}, {s});
     Tensor x = random_input(Shape{2, 2, 5, 5}, 11);
     Tensor r = random_input(net.output_shape(2), 12);
@@ -171,7 +172,7 @@ TEST(ConvLayers, KnownValues) {
   const float want[16] = {1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4};
   for (int i = 0; i < 16; ++i) EXPECT_FLOAT_EQ(v[i], want[i]) << i;
   // Max pooling, ceil mode keeps the last partial window (torch: 5 → 3 with k 2 s 2 ceil).
-  Net p({1, 5, 5}, {LayerSpec{.type = "max_pool2d", .kernel = 2, .stride = 2, .ceil_mode = true}});
+  Net p({1, 5, 5}, {layer("max_pool2d", {{"kernel", 2}, {"stride", 2}, {"ceil_mode", true}})});
   Tensor q(Shape{1, 1, 5, 5});
   for (int i = 0; i < 25; ++i) q[i] = static_cast<float>(i);
   const Tensor& pq = p.forward(q, {});
@@ -181,7 +182,7 @@ TEST(ConvLayers, KnownValues) {
 }
 
 TEST(ConvLayers, BatchNormRunningStatistics) {
-  Net net({2}, {LayerSpec{.type = "batch_norm", .momentum = 0.5f}});
+  Net net({2}, {layer("batch_norm", {{"momentum", 0.5}})});
   net.init(Rng(1));
   Tensor x(Shape{4, 2});
   const float v[8] = {1, 10, 2, 20, 3, 30, 4, 40};

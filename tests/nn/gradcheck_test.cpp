@@ -8,6 +8,7 @@
 using advnet::Rng;
 using advnet::Shape;
 using advnet::Tensor;
+using advnet::nn::layer;
 using advnet::nn::LayerSpec;
 using advnet::nn::Net;
 using advnet::testing::grad_check;
@@ -37,8 +38,8 @@ Net make(std::vector<int64_t> example, std::vector<LayerSpec> specs, uint64_t se
   return net;
 }
 
-LayerSpec linear(int64_t out) { return LayerSpec{.type = "linear", .units = out}; }
-LayerSpec act(const char* t) { return LayerSpec{.type = t}; }
+LayerSpec linear(int64_t out) { return layer("linear", {{"units", out}}); }
+LayerSpec act(const char* t) { return layer(t); }
 
 }  // namespace
 
@@ -49,7 +50,7 @@ TEST(GradCheck, Linear) {
 }
 
 TEST(GradCheck, LinearWithoutBias) {
-  Net net = make({5}, {LayerSpec{.type = "linear", .units = 3, .bias = false}});
+  Net net = make({5}, {layer("linear", {{"units", 3}, {"bias", false}})});
   EXPECT_EQ(net.named_params().size(), 1u);
   Tensor x = random_input(Shape{4, 5}, 2);
   grad_check(net, x);
@@ -62,7 +63,7 @@ TEST(GradCheck, ReLU) {
 }
 
 TEST(GradCheck, LeakyReLU) {
-  Net net = make({6}, {LayerSpec{.type = "leaky_relu", .slope = 0.2f}});
+  Net net = make({6}, {layer("leaky_relu", {{"slope", 0.2}})});
   Tensor x = random_input(Shape{3, 6}, 4);
   grad_check(net, x);
 }
@@ -80,13 +81,13 @@ TEST(GradCheck, Tanh) {
 }
 
 TEST(GradCheck, Maxout) {
-  Net net = make({5}, {LayerSpec{.type = "maxout", .units = 3, .pieces = 4, .init = {.kind = advnet::nn::InitSpec::Kind::uniform, .value = 1.0f}}});
+  Net net = make({5}, {layer("maxout", {{"units", 3}, {"pieces", 4}, {"init", "uniform"}, {"irange", 1.0}})});
   Tensor x = random_input(Shape{4, 5}, 7);
   grad_check(net, x);
 }
 
 TEST(GradCheck, DropoutWithFrozenMask) {
-  Net net = make({8}, {LayerSpec{.type = "dropout", .include_prob = 0.5f, .scale = 2.0f}});
+  Net net = make({8}, {layer("dropout", {{"include_prob", 0.5}, {"scale", 2.0}})});
   Tensor x = random_input(Shape{3, 8}, 8);
   Rng rng(1);
   net.forward(x, {advnet::nn::Mode::train, &rng});
@@ -96,15 +97,14 @@ TEST(GradCheck, DropoutWithFrozenMask) {
 }
 
 TEST(GradCheck, FlattenAndReshape) {
-  Net net = make({2, 3, 2}, {act("flatten"), linear(3), LayerSpec{.type = "reshape", .shape = {3, 1, 1}}, act("flatten")});
+  Net net = make({2, 3, 2}, {act("flatten"), linear(3), layer("reshape", {{"shape", std::vector<int64_t>{3, 1, 1}}}), act("flatten")});
   Tensor x = random_input(Shape{2, 2, 3, 2}, 9);
   grad_check(net, x);
 }
 
 TEST(GradCheck, SmallDiscriminatorAndGenerator) {
-  using K = advnet::nn::InitSpec::Kind;
-  Net d = make({7}, {LayerSpec{.type = "maxout", .units = 4, .pieces = 3, .init = {.kind = K::uniform, .value = 0.8f}},
-                     LayerSpec{.type = "maxout", .units = 3, .pieces = 2, .init = {.kind = K::uniform, .value = 0.8f}},
+  Net d = make({7}, {layer("maxout", {{"units", 4}, {"pieces", 3}, {"init", "uniform"}, {"irange", 0.8}}),
+                     layer("maxout", {{"units", 3}, {"pieces", 2}, {"init", "uniform"}, {"irange", 0.8}}),
                      linear(1), act("sigmoid")});
   Tensor x = random_input(Shape{5, 7}, 10);
   grad_check(d, x);

@@ -14,7 +14,6 @@ using advnet::Tensor;
 using namespace advnet::nn;
 
 namespace {
-using K = InitSpec::Kind;
 
 Net paper_generator() { return Net({100}, advnet::gan::paper_mnist_generator()); }
 Net paper_discriminator() { return Net({784}, advnet::gan::paper_mnist_discriminator()); }
@@ -57,7 +56,7 @@ TEST(Net, InitFollowsSpecAndSeed) {
 }
 
 TEST(Net, ParameterGradientsAccumulateInputGradientsAreWritten) {
-  Net net({4}, {{.type = "linear", .units = 3}, {.type = "tanh"}});
+  Net net({4}, {layer("linear", {{"units", 3}}), layer("tanh")});
   net.init(Rng(2));
   Tensor x(Shape{2, 4}), dy(Shape{2, 3});
   Rng r(3);
@@ -105,7 +104,7 @@ TEST(Net, PartialForwardStopsBeforeTheSigmoid) {
 }
 
 TEST(Net, DropoutKeepsAboutIncludeProbAndIsIdentityInEval) {
-  Net net({10000}, {{.type = "dropout", .include_prob = 0.8f, .scale = 1.25f}});
+  Net net({10000}, {layer("dropout", {{"include_prob", 0.8}, {"scale", 1.25}})});
   Tensor x(Shape{1, 10000});
   x.fill(1.0f);
   Rng r(8);
@@ -122,7 +121,7 @@ TEST(Net, DropoutKeepsAboutIncludeProbAndIsIdentityInEval) {
 
 TEST(Net, ErrorsNameTheLayerAndTheShapes) {
   try {
-    Net bad({784}, {{.type = "linear", .units = 10}, {.type = "reshape", .shape = {3, 3}}});
+    Net bad({784}, {layer("linear", {{"units", 10}}), layer("reshape", {{"shape", std::vector<int64_t>{3, 3}}})});
     FAIL();
   } catch (const Error& e) {
     const std::string m = e.what();
@@ -130,20 +129,20 @@ TEST(Net, ErrorsNameTheLayerAndTheShapes) {
     EXPECT_NE(m.find("(1, 10)"), std::string::npos) << m;
   }
   try {
-    Net bad({4}, {{.type = "convolution"}});
+    Net bad({4}, {layer("convolution")});
     FAIL();
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("'convolution' is unknown"), std::string::npos) << e.what();
   }
-  Net net({4}, {{.type = "linear", .units = 2}});
+  Net net({4}, {layer("linear", {{"units", 2}})});
   Tensor wrong(Shape{3, 5});
   EXPECT_THROW(net.forward(wrong, ForwardContext{}), Error);
   EXPECT_THROW(net.param("9.weight"), Error);
-  EXPECT_THROW(Net({4}, {{.type = "maxout", .units = 2, .pieces = 0}}), Error);
+  EXPECT_THROW(Net({4}, {layer("maxout", {{"units", 2}, {"pieces", 0}})}), Error);
 }
 
 TEST(Net, SkippingTheInputGradientKeepsParameterGradients) {
-  Net a({5}, {{.type = "linear", .units = 3}}), b({5}, {{.type = "linear", .units = 3}});
+  Net a({5}, {layer("linear", {{"units", 3}})}), b({5}, {layer("linear", {{"units", 3}})});
   a.init(Rng(9));
   b.init(Rng(9));
   Tensor x(Shape{2, 5}), dy(Shape{2, 3});
@@ -160,8 +159,8 @@ TEST(Net, SkippingTheInputGradientKeepsParameterGradients) {
 }
 
 TEST(Init, TorchDefaultBoundAndNormalStd) {
-  Net net({400}, {{.type = "linear", .units = 300, .init = {.kind = K::torch}},
-                  {.type = "linear", .units = 200, .init = {.kind = K::normal, .value = 0.02f, .bias_value = 0.1f}}});
+  Net net({400}, {layer("linear", {{"units", 300}, {"init", "torch"}}),
+                  layer("linear", {{"units", 200}, {"init", "normal"}, {"std", 0.02}, {"init_bias", 0.1}})});
   net.init(Rng(11));
   Tensor w = net.param("0.weight"), b = net.param("0.bias");
   float m = 0;

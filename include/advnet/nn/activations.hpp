@@ -11,7 +11,7 @@ class Elementwise : public Layer {
 
 class ReLU : public Elementwise {
  public:
-  std::string type() const override { return "relu"; }
+  static constexpr char kType[] = "relu";  // its name in configs (the layer registry)
   std::string describe() const override { return "ReLU"; }
   void forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) override;
   void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, BackwardMode mode) override;
@@ -20,7 +20,7 @@ class ReLU : public Elementwise {
 class LeakyReLU : public Elementwise {
  public:
   explicit LeakyReLU(float slope);
-  std::string type() const override { return "leaky_relu"; }
+  static constexpr char kType[] = "leaky_relu";  // its name in configs (the layer registry)
   std::string describe() const override;
   void forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) override;
   void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, BackwardMode mode) override;
@@ -32,7 +32,7 @@ class LeakyReLU : public Elementwise {
 
 class Sigmoid : public Elementwise {
  public:
-  std::string type() const override { return "sigmoid"; }
+  static constexpr char kType[] = "sigmoid";  // its name in configs (the layer registry)
   std::string describe() const override { return "Sigmoid"; }
   void forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) override;
   void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, BackwardMode mode) override;
@@ -40,7 +40,7 @@ class Sigmoid : public Elementwise {
 
 class Tanh : public Elementwise {
  public:
-  std::string type() const override { return "tanh"; }
+  static constexpr char kType[] = "tanh";  // its name in configs (the layer registry)
   std::string describe() const override { return "Tanh"; }
   void forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) override;
   void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, BackwardMode mode) override;

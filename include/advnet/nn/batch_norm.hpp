@@ -12,7 +12,7 @@ namespace advnet::nn {
 class BatchNorm : public Layer {
  public:
   BatchNorm(const Shape& input, float momentum, float eps);
-  std::string type() const override { return "batch_norm"; }
+  static constexpr char kType[] = "batch_norm";  // its name in configs (the layer registry)
   std::string describe() const override;
   Shape output_shape(const Shape& in) const override;
   std::vector<ParamSpec> param_specs() const override;

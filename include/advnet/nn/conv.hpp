@@ -24,7 +24,7 @@ class Conv2d : public Layer {
  public:
   Conv2d(const Shape& input, int64_t out_channels, const ConvOptions& o, bool bias);
   ~Conv2d() override;
-  std::string type() const override { return "conv2d"; }
+  static constexpr char kType[] = "conv2d";  // its name in configs (the layer registry)
   std::string describe() const override;
   Shape output_shape(const Shape& in) const override;
   std::vector<ParamSpec> param_specs() const override;
@@ -48,7 +48,7 @@ class ConvTranspose2d : public Layer {
   enum class Bias { none, tied, untied };
   ConvTranspose2d(const Shape& input, int64_t out_channels, const ConvOptions& o, Bias bias);
   ~ConvTranspose2d() override;
-  std::string type() const override { return "conv_transpose2d"; }
+  static constexpr char kType[] = "conv_transpose2d";  // its name in configs (the layer registry)
   std::string describe() const override;
   Shape output_shape(const Shape& in) const override;
   std::vector<ParamSpec> param_specs() const override;
@@ -70,7 +70,7 @@ class MaxoutConv : public Layer {
  public:
   MaxoutConv(const Shape& input, int64_t units, int64_t pieces, const ConvOptions& o);
   ~MaxoutConv() override;
-  std::string type() const override { return "maxout_conv"; }
+  static constexpr char kType[] = "maxout_conv";  // its name in configs (the layer registry)
   std::string describe() const override;
   Shape output_shape(const Shape& in) const override;
   std::vector<ParamSpec> param_specs() const override;

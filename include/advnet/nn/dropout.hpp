@@ -10,7 +10,7 @@ namespace advnet::nn {
 class Dropout : public Layer {
  public:
   Dropout(float include_prob, float scale);
-  std::string type() const override { return "dropout"; }
+  static constexpr char kType[] = "dropout";  // its name in configs (the layer registry)
   std::string describe() const override;
   Shape output_shape(const Shape& in) const override { return in; }
   void forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) override;

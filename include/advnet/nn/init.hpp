@@ -3,6 +3,7 @@
 // depend only on the seed.
 #include "advnet/core/rng.hpp"
 #include "advnet/core/tensor.hpp"
+#include "advnet/nn/layer_type.hpp"
 
 namespace advnet::nn {
 
@@ -23,5 +24,14 @@ void init_normal(Tensor& t, float std, Rng& rng);
 void init_torch_linear(Tensor& weight, Tensor& bias, Rng& rng);
 // Applies spec to one layer's weight (out, in) and optional bias.
 void init_affine(const InitSpec& spec, Tensor& weight, Tensor& bias, Rng& rng);
+
+// The keys every layer with weights takes: init = "torch" | "uniform" (irange) | "normal" (std), and
+// init_bias for the latter two. Declared once here, listed by each such layer type.
+std::vector<LayerKey> init_keys();
+InitSpec init_spec(const LayerSpec& resolved);
+// LayerType::init of layers with a "weight" (and maybe a "bias"): init_affine with the weight seen as
+// (dim 0, the rest): torch's fan_in is dim 1 × the kernel area for convolutions (for ConvTranspose2d
+// that is its out_channels × k², as torch computes it).
+void init_weights(const LayerSpec& resolved, LayerTensors& tensors, Rng& stream);
 
 }  // namespace advnet::nn

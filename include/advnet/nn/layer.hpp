@@ -50,8 +50,6 @@ struct ParamSpec {
 class Layer {
  public:
   virtual ~Layer() = default;
-  // A short type name as used in configs ("linear", "maxout", ...).
-  virtual std::string type() const = 0;
   // A human-readable description with sizes, e.g. "Linear(784 -> 240)".
   virtual std::string describe() const = 0;
   // The output shape for input shape `in` (both with the batch extent first); throws advnet::Error

@@ -11,7 +11,7 @@ namespace advnet::nn {
 class Linear : public Layer {
  public:
   Linear(int64_t in, int64_t out, bool bias = true);
-  std::string type() const override { return "linear"; }
+  static constexpr char kType[] = "linear";  // its name in configs (the layer registry)
   std::string describe() const override;
   Shape output_shape(const Shape& in) const override;
   std::vector<ParamSpec> param_specs() const override;

@@ -14,7 +14,7 @@ namespace advnet::nn {
 class Maxout : public Layer {
  public:
   Maxout(int64_t in, int64_t units, int64_t pieces);
-  std::string type() const override { return "maxout"; }
+  static constexpr char kType[] = "maxout";  // its name in configs (the layer registry)
   std::string describe() const override;
   Shape output_shape(const Shape& in) const override;
   std::vector<ParamSpec> param_specs() const override;

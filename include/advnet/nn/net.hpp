@@ -10,35 +10,11 @@
 #include <utility>
 #include <vector>
 
-#include "advnet/nn/init.hpp"
+#include "advnet/core/rng.hpp"
 #include "advnet/nn/layer.hpp"
+#include "advnet/nn/layer_type.hpp"
 
 namespace advnet::nn {
-
-// What a layer is, as a config describes it. Sizes that follow from the input are inferred.
-struct LayerSpec {
-  // linear | maxout | relu | leaky_relu | sigmoid | tanh | dropout | flatten | reshape |
-  // conv2d | conv_transpose2d | maxout_conv | max_pool2d | batch_norm
-  std::string type;
-  int64_t units = 0;            // linear: output features; maxout, maxout_conv: output units
-  int64_t pieces = 0;           // maxout, maxout_conv: pieces per unit
-  bool bias = true;             // linear, conv2d, conv_transpose2d
-  bool untied_bias = false;     // conv_transpose2d: one bias per output element
-  int64_t channels = 0;         // conv2d, conv_transpose2d: output channels
-  int64_t kernel = 0, stride = 1, padding = 0, output_padding = 0;  // convolutions, max_pool2d
-  bool ceil_mode = false;       // max_pool2d
-  float momentum = 0.1f, eps = 1e-5f;  // batch_norm (torch defaults)
-  float slope = 0.2f;           // leaky_relu
-  float include_prob = 1.0f;    // dropout
-  float scale = 1.0f;           // dropout
-  std::vector<int64_t> shape;   // reshape: per-example shape
-  InitSpec init;                // linear, maxout
-};
-
-std::unique_ptr<Layer> make_layer(const LayerSpec& spec, const Shape& input);
-// Every type name make_layer knows, in the order of its error message. (Until the layer registry:
-// the layer-contract test holds a case for each, and make_layer must build each.)
-const std::vector<std::string>& layer_types();
 
 struct NamedParam {
   std::string name;  // "0.weight" (or a buffer: "1.running_mean")
@@ -53,7 +29,7 @@ class Net {
   Net(std::vector<int64_t> example_shape, std::vector<LayerSpec> specs);
   Net(Net&&) = default;
 
-  // Initialises every parameter as its spec says, layer i drawing from rng.split(i).
+  // Initialises every parameter and buffer as its layer type says, layer i drawing from rng.split(i).
   void init(const Rng& rng);
 
   // x: (N, example_shape...) → output of layer n_layers−1 (all layers by default).
@@ -80,11 +56,14 @@ class Net {
 
   size_t size() const { return layers_.size(); }
   Layer& layer(size_t i) { return *layers_[i]; }
-  const LayerSpec& spec(size_t i) const { return specs_[i]; }
+  const LayerSpec& spec(size_t i) const { return specs_[i]; }  // resolved: every key that applies
   const std::vector<int64_t>& example_shape() const { return example_shape_; }
   Shape input_shape(int64_t batch) const;
   Shape output_shape(int64_t batch) const;
+  // The last layer is the logistic sigmoid (LayerTraits::logistic), which a GAN folds into its loss.
   bool ends_with_sigmoid() const;
+  // Some layer's output rows depend on other rows of the batch (LayerTraits::mixes_rows).
+  bool mixes_rows() const;
 
   Tensor& params() { return params_; }
   Tensor& grads() { return grads_; }
@@ -108,7 +87,7 @@ class Net {
   size_t lowest_layer_to_run(size_t depth, bool need_input_grad) const;
 
   std::vector<int64_t> example_shape_;
-  std::vector<LayerSpec> specs_;
+  std::vector<LayerSpec> specs_;  // resolved
   std::vector<std::unique_ptr<Layer>> layers_;
   std::vector<Shape> example_out_;  // per layer, output shape with batch 1
   std::vector<NamedParam> named_;

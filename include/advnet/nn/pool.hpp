@@ -10,7 +10,7 @@ namespace advnet::nn {
 class MaxPool2d : public Layer {
  public:
   MaxPool2d(const Shape& input, int64_t kernel, int64_t stride, int64_t padding, bool ceil_mode);
-  std::string type() const override { return "max_pool2d"; }
+  static constexpr char kType[] = "max_pool2d";  // its name in configs (the layer registry)
   std::string describe() const override;
   Shape output_shape(const Shape& in) const override;
   void forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) override;

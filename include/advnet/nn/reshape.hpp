@@ -6,7 +6,7 @@ namespace advnet::nn {
 // Flatten: x: (N, d1, ..., dk) → y: (N, d1·...·dk).
 class Flatten : public Layer {
  public:
-  std::string type() const override { return "flatten"; }
+  static constexpr char kType[] = "flatten";  // its name in configs (the layer registry)
   std::string describe() const override { return "Flatten"; }
   Shape output_shape(const Shape& in) const override;
   void forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) override;
@@ -18,7 +18,7 @@ class Flatten : public Layer {
 class Reshape : public Layer {
  public:
   explicit Reshape(std::vector<int64_t> example_shape);
-  std::string type() const override { return "reshape"; }
+  static constexpr char kType[] = "reshape";  // its name in configs (the layer registry)
   std::string describe() const override;
   Shape output_shape(const Shape& in) const override;
   void forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) override;
