@@ -3,6 +3,7 @@
 #   make test    installs what is missing, builds, runs all tests, then again under ASan + UBSan
 #   make bench   micro-benchmarks, then advnet vs PyTorch and NumPy side by side (bench/compare.py)
 #   make fuzz    runs the libFuzzer targets for FUZZ_SECONDS each (make test runs them 30 s each)
+#   make docs    regenerates the reference section of docs/configuration.md from the code's declarations
 #   make golden  regenerates tests/golden/paper_nets.bin and conv_nets.bin with PyTorch (installs python3-torch)
 #   make fresh-check  make test and make demo in a fresh Debian root (scripts/fresh_machine_check.sh; CI)
 SHELL := /bin/bash
@@ -10,7 +11,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 CMAKE_FLAGS ?=
 
-.PHONY: all check-layers setup setup-tests configure build build-cli build-fuzz fresh-check fuzz test-fuzz build-asan test test-release test-asan demo bench golden clean
+.PHONY: all docs check-layers setup setup-tests configure build build-cli build-fuzz fresh-check fuzz test-fuzz build-asan test test-release test-asan demo bench golden clean
 
 all: build
 
@@ -84,6 +85,9 @@ bench: build
 
 fresh-check:
 	@scripts/fresh_machine_check.sh
+
+docs: build-cli
+	@scripts/update_docs.sh $(BUILD)/advnet
 
 golden:
 	@scripts/setup.sh --with-torch

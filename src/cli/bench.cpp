@@ -45,7 +45,7 @@ int run_bench(const BenchArgs& a) {
   std::printf("%s: %lld iterations in %.3f s: %.2f it/s, %.1f GFLOP/s, %d threads\n", c.name.c_str(),
               static_cast<long long>(a.iters), s, ips, gflops, num_threads());
   if (a.json) {
-    nlohmann::ordered_json j{{"config", a.config}, {"update_order", c.gan.training.update_order},
+    nlohmann::ordered_json j{{"config", a.config}, {"update_order", name_of(c.gan.training.update_order)},
                              {"threads", num_threads()}, {"iters", a.iters},
                              {"seconds", s},       {"iters_per_s", ips},      {"gflops", gflops}};
     std::printf("%s\n", j.dump().c_str());

@@ -19,6 +19,7 @@ Run add_bench(CLI::App& app);
 Run add_eval(CLI::App& app);
 Run add_figure(CLI::App& app);
 Run add_report(CLI::App& app);
+Run add_config(CLI::App& app);
 
 // --live, for the commands that load a generator: G's own parameters of the last step instead of
 // their moving average (checkpoints of training.g_ema > 0).

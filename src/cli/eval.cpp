@@ -41,7 +41,7 @@ int run_parzen(const ParzenArgs& a) {
   }
   // --data names the directory; the format is the checkpoint's (MNIST-format IDX files otherwise),
   // with its contrast normalisation, so samples and data are compared in the same space.
-  if (a.checkpoint.empty()) dc.kind = "mnist";
+  if (a.checkpoint.empty()) dc.kind = data::DataKind::mnist;
   dc.path = a.data;
   const data::Dataset valid_set = data::load(dc, data::Split::valid);
   const data::Dataset eval_set = data::load(dc, a.split == "test" ? data::Split::test : data::Split::valid);

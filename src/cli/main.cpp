@@ -27,6 +27,8 @@ int main(int argc, char** argv) {
   runs[figure] = advnet::cli::add_figure(*figure);
   CLI::App* report = app.add_subcommand("report", "write RUN_DIR/report.html");
   runs[report] = advnet::cli::add_report(*report);
+  CLI::App* config = app.add_subcommand("config", "print a configuration resolved, or the reference of every key");
+  runs[config] = advnet::cli::add_config(*config);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
+#include <limits>
 #include <cmath>
 #include <cstdio>
 
@@ -19,7 +20,10 @@ bool is_integer_type(ValueType t) { return t == ValueType::integer || t == Value
 
 std::string bound(const KeySpec& k, double v) {
   if (std::isinf(v)) return v < 0 ? "-inf" : "inf";
-  return is_integer_type(k.type) ? std::to_string(static_cast<long long>(v)) : format_number(v);
+  if (!is_integer_type(k.type)) return format_number(v);
+  // 2⁶³ as a double stands for the largest int64 (a seed's bound), which a double cannot hold.
+  if (v >= 9223372036854775807.0) return std::to_string(std::numeric_limits<int64_t>::max());
+  return std::to_string(static_cast<long long>(v));
 }
 
 std::string interval(const KeySpec& k) {

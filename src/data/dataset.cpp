@@ -82,14 +82,14 @@ Dataset load_synthetic(const DataConfig& c, Split split) {
   std::vector<float> u(static_cast<size_t>(n)), g(static_cast<size_t>(2 * n));
   rng.uniform(u.data(), n, 0.0f, 1.0f);
   rng.normal(g.data(), 2 * n, 0.0f, 1.0f);
-  if (c.kind == "gaussian_1d" || c.kind == "mixture_1d") {
+  if (c.kind == DataKind::gaussian_1d || c.kind == DataKind::mixture_1d) {
     const size_t k = c.means.size();
-    check(k > 0 && c.stds.size() == k && (c.weights.size() == k || c.kind == "gaussian_1d"),
+    check(k > 0 && c.stds.size() == k && (c.weights.size() == k || c.kind == DataKind::gaussian_1d),
           "data: means, stds and weights must have the same, non-zero length");
     double total = 0;
     for (size_t j = 0; j < k; ++j) {
       check(c.stds[j] > 0, "data.stds: every std must be positive");
-      total += c.kind == "gaussian_1d" ? 1.0 : c.weights[j];
+      total += c.kind == DataKind::gaussian_1d ? 1.0 : c.weights[j];
     }
     d.x = Tensor(Shape{n, 1});
     for (int64_t i = 0; i < n; ++i) {
@@ -97,21 +97,21 @@ Dataset load_synthetic(const DataConfig& c, Split split) {
       double acc = 0;
       size_t j = 0;
       for (; j + 1 < k; ++j) {
-        acc += (c.kind == "gaussian_1d" ? 1.0 : c.weights[j]) / total;
+        acc += (c.kind == DataKind::gaussian_1d ? 1.0 : c.weights[j]) / total;
         if (u[static_cast<size_t>(i)] < acc) break;
       }
       d.x[i] = static_cast<float>(c.means[j] + c.stds[j] * g[static_cast<size_t>(i)]);
     }
     d.example_shape = {1};
-  } else if (c.kind == "ring_2d" || c.kind == "grid_2d") {
+  } else if (c.kind == DataKind::ring_2d || c.kind == DataKind::grid_2d) {
     check(c.std > 0, "data.std: must be positive");
-    const int64_t modes = c.kind == "ring_2d" ? c.modes : c.grid * c.grid;
+    const int64_t modes = c.kind == DataKind::ring_2d ? c.modes : c.grid * c.grid;
     check(modes > 0, "data: the number of modes must be positive");
     d.x = Tensor(Shape{n, 2});
     for (int64_t i = 0; i < n; ++i) {
       const int64_t m = std::min<int64_t>(modes - 1, static_cast<int64_t>(u[static_cast<size_t>(i)] * modes));
       double mx, my;
-      if (c.kind == "ring_2d") {
+      if (c.kind == DataKind::ring_2d) {
         const double a = 2.0 * std::numbers::pi * static_cast<double>(m) / static_cast<double>(modes);
         mx = c.radius * std::cos(a);
         my = c.radius * std::sin(a);
@@ -125,17 +125,25 @@ Dataset load_synthetic(const DataConfig& c, Split split) {
     }
     d.example_shape = {2};
   } else {
-    throw Error("data.kind: '" + c.kind +
-                "' is unknown; expected mnist, fashion_mnist, cifar10, image_folder, gaussian_1d, mixture_1d, ring_2d or grid_2d");
+    throw Error("data.kind: " + name_of(c.kind) + " is not synthetic data");
   }
   return d;
 }
 
 }  // namespace
 
+DataConfig DataConfig::for_kind(DataKind kind) {
+  DataConfig d;
+  d.kind = kind;
+  if (kind == DataKind::fashion_mnist) d.path = "/usr/share/datasets/fashion-mnist";
+  if (kind == DataKind::cifar10) d.path = "data/cifar10", d.train_end = 40000, d.valid_begin = 40000, d.valid_end = 50000;
+  if (kind == DataKind::image_folder) d.path = "";  // required
+  return d;
+}
+
 Dataset load(const DataConfig& config, Split split) {
-  Dataset d = config.kind == "cifar10"        ? load_cifar10(config, split)
-              : config.kind == "image_folder" ? load_image_folder(config, split)
+  Dataset d = config.kind == DataKind::cifar10        ? load_cifar10(config, split)
+              : config.kind == DataKind::image_folder ? load_image_folder(config, split)
               : config.is_image()             ? load_idx(config, split)
                                               : load_synthetic(config, split);
   if (config.gcn > 0) {
@@ -148,7 +156,7 @@ Dataset load(const DataConfig& config, Split split) {
 double mixture_pdf(const DataConfig& c, double x) {
   double total = 0, p = 0;
   for (size_t j = 0; j < c.means.size(); ++j) {
-    const double w = c.kind == "gaussian_1d" ? 1.0 : c.weights[j];
+    const double w = c.kind == DataKind::gaussian_1d ? 1.0 : c.weights[j];
     const double z = (x - c.means[j]) / c.stds[j];
     p += w * std::exp(-0.5 * z * z) / (c.stds[j] * std::sqrt(2.0 * std::numbers::pi));
     total += w;

@@ -11,8 +11,7 @@ namespace advnet::eval {
 
 Toy1d toy1d_diagnostics(const data::DataConfig& data, const gan::NoiseConfig& noise, nn::Net& g, nn::Net& d,
                         uint64_t seed, int64_t n_samples, int grid_points) {
-  check(data.kind == "gaussian_1d" || data.kind == "mixture_1d",
-        "toy1d: needs 1-D data (gaussian_1d or mixture_1d), got '" + data.kind + "'");
+  check(data.is_1d(), "toy1d: needs 1-D data (gaussian_1d or mixture_1d), got " + name_of(data.kind));
   Toy1d t;
   // The grid spans the data ± 4 std of its widest component.
   double lo = INFINITY, hi = -INFINITY;

@@ -6,27 +6,24 @@
 namespace advnet::gan {
 
 double scheduled_value(const ScheduleConfig& s, double base, int64_t updates, int64_t epoch) {
-  if (s.kind == "constant") return base;
-  if (s.kind == "exponential")
-    return std::max(base / std::pow(s.decay_factor, static_cast<double>(updates)), s.min_value);
-  if (s.kind == "linear") {
-    if (s.end_epoch <= s.start_epoch) return epoch >= s.start_epoch ? s.final_value : base;
-    const double a = std::clamp(static_cast<double>(epoch - s.start_epoch) /
-                                    static_cast<double>(s.end_epoch - s.start_epoch), 0.0, 1.0);
-    return base * (1.0 - a) + a * s.final_value;
+  switch (s.kind) {
+    case ScheduleKind::constant: return base;
+    case ScheduleKind::exponential:
+      return std::max(base / std::pow(s.decay_factor, static_cast<double>(updates)), s.min_value);
+    case ScheduleKind::linear: {
+      if (s.end_epoch <= s.start_epoch) return epoch >= s.start_epoch ? s.final_value : base;
+      const double a = std::clamp(static_cast<double>(epoch - s.start_epoch) /
+                                      static_cast<double>(s.end_epoch - s.start_epoch), 0.0, 1.0);
+      return base * (1.0 - a) + a * s.final_value;
+    }
   }
-  throw Error("schedule kind '" + s.kind + "' is unknown; expected constant, exponential or linear");
+  return base;
 }
 
 std::unique_ptr<nn::Optimizer> make_optimizer(const OptimizerConfig& c) {
-  if (c.kind == "sgd") {
-    if (c.form != "pylearn2" && c.form != "torch")
-      throw Error("optimizer.form: '" + c.form + "' is unknown; expected pylearn2 or torch");
-    return std::make_unique<nn::Sgd>(c.lr, c.momentum,
-                                     c.form == "torch" ? nn::Sgd::Form::torch : nn::Sgd::Form::pylearn2);
-  }
-  if (c.kind == "adam") return std::make_unique<nn::Adam>(c.lr, c.beta1, c.beta2, c.eps, c.weight_decay, c.decoupled);
-  throw Error("optimizer.kind: '" + c.kind + "' is unknown; expected sgd or adam");
+  if (c.kind == OptimizerKind::adam)
+    return std::make_unique<nn::Adam>(c.lr, c.beta1, c.beta2, c.eps, c.weight_decay, c.decoupled);
+  return std::make_unique<nn::Sgd>(c.lr, c.momentum, c.form);
 }
 
 }  // namespace advnet::gan

@@ -7,12 +7,12 @@ namespace advnet::gan {
 void sample_noise(const NoiseConfig& c, Rng& rng, Tensor& z) {
   check(z.shape().rank() == 2 && z.dim(1) == c.dim,
         "noise: tensor " + z.shape().str() + " is not (N, " + std::to_string(c.dim) + ")");
-  if (c.kind == "uniform") {
+  if (c.kind == NoiseKind::uniform) {
     const float r = std::sqrt(3.0f);
     rng.uniform(z.data(), z.numel(), -r, r);
-  } else if (c.kind == "gaussian" || c.kind == "spherical") {
+  } else {
     rng.normal(z.data(), z.numel(), 0.0f, 1.0f);
-    if (c.kind == "spherical") {
+    if (c.kind == NoiseKind::spherical) {
       for (int64_t i = 0; i < z.dim(0); ++i) {
         float* row = z.data() + i * c.dim;
         double s = 0;
@@ -21,8 +21,6 @@ void sample_noise(const NoiseConfig& c, Rng& rng, Tensor& z) {
         for (int64_t j = 0; j < c.dim; ++j) row[j] *= inv;
       }
     }
-  } else {
-    throw Error("noise.kind: '" + c.kind + "' is unknown; expected uniform, gaussian or spherical");
   }
 }
 

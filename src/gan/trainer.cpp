@@ -31,11 +31,7 @@ Trainer::Trainer(GanConfig config, const Tensor& data)
       batcher_(data.dim(0), config_.training.batch_size, stream(config_.seed, Stream::batches)) {
   const TrainingConfig& t = config_.training;
   check(t.k >= 1, "training.k: must be at least 1, got " + std::to_string(t.k));
-  check(t.update_order == "alternating" || t.update_order == "simultaneous",
-        "training.update_order: '" + t.update_order + "' is unknown; expected alternating or simultaneous");
-  check(t.g_loss == "non_saturating" || t.g_loss == "minimax",
-        "training.g_loss: '" + t.g_loss + "' is unknown; expected non_saturating or minimax");
-  check(t.update_order == "alternating" || t.k == 1, "training.k: the simultaneous update order needs k = 1");
+  check(t.update_order == UpdateOrder::alternating || t.k == 1, "training.k: the simultaneous update order needs k = 1");
   check(g_.output_shape(1).inner() == data.shape().inner(),
         "generator: its output " + g_.output_shape(1).str() + " does not match the data's examples " +
             data.shape().with_batch(1).str());
@@ -46,11 +42,8 @@ Trainer::Trainer(GanConfig config, const Tensor& data)
   d_depth_ = d_.ends_with_sigmoid() ? d_.size() - 1 : d_.size();
   d_mixes_rows_ = d_.mixes_rows();
   if (t.g_ema > 0) g_ema_ = std::make_unique<nn::Net>(std::vector<int64_t>{config_.noise.dim}, config_.generator);
-  check(t.gemm == "f32" || t.gemm == "bf16", "training.gemm: '" + t.gemm + "' is unknown; expected f32 or bf16");
-  if (t.gemm == "bf16") {
-    g_.set_precision(nn::Precision::bf16);
-    d_.set_precision(nn::Precision::bf16);
-  }
+  g_.set_precision(t.gemm);
+  d_.set_precision(t.gemm);
   state_.noise = stream(config_.seed, Stream::noise);
   state_.dropout = stream(config_.seed, Stream::dropout);
 }
@@ -183,7 +176,7 @@ void Trainer::generator_step(EpochStats& s, bool fresh_forward) {
     sample_noise(config_.noise, state_.noise, z_);
     d_forward(g_.forward(z_, {nn::Mode::train, &state_.dropout}));
   }
-  const bool non_saturating = config_.training.g_loss == "non_saturating";
+  const bool non_saturating = config_.training.g_loss == GLoss::non_saturating;
   // non_saturating: BCE(1, D(G(z))) = −log D(G(z)); minimax: log(1 − D(G(z))) = −BCE(0, D(G(z))).
   const double loss = d_loss_rows(0, config_.training.batch_size, non_saturating ? 1.0f : 0.0f,
                                   non_saturating ? 1.0f : -1.0f, nullptr, nullptr);
@@ -228,7 +221,7 @@ void Trainer::check_parameters() {
 }
 
 void Trainer::run_iteration(EpochStats& s) {
-  if (config_.training.update_order == "simultaneous") {
+  if (config_.training.update_order == UpdateOrder::simultaneous) {
     discriminator_step(s, false);
     generator_step(s, false);  // updates G, which D's update does not depend on
     apply_update(d_, *d_opt_, state_.d_updates, &s);
@@ -287,7 +280,7 @@ double Trainer::flops_per_iteration() const {
   const double g_step = fg + g_.backward_flops(m, BackwardMode::params_and_input, false) + fd +
                         d_.backward_flops(m, BackwardMode::input_only, true);
   // Simultaneous: the G step reuses the D step's forward passes of G and D on G(z).
-  return config_.training.update_order == "simultaneous" ? d_step + g_step - fg - fd : k * d_step + g_step;
+  return config_.training.update_order == UpdateOrder::simultaneous ? d_step + g_step - fg - fd : k * d_step + g_step;
 }
 
 void init_output_bias_from_marginals(nn::Net& g, const Tensor& data) {

@@ -140,7 +140,7 @@ void TrainingSession::keep_if_best(const ParzenScore& score) {
 SessionEnd TrainingSession::run(const std::function<bool()>& stop, const SessionObserver& observer) {
   gan::Trainer& trainer = *trainer_;
   const fs::path out(out_);
-  const bool one_d = config_.data.kind == "gaussian_1d" || config_.data.kind == "mixture_1d";
+  const bool one_d = config_.data.is_1d();
   while (!trainer.finished()) {
     const int64_t epoch = trainer.state().epoch;
     gan::EpochStats last;
@@ -149,7 +149,7 @@ SessionEnd TrainingSession::run(const std::function<bool()>& stop, const Session
       if (last.completed) trainer.check_parameters();  // never checkpoint a diverged net
     } catch (const gan::Divergence& e) {
       // The rollback policy: reload the last checkpoint, lower the learning rate, go on.
-      const bool can = config_.divergence.on_divergence == "rollback" &&
+      const bool can = config_.divergence.on_divergence == OnDivergence::rollback &&
                        rollbacks_ < config_.divergence.max_rollbacks && has_latest();
       if (!can) {
         divergence_ = e.what();

@@ -57,7 +57,7 @@ TEST(Cifar10, ReadsBatchesInOrderWithChannelMajorPixels) {
 TEST(Cifar10, DatasetSplitsAndContrastNormalisation) {
   TempDir dir;
   write_cifar(dir.str(), 4, 3);
-  DataConfig c{.kind = "cifar10", .path = dir.str(), .train_begin = 0, .train_end = 16, .valid_begin = 16, .valid_end = 20};
+  DataConfig c{.kind = advnet::data::DataKind::cifar10, .path = dir.str(), .train_begin = 0, .train_end = 16, .valid_begin = 16, .valid_end = 20};
   const Dataset v = load(c, Split::valid);
   EXPECT_EQ(v.x.dim(0), 4);
   EXPECT_EQ(v.labels[0], 6);
@@ -128,7 +128,7 @@ TEST(ImageFolder, ReadsColourImagesInNameOrderAsChw) {
 TEST(ImageFolder, GreyImagesAndTheDatasetInterface) {
   TempDir dir;
   for (int i = 0; i < 6; ++i) write_png(dir.str() + "/img" + std::to_string(i) + ".png", 8, 8, 1, i);
-  DataConfig c{.kind = "image_folder", .path = dir.str(), .train_begin = 0, .train_end = 4, .valid_begin = 4, .valid_end = 6};
+  DataConfig c{.kind = advnet::data::DataKind::image_folder, .path = dir.str(), .train_begin = 0, .train_end = 4, .valid_begin = 4, .valid_end = 6};
   const Dataset d = load(c, Split::train);
   EXPECT_EQ(d.x.dim(0), 4);
   EXPECT_EQ(d.image_channels, 1);

@@ -114,7 +114,7 @@ TEST(Dataset, FashionMnistFromTheDebianPackage) {
   const std::string dir = "/usr/share/datasets/fashion-mnist";
   ASSERT_TRUE(std::filesystem::exists(dir)) << dir << " is missing: run scripts/setup.sh (dataset-fashion-mnist)";
   data::DataConfig c;
-  c.kind = "fashion_mnist";
+  c.kind = advnet::data::DataKind::fashion_mnist;
   c.path = dir;
   const data::Dataset test = data::load(c, data::Split::test);
   EXPECT_EQ(test.x.shape(), (advnet::Shape{10000, 784}));

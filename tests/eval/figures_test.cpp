@@ -75,20 +75,20 @@ TEST(Figures, CanvasDrawsLinesTextAndDots) {
 TEST(Toy1d, PerfectGeneratorAndHalfDiscriminatorGiveTheOptimum) {
   // G(z) = 2 + 0.5·z with z ~ N(0, 1) reproduces p_data = N(2, 0.5); D ≡ 1/2 (zero weights, sigmoid).
   advnet::data::DataConfig data;
-  data.kind = "gaussian_1d";
+  data.kind = advnet::data::DataKind::gaussian_1d;
   data.means = {2.0};
   data.stds = {0.5};
   nn::Net g({1}, {nn::layer("linear", {{"units", 1}})});
   g.param("0.weight")[0] = 0.5f;
   g.param("0.bias")[0] = 2.0f;
   nn::Net d({1}, {nn::layer("linear", {{"units", 1}}), nn::layer("sigmoid")});
-  const eval::Toy1d t = eval::toy1d_diagnostics(data, {"gaussian", 1}, g, d, 1, 50000);
+  const eval::Toy1d t = eval::toy1d_diagnostics(data, {advnet::gan::NoiseKind::gaussian, 1}, g, d, 1, 50000);
   EXPECT_LT(t.jsd, 2e-3);
   EXPECT_NEAR(t.c_g, -std::log(4.0), 4e-3);
   EXPECT_LT(t.max_abs_d_minus_d_star, 0.05);
   // A generator off by one std: JSD clearly positive and D* far from 1/2.
   g.param("0.bias")[0] = 2.5f;
-  const eval::Toy1d off = eval::toy1d_diagnostics(data, {"gaussian", 1}, g, d, 1, 50000);
+  const eval::Toy1d off = eval::toy1d_diagnostics(data, {advnet::gan::NoiseKind::gaussian, 1}, g, d, 1, 50000);
   EXPECT_GT(off.jsd, 0.05);
   EXPECT_GT(off.max_abs_d_minus_d_star, 0.2);
 }

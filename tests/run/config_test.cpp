@@ -7,6 +7,7 @@
 
 using advnet::Error;
 namespace run = advnet::run;
+namespace gan = advnet::gan;
 
 namespace {
 
@@ -36,13 +37,13 @@ TEST(Config, PaperMnistIsTheReferenceConfiguration) {
   expect_same_layers(c.gan.generator, advnet::gan::paper_mnist_generator());
   expect_same_layers(c.gan.discriminator, advnet::gan::paper_mnist_discriminator());
   EXPECT_TRUE(c.gan.g_output_bias_from_data);
-  EXPECT_EQ(c.gan.noise.kind, "uniform");
+  EXPECT_EQ(c.gan.noise.kind, gan::NoiseKind::uniform);
   EXPECT_EQ(c.gan.noise.dim, 100);
-  EXPECT_EQ(c.gan.optimizer.kind, "sgd");
-  EXPECT_EQ(c.gan.optimizer.form, "pylearn2");
+  EXPECT_EQ(c.gan.optimizer.kind, gan::OptimizerKind::sgd);
+  EXPECT_EQ(c.gan.optimizer.form, advnet::nn::Sgd::Form::pylearn2);
   EXPECT_FLOAT_EQ(c.gan.optimizer.lr, 0.1f);
   EXPECT_FLOAT_EQ(c.gan.optimizer.momentum, 0.5f);
-  EXPECT_EQ(c.gan.lr_schedule.kind, "exponential");
+  EXPECT_EQ(c.gan.lr_schedule.kind, gan::ScheduleKind::exponential);
   EXPECT_DOUBLE_EQ(c.gan.lr_schedule.decay_factor, 1.000004);
   EXPECT_DOUBLE_EQ(c.gan.lr_schedule.min_value, 1e-6);
   EXPECT_EQ(c.gan.momentum_schedule.start_epoch, 1);
@@ -50,7 +51,7 @@ TEST(Config, PaperMnistIsTheReferenceConfiguration) {
   EXPECT_DOUBLE_EQ(c.gan.momentum_schedule.final_value, 0.7);
   EXPECT_EQ(c.gan.training.batch_size, 100);
   EXPECT_EQ(c.gan.training.k, 1);
-  EXPECT_EQ(c.gan.training.update_order, "simultaneous");
+  EXPECT_EQ(c.gan.training.update_order, gan::UpdateOrder::simultaneous);
   EXPECT_EQ(c.data.train_begin, 0);
   EXPECT_EQ(c.data.train_end, 50000);
   EXPECT_EQ(c.data.valid_end, 60000);
@@ -71,8 +72,8 @@ TEST(Config, DefaultsApplyAndOverridesWin) {
   EXPECT_EQ(c.data.path, "/some/dir");  // not valid TOML, taken as a plain string
   EXPECT_EQ(c.gan.training.epochs, 3);
   EXPECT_EQ(c.gan.seed, 9u);
-  EXPECT_EQ(c.gan.training.update_order, "alternating");
-  EXPECT_EQ(c.gan.training.g_loss, "non_saturating");
+  EXPECT_EQ(c.gan.training.update_order, gan::UpdateOrder::alternating);
+  EXPECT_EQ(c.gan.training.g_loss, gan::GLoss::non_saturating);
   const run::RunConfig f = run::parse_config(kMinimal + "[data]\nkind = \"fashion_mnist\"\n", "f.toml");
   EXPECT_EQ(f.data.path, "/usr/share/datasets/fashion-mnist");
 }
@@ -127,7 +128,7 @@ beta2 = 0.9
   ASSERT_TRUE(c.gan.g_optimizer && c.gan.d_optimizer);
   EXPECT_FLOAT_EQ(c.gan.generator_optimizer().lr, 1e-4f);
   EXPECT_FLOAT_EQ(c.gan.discriminator_optimizer().lr, 4e-4f);
-  EXPECT_EQ(c.gan.generator_optimizer().kind, "adam");       // from [optimizer]
+  EXPECT_EQ(c.gan.generator_optimizer().kind, gan::OptimizerKind::adam);       // from [optimizer]
   EXPECT_FLOAT_EQ(c.gan.generator_optimizer().beta1, 0.5f);   // from [optimizer]
   EXPECT_FLOAT_EQ(c.gan.generator_optimizer().beta2, 0.999f); // the default, not D's
   EXPECT_FLOAT_EQ(c.gan.discriminator_optimizer().beta2, 0.9f);

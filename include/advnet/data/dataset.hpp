@@ -5,14 +5,25 @@
 #include <vector>
 
 #include "advnet/core/rng.hpp"
+#include "advnet/core/schema.hpp"
 #include "advnet/core/tensor.hpp"
 
 namespace advnet::data {
 
+enum class DataKind {
+  mnist, fashion_mnist,  // IDX files in `path`
+  cifar10,               // the binary batches in `path`
+  image_folder,          // PNG/JPEG files in `path`
+  gaussian_1d, mixture_1d, ring_2d, grid_2d,  // synthetic
+};
+inline constexpr EnumName<DataKind> kDataKinds[] = {
+    {DataKind::mnist, "mnist"},           {DataKind::fashion_mnist, "fashion_mnist"}, {DataKind::cifar10, "cifar10"},
+    {DataKind::image_folder, "image_folder"}, {DataKind::gaussian_1d, "gaussian_1d"}, {DataKind::mixture_1d, "mixture_1d"},
+    {DataKind::ring_2d, "ring_2d"},       {DataKind::grid_2d, "grid_2d"}};
+constexpr std::span<const EnumName<DataKind>> names(DataKind) { return kDataKinds; }
+
 struct DataConfig {
-  // mnist | fashion_mnist (IDX files in `path`) | cifar10 (binary batches in `path`) |
-  // image_folder (PNG/JPEG files in `path`) | gaussian_1d | mixture_1d | ring_2d | grid_2d
-  std::string kind = "mnist";
+  DataKind kind = DataKind::mnist;
   std::string path = "data/mnist";
   // Index ranges [begin, end) into the training file(s); the test split is the whole t10k file
   // (MNIST), test_batch.bin (CIFAR-10), or the validation range again (image folders have no test set).
@@ -31,7 +42,14 @@ struct DataConfig {
   // Global contrast normalisation scale for image data (pylearn2 gcn); 0 leaves pixels in [0, 1].
   double gcn = 0.0;
 
-  bool is_image() const { return kind == "mnist" || kind == "fashion_mnist" || kind == "cifar10" || kind == "image_folder"; }
+  bool is_image() const {
+    return kind == DataKind::mnist || kind == DataKind::fashion_mnist || kind == DataKind::cifar10 ||
+           kind == DataKind::image_folder;
+  }
+  // The defaults of a kind: where its files usually are and its usual train/validation split.
+  static DataConfig for_kind(DataKind kind);
+  bool is_1d() const { return kind == DataKind::gaussian_1d || kind == DataKind::mixture_1d; }
+  bool operator==(const DataConfig&) const = default;
 };
 
 enum class Split { train, valid, test };

@@ -7,23 +7,60 @@
 #include <string>
 #include <vector>
 
+#include "advnet/core/schema.hpp"
 #include "advnet/nn/net.hpp"
 #include "advnet/nn/optimizer.hpp"
 
 namespace advnet::gan {
 
+// The enumerations of the game's settings, with the names configs give them (core/schema.hpp).
+enum class NoiseKind {
+  uniform,    // each coordinate uniform on [−√3, √3] (unit variance)
+  gaussian,   // N(0, 1)
+  spherical,  // N(0, I) scaled to unit length
+};
+inline constexpr EnumName<NoiseKind> kNoiseKinds[] = {
+    {NoiseKind::uniform, "uniform"}, {NoiseKind::gaussian, "gaussian"}, {NoiseKind::spherical, "spherical"}};
+constexpr std::span<const EnumName<NoiseKind>> names(NoiseKind) { return kNoiseKinds; }
+
+enum class OptimizerKind { sgd, adam };
+inline constexpr EnumName<OptimizerKind> kOptimizerKinds[] = {{OptimizerKind::sgd, "sgd"}, {OptimizerKind::adam, "adam"}};
+constexpr std::span<const EnumName<OptimizerKind>> names(OptimizerKind) { return kOptimizerKinds; }
+
+enum class ScheduleKind { constant, exponential, linear };
+inline constexpr EnumName<ScheduleKind> kScheduleKinds[] = {
+    {ScheduleKind::constant, "constant"}, {ScheduleKind::exponential, "exponential"}, {ScheduleKind::linear, "linear"}};
+constexpr std::span<const EnumName<ScheduleKind>> names(ScheduleKind) { return kScheduleKinds; }
+
+enum class UpdateOrder {
+  alternating,   // Algorithm 1: k D steps, then a G step on fresh noise
+  simultaneous,  // the reference code: one batch of noise, D and G gradients from the same forward passes
+};
+inline constexpr EnumName<UpdateOrder> kUpdateOrders[] = {{UpdateOrder::alternating, "alternating"},
+                                                          {UpdateOrder::simultaneous, "simultaneous"}};
+constexpr std::span<const EnumName<UpdateOrder>> names(UpdateOrder) { return kUpdateOrders; }
+
+enum class GLoss {
+  non_saturating,  // G minimises −log D(G(z)) (the paper's practical choice)
+  minimax,         // G minimises log(1 − D(G(z))) (the game's value function)
+};
+inline constexpr EnumName<GLoss> kGLosses[] = {{GLoss::non_saturating, "non_saturating"}, {GLoss::minimax, "minimax"}};
+constexpr std::span<const EnumName<GLoss>> names(GLoss) { return kGLosses; }
+
 struct NoiseConfig {
-  std::string kind = "uniform";  // uniform on [−√3, √3] | gaussian N(0, 1) | spherical (unit length)
+  NoiseKind kind = NoiseKind::uniform;
   int64_t dim = 100;
+  bool operator==(const NoiseConfig&) const = default;
 };
 
 struct OptimizerConfig {
-  std::string kind = "sgd";       // sgd | adam
-  std::string form = "pylearn2";  // sgd: pylearn2 | torch
+  OptimizerKind kind = OptimizerKind::sgd;
+  nn::Sgd::Form form = nn::Sgd::Form::pylearn2;  // sgd
   float lr = 0.1f;
   float momentum = 0.5f;          // sgd
   float beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f, weight_decay = 0.0f;  // adam
   bool decoupled = false;         // adam: AdamW's decoupled weight decay
+  bool operator==(const OptimizerConfig&) const = default;
 };
 
 // A value that changes over training (learning rate, momentum).
@@ -32,21 +69,22 @@ struct OptimizerConfig {
 //   linear:       base → final_value, linearly in the 1-based epoch number from start_epoch to
 //                 end_epoch, constant outside               pylearn2 MomentumAdjustor / linear decay
 struct ScheduleConfig {
-  std::string kind = "constant";
+  ScheduleKind kind = ScheduleKind::constant;
   double decay_factor = 1.0;
   double min_value = 0.0;
   int64_t start_epoch = 1, end_epoch = 1;
   double final_value = 0.0;
+  bool operator==(const ScheduleConfig&) const = default;
 };
 double scheduled_value(const ScheduleConfig& s, double base, int64_t updates, int64_t epoch);
 
 struct TrainingConfig {
   int64_t batch_size = 100;
   int64_t k = 1;                             // discriminator steps per generator step
-  std::string update_order = "alternating";  // alternating (Algorithm 1) | simultaneous (reference code)
-  std::string g_loss = "non_saturating";     // non_saturating: −log D(G(z)) | minimax: log(1 − D(G(z)))
+  UpdateOrder update_order = UpdateOrder::alternating;
+  GLoss g_loss = GLoss::non_saturating;
   int64_t epochs = 1;
-  std::string gemm = "f32";  // f32 | bf16: the linear and maxout layers' GEMMs in training (opt-in)
+  nn::Precision gemm = nn::Precision::f32;  // the linear and maxout layers' GEMMs in training (bf16: opt-in)
   // Exponential moving average of G's parameters (Polyak averaging; Yazıcı et al. 2019, "The unusual
   // effectiveness of averaging in GAN training"): avg ← avg + (1 − g_ema)·(θ − avg) per G update,
   // applied every g_ema_every updates as one step with weight 1 − g_ema^g_ema_every (a tenth of the
@@ -56,6 +94,7 @@ struct TrainingConfig {
   double g_ema = 0.0;
   int64_t g_ema_every = 10;
   int64_t g_ema_start_epoch = 1;
+  bool operator==(const TrainingConfig&) const = default;
 };
 
 struct GanConfig {
@@ -72,6 +111,7 @@ struct GanConfig {
   ScheduleConfig lr_schedule, momentum_schedule;
   TrainingConfig training;
   uint64_t seed = 1;
+  bool operator==(const GanConfig&) const = default;
 };
 
 std::unique_ptr<nn::Optimizer> make_optimizer(const OptimizerConfig& c);

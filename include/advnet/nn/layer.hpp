@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "advnet/core/rng.hpp"
+#include "advnet/core/schema.hpp"
 #include "advnet/core/tensor.hpp"
 #include "advnet/nn/param_update.hpp"
 
@@ -34,6 +35,8 @@ enum class Mode { train, eval };
 // The GEMMs of linear and maxout layers: float32 (dnnl_sgemm) or the opt-in bfloat16 inputs with
 // float32 accumulation (core/gemm_bf16.hpp). Convolutions stay float32.
 enum class Precision { f32, bf16 };
+inline constexpr EnumName<Precision> kPrecisions[] = {{Precision::f32, "f32"}, {Precision::bf16, "bf16"}};
+constexpr std::span<const EnumName<Precision>> names(Precision) { return kPrecisions; }
 enum class BackwardMode { params_and_input, input_only };
 
 struct ForwardContext {

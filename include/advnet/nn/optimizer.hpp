@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "advnet/core/schema.hpp"
 #include "advnet/core/tensor.hpp"
 #include "advnet/nn/param_update.hpp"
 
@@ -56,6 +57,8 @@ class Sgd : public Optimizer {
  private:
   Tensor velocity_;
 };
+inline constexpr EnumName<Sgd::Form> kSgdForms[] = {{Sgd::Form::pylearn2, "pylearn2"}, {Sgd::Form::torch, "torch"}};
+constexpr std::span<const EnumName<Sgd::Form>> names(Sgd::Form) { return kSgdForms; }
 
 // Adam as torch.optim.Adam / AdamW: m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²;
 // θ ← θ − lr/(1−β1ᵗ) · m / (√v/√(1−β2ᵗ) + eps).

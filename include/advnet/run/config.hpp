@@ -15,6 +15,7 @@ struct OutputConfig {
   int64_t keep_checkpoints = 0;  // the newest epoch-NNNN checkpoints kept (0: all); best and latest stay
   int64_t sample_every = 1;      // epochs between samples/epoch-NNNN.png (0: none)
   int64_t sample_grid = 10;      // samples.png is a grid × grid grid
+  bool operator==(const OutputConfig&) const = default;
 };
 
 // Validation Parzen log-likelihood during training (PAPER.md §6), logged in metrics.jsonl; the best
@@ -24,15 +25,21 @@ struct EvalConfig {
   double parzen_sigma = 0.0;      // window width; 0: chosen each time among logspace(−1, 0, 10)
   int64_t parzen_samples = 10000; // samples of G
   int64_t parzen_valid = 1000;    // validation examples (the first ones)
+  bool operator==(const EvalConfig&) const = default;
 };
 
 // What advnet train does when a loss, gradient or parameter becomes NaN or infinite: stop (exit code 3,
 // the last good checkpoint intact), or reload the last checkpoint and go on with the learning rate
 // multiplied by rollback_lr_factor, at most max_rollbacks times.
+enum class OnDivergence { stop, rollback };
+inline constexpr EnumName<OnDivergence> kOnDivergence[] = {{OnDivergence::stop, "stop"}, {OnDivergence::rollback, "rollback"}};
+constexpr std::span<const EnumName<OnDivergence>> names(OnDivergence) { return kOnDivergence; }
+
 struct DivergenceConfig {
-  std::string on_divergence = "stop";  // stop | rollback
+  OnDivergence on_divergence = OnDivergence::stop;
   double rollback_lr_factor = 0.5;
   int64_t max_rollbacks = 3;
+  bool operator==(const DivergenceConfig&) const = default;
 };
 
 struct RunConfig {
@@ -43,6 +50,7 @@ struct RunConfig {
   OutputConfig output;
   EvalConfig eval;
   DivergenceConfig divergence;
+  bool operator==(const RunConfig&) const = default;
 };
 
 // overrides: "key=value" with a dotted key (data.path=DIR, training.epochs=3); the value is read as
@@ -50,6 +58,10 @@ struct RunConfig {
 RunConfig load_config(const std::string& path, const std::vector<std::string>& overrides = {});
 RunConfig parse_config(const std::string& text, const std::string& source,
                        const std::vector<std::string>& overrides = {});
+// The resolved configuration as TOML (toml++'s formatter): every key that applies, defaults included.
 std::string to_toml(const RunConfig& c);
+// docs/configuration.md's reference section (between its "generated" markers): every table and key
+// of the schema and every registered layer type, with types, allowed values, defaults and docs.
+std::string config_reference();
 
 }  // namespace advnet::run
