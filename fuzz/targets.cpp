@@ -78,7 +78,7 @@ Outcome config(const uint8_t* data, size_t size) {
   const Outcome o =
       guarded([&] { c = run::parse_config(std::string(reinterpret_cast<const char*>(data), size), "fuzz.toml"); });
   if (o == Outcome::rejected) return o;
-  // What is accepted round-trips: written, read again and written again, the same text.
+  // What is accepted round-trips: written, read again, the same configuration, written the same.
   const std::string written = run::to_toml(c);
   run::RunConfig again;
   try {
@@ -86,7 +86,8 @@ Outcome config(const uint8_t* data, size_t size) {
   } catch (const Error& e) {
     throw ContractViolation(std::string("the written configuration does not read back: ") + e.what());
   }
-  if (run::to_toml(again) != written) throw ContractViolation("the written configuration reads back differently");
+  if (!(again == c)) throw ContractViolation("the written configuration reads back to different settings");
+  if (run::to_toml(again) != written) throw ContractViolation("the written configuration is written differently");
   return o;
 }
 

@@ -1,5 +1,6 @@
 #include "advnet/run/config.hpp"
 
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -16,6 +17,75 @@
 // in this file.
 namespace advnet::run {
 namespace {
+
+// Debian bookworm's toml++ (3.3) reaches __builtin_unreachable() (undefined behaviour) when it asks
+// whether certain non-ASCII characters are whitespace (marzer/tomlplusplus#190 and #295, fixed upstream
+// by #305 in 2026): outside strings and comments, right after a backslash in a multi-line basic string,
+// and where a line-ending backslash's continuation starts. All of those are invalid TOML except the
+// last, a continuation line that starts with a non-ASCII character. This scan follows TOML's strings
+// and comments and rejects those places with an error before the parser sees them.
+void reject_what_the_parser_mishandles(const std::string& text, const std::string& source) {
+  enum class State { normal, comment, basic, literal, ml_basic, ml_literal } state = State::normal;
+  bool after_backslash = false;  // ml_basic: the byte after a backslash
+  bool continuing = false;       // ml_basic: the whitespace after a line-ending backslash
+  int line = 1;
+  const auto fail = [&](const char* where) {
+    throw Error(source + ":" + std::to_string(line) + ": invalid TOML: a non-ASCII character " + where +
+                " (they may stand inside strings and comments)");
+  };
+  const auto at = [&](size_t i, const char* s) { return text.compare(i, std::strlen(s), s) == 0; };
+  const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  // Past a closing triple quote: up to two more quotes belong to the string.
+  const auto close = [&](size_t& i, char quote) {
+    i += 2;
+    for (int extra = 0; extra < 2 && i + 1 < text.size() && text[i + 1] == quote; ++extra) ++i;
+    state = State::normal;
+  };
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const bool ascii = static_cast<unsigned char>(c) < 0x80;
+    if (c == '\n') ++line;
+    switch (state) {
+      case State::normal:
+        if (!ascii) fail("outside a string or comment");
+        if (c == '#') state = State::comment;
+        else if (at(i, R"(""")")) state = State::ml_basic, i += 2;
+        else if (at(i, "'''")) state = State::ml_literal, i += 2;
+        else if (c == '"') state = State::basic;
+        else if (c == '\'') state = State::literal;
+        break;
+      case State::comment:
+        if (c == '\n') state = State::normal;
+        break;
+      case State::basic:
+        if (c == '\\' && i + 1 < text.size() && text[i + 1] != '\n') ++i;
+        else if (c == '"' || c == '\n') state = State::normal;
+        break;
+      case State::literal:
+        if (c == '\'' || c == '\n') state = State::normal;
+        break;
+      case State::ml_literal:
+        if (at(i, "'''")) close(i, '\'');
+        break;
+      case State::ml_basic:
+        if (continuing) {
+          if (space(c)) break;
+          if (!ascii) fail("at the start of a line-ending backslash's continuation");
+          continuing = false;
+        }
+        if (after_backslash) {
+          after_backslash = false;
+          if (!ascii) fail("after a backslash");
+          continuing = space(c);
+        } else if (c == '\\') {
+          after_backslash = true;
+        } else if (at(i, R"(""")")) {
+          close(i, '"');
+        }
+        break;
+    }
+  }
+}
 
 std::string node_type(const toml::node& n) {
   switch (n.type()) {
@@ -172,7 +242,7 @@ class Reader {
     for (size_t i = 0; i < layers->size(); ++i) {
       const std::string at = where + "[" + std::to_string(i) + "]";
       const toml::table* l = (*layers)[i].as_table();
-      if (!l) fail(at, "expected a table like { type = \"linear\", units = 10 }");
+      if (!l) fail(at, "expected a table like { type = \"<layer type>\", key = value }");
       nn::LayerSpec s;
       for (const auto& [k, v] : *l) {
         const std::string key(k.str());
@@ -246,6 +316,7 @@ std::string markdown_cell(std::string s) {
 }  // namespace
 
 RunConfig parse_config(const std::string& text, const std::string& source, const std::vector<std::string>& overrides) {
+  reject_what_the_parser_mishandles(text, source);
   toml::table root;
   try {
     root = toml::parse(text, source);

@@ -24,6 +24,7 @@
 #include <set>
 
 #include "../support/gradcheck.hpp"
+#include "advnet/nn/layer_type.hpp"
 #include "advnet/nn/net.hpp"
 
 using advnet::Rng;
@@ -279,6 +280,36 @@ TEST_P(LayerContract, EvalModeIsDeterministicAndDiffersFromTrainOnlyByDesign) {
 
 // Performance mode: time and GFLOP/s of forward + backward per case (the FLOPs of the layer's GEMMs
 // and convolutions, 3 × forward). Small and fast by default; ADVNET_LAYER_PERF=BATCH for real sizes.
+// The registry's traits say what the layer does: an output row depends on other rows of the batch
+// (train mode) exactly when the type declares mixes_rows, which tells the trainer to keep real and
+// generated examples in separate batches.
+TEST_P(LayerContract, MixesRowsOnlyWhenItsTypeSaysSo) {
+  const LayerCase& c = GetParam();
+  ASSERT_GE(c.batch, 2);
+  Bench b(c, c.batch);
+  const Tensor before = b.forward(nn::Mode::train).clone();
+  const int64_t in_row = b.in.inner(), out_row = b.out.inner();
+  for (int64_t i = in_row; i < 2 * in_row; ++i) b.x[i] = b.x[i] * 0.5f + 0.7f;  // row 1 changes
+  const Tensor& after = b.forward(nn::Mode::train);
+  const bool row0_same = std::equal(before.data(), before.data() + out_row, after.data());
+  EXPECT_EQ(!row0_same, nn::layer_type(c.spec.type).traits.mixes_rows) << c.name;
+}
+
+// A type whose layers have parameters initialises them (LayerType::init), and Net::init reaches it:
+// no weight is left at the zeros the Net's buffers start with.
+TEST_P(LayerContract, InitialisesItsParameters) {
+  const LayerCase& c = GetParam();
+  const nn::LayerType& type = nn::layer_type(c.spec.type);
+  nn::Net net(c.example, {c.spec});
+  EXPECT_EQ(static_cast<bool>(type.init), !net.named_params().empty()) << c.name;
+  net.init(Rng(5));
+  for (const nn::NamedParam& p : net.named_params()) {
+    if (!p.name.ends_with(".weight")) continue;
+    const Tensor w = net.param(p.name);
+    EXPECT_TRUE(std::any_of(w.data(), w.data() + w.numel(), [](float v) { return v != 0.0f; })) << c.name << " " << p.name;
+  }
+}
+
 TEST_P(LayerContract, Perf) {
   const LayerCase& c = GetParam();
   const char* env = std::getenv("ADVNET_LAYER_PERF");
