@@ -29,23 +29,31 @@ const std::vector<LayerType>& layer_types() {
   return all;
 }
 
-const LayerType& layer_type(std::string_view name) {
-  for (const LayerType& t : layer_types())
-    if (t.name == name) return t;
+namespace {
+
+std::string known_types() {
   std::vector<std::string> known;
   for (const LayerType& t : layer_types()) known.push_back(t.name);
   std::sort(known.begin(), known.end());
   std::string list;
   for (const std::string& k : known) list += (list.empty() ? "" : ", ") + k;
-  throw KeyError("type", "layer type '" + std::string(name) + "' is unknown; expected one of " + list);
+  return list;
 }
 
-std::string where(const LayerSpec& spec, const KeyError& e) {
+}  // namespace
+
+const LayerType& layer_type(std::string_view name) {
+  for (const LayerType& t : layer_types())
+    if (t.name == name) return t;
+  throw KeyError("type", "layer type '" + std::string(name) + "' is unknown; expected one of " + known_types());
+}
+
+std::string resolve_error(const LayerSpec& spec, const KeyError& e) {
   return e.key() == "type" ? e.what() : spec.type + "." + e.key() + ": " + e.what();
 }
 
 LayerSpec resolve(const LayerSpec& spec) {
-  if (spec.type.empty()) (void)layer_type("");  // the error lists the types
+  if (spec.type.empty()) throw KeyError("type", "every layer needs a type, one of " + known_types());
   const LayerType& type = layer_type(spec.type);
   std::set<std::string> declared;
   for (const LayerKey& k : type.keys) declared.insert(k.key.name);
@@ -80,7 +88,7 @@ std::unique_ptr<Layer> make_layer(const LayerSpec& spec, const Shape& input) {
   try {
     resolved = resolve(spec);
   } catch (const KeyError& e) {
-    throw Error(where(spec, e));
+    throw Error(resolve_error(spec, e));
   }
   return layer_type(resolved.type).make(resolved, input);
 }

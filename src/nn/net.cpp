@@ -25,7 +25,7 @@ Net::Net(std::vector<int64_t> example_shape, std::vector<LayerSpec> specs)
       try {
         specs_[i] = resolve(specs_[i]);
       } catch (const KeyError& e) {
-        throw Error(where(specs_[i], e));
+        throw Error(resolve_error(specs_[i], e));
       }
       layers_.push_back(layer_type(specs_[i].type).make(specs_[i], shape));
       shape = layers_.back()->output_shape(shape);

@@ -46,14 +46,18 @@ void reject_what_the_parser_mishandles(const std::string& text, const std::strin
     const bool ascii = static_cast<unsigned char>(c) < 0x80;
     if (c == '\n') ++line;
     switch (state) {
-      case State::normal:
+      case State::normal: {
         if (!ascii) fail("outside a string or comment");
+        // A quote opens a string only where a key or value starts; elsewhere (Z=-'…) the parser reads
+        // it as part of a bad bare value and goes on asking whether what follows is whitespace.
+        const bool opens = i == 0 || std::string_view(" \t\r\n=[,{.").find(text[i - 1]) != std::string_view::npos;
         if (c == '#') state = State::comment;
-        else if (at(i, R"(""")")) state = State::ml_basic, i += 2;
-        else if (at(i, "'''")) state = State::ml_literal, i += 2;
-        else if (c == '"') state = State::basic;
-        else if (c == '\'') state = State::literal;
+        else if (opens && at(i, R"(""")")) state = State::ml_basic, i += 2;
+        else if (opens && at(i, "'''")) state = State::ml_literal, i += 2;
+        else if (opens && c == '"') state = State::basic;
+        else if (opens && c == '\'') state = State::literal;
         break;
+      }
       case State::comment:
         if (c == '\n') state = State::normal;
         break;
@@ -220,7 +224,7 @@ class Reader {
       if (!v) fail(where, "expected " + describe(f.key) + ", got " + node_type(*n));
       checked(spec, [&] { f.set(c, checked_value(f.key, *v)); });
     }
-    if (spec.layers) spec.layers(c) = read_layers(*t, dotted(spec.path, "layers"));
+    if (spec.layers) c.gan.*spec.layers = read_layers(*t, dotted(spec.path, "layers"));
     if (spec.check) checked(spec, [&] { spec.check(c); });
   }
 
@@ -348,7 +352,7 @@ std::string to_toml(const RunConfig& c) {
       if (!f.applies || f.applies(c)) insert(t, f.key.name, written_value(f.key, f.get(c)));
     if (!spec.layers) continue;
     toml::array layers;
-    for (const nn::LayerSpec& s : spec.layers(const_cast<RunConfig&>(c))) {
+    for (const nn::LayerSpec& s : c.gan.*spec.layers) {
       toml::table l;
       l.insert("type", s.type);
       for (const nn::LayerKey& k : nn::layer_type(s.type).keys)

@@ -1,5 +1,6 @@
 #include "config_schema.hpp"
 
+#include <algorithm>
 #include <limits>
 
 namespace advnet::run {
@@ -237,7 +238,7 @@ std::vector<TableSpec> make_schema() {
        .doc = "G: its layers (the layer types below), in order.",
        .fields = {boolean("output_bias_from_data", [](auto& c) -> auto& { return c.gan.g_output_bias_from_data; },
                           "start the last bias at the data's log-odds, b = log(p / (1 − p)) (PAPER.md §5)")},
-       .layers = [](RunConfig& c) -> std::vector<nn::LayerSpec>& { return c.gan.generator; }},
+       .layers = &gan::GanConfig::generator},
       {.path = "generator.optimizer",
        .doc = "G's own optimizer (two time-scale updates, TTUR): the keys of [optimizer], each defaulting to its value there.",
        .fields = optimizer_fields(g_opt),
@@ -246,7 +247,7 @@ std::vector<TableSpec> make_schema() {
        .default_doc = "[optimizer]"},
       {.path = "discriminator",
        .doc = "D: its layers, in order; its output is one value per example (a final sigmoid is folded into the loss).",
-       .layers = [](RunConfig& c) -> std::vector<nn::LayerSpec>& { return c.gan.discriminator; }},
+       .layers = &gan::GanConfig::discriminator},
       {.path = "discriminator.optimizer",
        .doc = "D's own optimizer: the keys of [optimizer], each defaulting to its value there.",
        .fields = optimizer_fields(d_opt),

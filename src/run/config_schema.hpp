@@ -32,8 +32,8 @@ struct TableSpec {
   std::function<void(RunConfig&)> begin;  // when given: what reading it starts from
   std::string default_doc;                // for the docs: where an optional table's defaults come from
   // A net's layer array (generator, discriminator): the table's `layers`, read and written through
-  // the layer registry. Empty for other tables.
-  std::function<std::vector<nn::LayerSpec>&(RunConfig&)> layers;
+  // the layer registry. nullptr for other tables.
+  std::vector<nn::LayerSpec> gan::GanConfig::*layers = nullptr;
   std::function<void(const RunConfig&)> check;  // rules across keys; throws KeyError
 };
 

@@ -177,6 +177,9 @@ TEST(ConfigSchema, NonAsciiOnlyInsideStringsAndComments) {
   // A closing triple quote may carry two more quotes; what follows is outside the string again.
   EXPECT_EQ(run::parse_config(R"(name = """x""""")" "\n" + kMinimal, "t.toml").name, "x\"\"");
   EXPECT_NE(error_of("name = '''x'''''§\n").find("outside a string"), std::string::npos);
+  // Found by the fuzzer: a quote inside a bad bare value does not open a string for the parser.
+  EXPECT_NE(error_of("Z=-'\xc2\xa7").find("outside a string"), std::string::npos);
+  EXPECT_NE(error_of(std::string("Z=-\0'\xd1\xb6", 7)).find("outside a string"), std::string::npos);
 }
 
 // docs/configuration.md ends with what `make docs` generates from the declarations.

@@ -90,7 +90,7 @@ const LayerType& layer_type(std::string_view name);
 // defaults of every key that applies. Throws KeyError naming the key (the type's name: key "type").
 LayerSpec resolve(const LayerSpec& spec);
 // A resolve() error as one line: "linear.units: 0 is out of range [1, 16777216]".
-std::string where(const LayerSpec& spec, const KeyError& e);
+std::string resolve_error(const LayerSpec& spec, const KeyError& e);
 // resolve, then the type's factory.
 std::unique_ptr<Layer> make_layer(const LayerSpec& spec, const Shape& input);
 
