@@ -19,76 +19,71 @@ namespace advnet::run {
 namespace {
 
 // Debian bookworm's toml++ (3.3) reaches __builtin_unreachable() (undefined behaviour) when it asks
-// whether certain non-ASCII characters are whitespace (marzer/tomlplusplus#190 and #295, fixed upstream
-// by #305 in 2026): outside strings and comments, right after a backslash in a multi-line basic string,
-// and where a line-ending backslash's continuation starts. All of those are invalid TOML except the
-// last, a continuation line that starts with a non-ASCII character. This scan follows TOML's strings
-// and comments and rejects those places with an error before the parser sees them.
-void reject_what_the_parser_mishandles(const std::string& text, const std::string& source) {
-  enum class State { normal, comment, basic, literal, ml_basic, ml_literal } state = State::normal;
-  bool after_backslash = false;  // ml_basic: the byte after a backslash
-  bool continuing = false;       // ml_basic: the whitespace after a line-ending backslash
-  int line = 1;
-  const auto fail = [&](const char* where) {
-    throw Error(source + ":" + std::to_string(line) + ": invalid TOML: a non-ASCII character " + where +
-                " (they may stand inside strings and comments)");
-  };
-  const auto at = [&](size_t i, const char* s) { return text.compare(i, std::strlen(s), s) == 0; };
-  const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  // Past a closing triple quote: up to two more quotes belong to the string.
-  const auto close = [&](size_t& i, char quote) {
-    i += 2;
-    for (int extra = 0; extra < 2 && i + 1 < text.size() && text[i + 1] == quote; ++extra) ++i;
-    state = State::normal;
-  };
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    const bool ascii = static_cast<unsigned char>(c) < 0x80;
-    if (c == '\n') ++line;
-    switch (state) {
-      case State::normal: {
-        if (!ascii) fail("outside a string or comment");
-        // A quote opens a string only where a key or value starts; elsewhere (Z=-'…) the parser reads
-        // it as part of a bad bare value and goes on asking whether what follows is whitespace.
-        const bool opens = i == 0 || std::string_view(" \t\r\n=[,{.").find(text[i - 1]) != std::string_view::npos;
-        if (c == '#') state = State::comment;
-        else if (opens && at(i, R"(""")")) state = State::ml_basic, i += 2;
-        else if (opens && at(i, "'''")) state = State::ml_literal, i += 2;
-        else if (opens && c == '"') state = State::basic;
-        else if (opens && c == '\'') state = State::literal;
-        break;
-      }
-      case State::comment:
-        if (c == '\n') state = State::normal;
-        break;
-      case State::basic:
-        if (c == '\\' && i + 1 < text.size() && text[i + 1] != '\n') ++i;
-        else if (c == '"' || c == '\n') state = State::normal;
-        break;
-      case State::literal:
-        if (c == '\'' || c == '\n') state = State::normal;
-        break;
-      case State::ml_literal:
-        if (at(i, "'''")) close(i, '\'');
-        break;
-      case State::ml_basic:
-        if (continuing) {
-          if (space(c)) break;
-          if (!ascii) fail("at the start of a line-ending backslash's continuation");
-          continuing = false;
-        }
-        if (after_backslash) {
-          after_backslash = false;
-          if (!ascii) fail("after a backslash");
-          continuing = space(c);
-        } else if (c == '\\') {
-          after_backslash = true;
-        } else if (at(i, R"(""")")) {
-          close(i, '"');
-        }
-        break;
-    }
+// whether some non-ASCII characters are whitespace (marzer/tomlplusplus#190 and #295, fixed upstream
+// by #305 in 2026; the fuzzer found it in seconds, from valid and invalid TOML alike). Its check is
+// only ever made for code points up to U+FEFF, so the parser never sees those: each non-ASCII code
+// point c ≤ U+FEFF goes in as U+F0000 + c (Supplementary Private Use Area-A, which a configuration
+// may not otherwise use), and every string taken out of the parsed tree, and every error message,
+// is mapped back. What TOML accepts is unchanged, except that the non-ASCII spaces toml++ 3.3 wrongly
+// took for whitespace (#135) are now errors, as TOML says.
+constexpr char32_t kShiftFirst = 0x80, kShiftLast = 0xFEFF, kShift = 0xF0000;
+
+// The code point at s[i] and its length in bytes; length 0 for a byte that starts no well-formed
+// (shortest, non-surrogate) UTF-8 sequence.
+std::pair<char32_t, size_t> decode_utf8(const std::string& s, size_t i) {
+  const auto byte = [&](size_t k) { return k < s.size() ? static_cast<unsigned char>(s[k]) : 0u; };
+  const unsigned b0 = byte(i);
+  const size_t n = b0 < 0x80 ? 1 : (b0 & 0xE0) == 0xC0 ? 2 : (b0 & 0xF0) == 0xE0 ? 3 : (b0 & 0xF8) == 0xF0 ? 4 : 0;
+  if (n <= 1) return {b0, n};
+  char32_t c = b0 & (0x7F >> n);
+  for (size_t k = 1; k < n; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80) return {0, 0};
+    c = (c << 6) | (byte(i + k) & 0x3F);
   }
+  const char32_t smallest[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (c < smallest[n] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return {0, 0};
+  return {c, n};
+}
+
+void append_utf8(std::string& out, char32_t c) {
+  if (c < 0x80) {
+    out += static_cast<char>(c);
+  } else if (c < 0x800) {
+    out += static_cast<char>(0xC0 | (c >> 6));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else if (c < 0x10000) {
+    out += static_cast<char>(0xE0 | (c >> 12));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (c >> 18));
+    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  }
+}
+
+// from_parser = false: text on its way in (throws Error, naming `source`, on a code point of the
+// shifted range); true: a string on its way out.
+std::string shift_for_parser(const std::string& s, bool from_parser, const std::string& source = "") {
+  std::string out;
+  out.reserve(s.size());
+  int line = 1;
+  for (size_t i = 0; i < s.size();) {
+    const auto [c, n] = decode_utf8(s, i);
+    if (n == 0) {  // not UTF-8: as it is (the parser rejects it)
+      out += s[i++];
+      continue;
+    }
+    line += c == '\n';
+    if (!from_parser && c >= kShift + kShiftFirst && c <= kShift + kShiftLast)
+      throw Error(source + ":" + std::to_string(line) + ": the private-use characters U+F0080 to U+FFEFF are not accepted");
+    if (!from_parser && c >= kShiftFirst && c <= kShiftLast) append_utf8(out, c + kShift);
+    else if (from_parser && c >= kShift + kShiftFirst && c <= kShift + kShiftLast) append_utf8(out, c - kShift);
+    else out.append(s, i, n);
+    i += n;
+  }
+  return out;
 }
 
 std::string node_type(const toml::node& n) {
@@ -108,7 +103,7 @@ std::optional<Value> to_value(const toml::node& n) {
   if (n.is_boolean()) return n.as_boolean()->get();
   if (n.is_integer()) return n.as_integer()->get();
   if (n.is_floating_point()) return n.as_floating_point()->get();
-  if (n.is_string()) return n.as_string()->get();
+  if (n.is_string()) return shift_for_parser(n.as_string()->get(), true);
   if (const toml::array* a = n.as_array()) {
     std::vector<int64_t> ints;
     std::vector<double> numbers;
@@ -253,7 +248,7 @@ class Reader {
         const std::optional<Value> value = to_value(v);
         if (key == "type") {
           if (!v.is_string()) fail(at + ".type", "expected a string, got " + node_type(v));
-          s.type = v.as_string()->get();
+          s.type = shift_for_parser(v.as_string()->get(), true);
         } else if (!value) {
           fail(at + "." + key, "expected a value, got " + node_type(v));
         } else {
@@ -294,7 +289,7 @@ void apply_override(toml::table& root, const std::string& assignment) {
     t = n->as_table();
   }
   try {
-    toml::table parsed = toml::parse("v = " + value);
+    toml::table parsed = toml::parse(shift_for_parser("v = " + value, false, "--set " + key));
     t->insert_or_assign(path.back(), *parsed.get("v"));
   } catch (const toml::parse_error&) {
     t->insert_or_assign(path.back(), value);  // not TOML: take it as a plain string (a path, say)
@@ -320,18 +315,22 @@ std::string markdown_cell(std::string s) {
 }  // namespace
 
 RunConfig parse_config(const std::string& text, const std::string& source, const std::vector<std::string>& overrides) {
-  reject_what_the_parser_mishandles(text, source);
   toml::table root;
   try {
-    root = toml::parse(text, source);
+    root = toml::parse(shift_for_parser(text, false, source), source);
   } catch (const toml::parse_error& e) {
-    throw Error(source + ":" + std::to_string(e.source().begin.line) + ": invalid TOML: " + std::string(e.description()));
+    throw Error(source + ":" + std::to_string(e.source().begin.line) + ": invalid TOML: " +
+                shift_for_parser(std::string(e.description()), true));
   }
-  for (const std::string& o : overrides) apply_override(root, o);
   RunConfig c;
-  const Reader reader(root, source);
-  for (const std::string& path : table_paths()) reader.check_keys(path);
-  for (const TableSpec& spec : config_schema()) reader.read(spec, c);
+  try {
+    for (const std::string& o : overrides) apply_override(root, o);
+    const Reader reader(root, source);
+    for (const std::string& path : table_paths()) reader.check_keys(path);
+    for (const TableSpec& spec : config_schema()) reader.read(spec, c);
+  } catch (const Error& e) {
+    throw Error(shift_for_parser(e.what(), true));  // keys quoted in messages, as the file has them
+  }
   return c;
 }
 
