@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every libFuzzer target for SECONDS seconds (two at a time), starting from fuzz/seeds/<target>
-# and a working corpus in build-fuzz/corpus/<target>. A crash, a leak, a timeout (10 s per input) or
+# Runs every libFuzzer target for SECONDS seconds (two at a time), starting from fuzz/seeds/<target>,
+# the inputs that once failed (fuzz/regressions/<target>/, so every run replays them under clang's
+# sanitizers, which catch more than GCC's in the unit tests) and a working corpus in build-fuzz/corpus/<target>. A crash, a leak, a timeout (10 s per input) or
 # an allocation over 2 GB (4.2 GB for image, see below) fails the run; the input is saved in fuzz/regressions/<target>/, which the
 # unit tests replay. Prints execs/s and total execs per target.
 # usage: scripts/fuzz.sh SECONDS
@@ -17,7 +18,7 @@ run() {
   local malloc_mb=2048
   [[ $t == image ]] && malloc_mb=4200
   build-fuzz/fuzz/fuzz_$t -max_total_time="$seconds" -rss_limit_mb=2048 -malloc_limit_mb=$malloc_mb -timeout=10 -print_final_stats=1 \
-    -artifact_prefix="fuzz/regressions/$t/" "build-fuzz/corpus/$t" "fuzz/seeds/$t" > "$log" 2>&1
+    -artifact_prefix="fuzz/regressions/$t/" "build-fuzz/corpus/$t" "fuzz/seeds/$t" "fuzz/regressions/$t" > "$log" 2>&1
   local rc=$?
   local execs speed
   execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | grep -o '[0-9]*$')

@@ -6,12 +6,12 @@
 #include <optional>
 #include <set>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "advnet/core/error.hpp"
 #include "advnet/core/schema.hpp"
 #include "advnet/nn/layer_type.hpp"
 #include "config_schema.hpp"
+#include "toml.hpp"
 
 // Everything here is driven by the schema (config_schema.cpp) and the layer registry: no key is named
 // in this file.

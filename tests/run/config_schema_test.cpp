@@ -157,6 +157,13 @@ TEST(ConfigSchema, WrittenNumbersAreShort) {
   EXPECT_NE(text.find("\nlr = 0.1\n"), std::string::npos) << text;
   EXPECT_NE(text.find("irange = 0.05\n"), std::string::npos) << text;
   EXPECT_NE(text.find("decay_factor = 1.000004\n"), std::string::npos) << text;
+
+  // toml++ 3.3's formatter had undefined behaviour on array numbers below 0.1 (src/run/toml.hpp).
+  const run::RunConfig m = run::parse_config(
+      "[data]\nkind = \"mixture_1d\"\nmeans = [-0.05, 1e-300, 0]\nstds = [0.05, 0.5, 2]\nweights = [0.01, 1, 3]\n" + kMinimal,
+      "t.toml");
+  EXPECT_TRUE(run::parse_config(run::to_toml(m), "w.toml") == m);
+  EXPECT_NE(run::to_toml(m).find("stds = [ 0.05, 0.5, 2.0 ]"), std::string::npos) << run::to_toml(m);
 }
 
 // Debian's toml++ 3.3 has undefined behaviour on some non-ASCII characters where it looks for
