@@ -234,6 +234,23 @@ TEST_F(Cli, SampleWritesNpyAndPngAndAppliesGivenNoise) {
   EXPECT_EQ(run("train --help").code, 0);
 }
 
+// advnet config prints a configuration as advnet reads it (what a run's config.toml will hold), with
+// --set applied, and the reference section of docs/configuration.md; bad input exits 2.
+TEST_F(Cli, ConfigPrintsTheResolvedConfigurationAndTheReference) {
+  Result r = run("config " + kSource + "/configs/toy_1d.toml --set training.epochs=7");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("\nepochs = 7\n"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("kind = \"gaussian_1d\""), std::string::npos) << r.output;
+  r = run("config --reference");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(r.output.rfind("## Reference", 0), 0u) << r.output.substr(0, 200);
+  EXPECT_NE(r.output.find("#### batch_norm"), std::string::npos);
+  r = run("config " + kSource + "/configs/toy_1d.toml --set training.g_loss=wasserstein");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.output.find("training.g_loss: 'wasserstein' is not one of non_saturating, minimax"), std::string::npos) << r.output;
+  EXPECT_EQ(run("config").code, 2);
+}
+
 TEST_F(Cli, BenchTrainPrintsJson) {
   const Result r = run("bench train --config " + kSource + "/configs/paper_mnist.toml --iters 5 --warmup 1 --threads 2 --json");
   ASSERT_EQ(r.code, 0) << r.output;
