@@ -288,9 +288,7 @@ void init_output_bias_from_marginals(nn::Net& g, const Tensor& data) {
                            "per output feature (a linear layer, say), then a sigmoid";
   check(g.ends_with_sigmoid() && g.size() >= 2, what);
   const std::string name = std::to_string(g.size() - 2) + ".bias";
-  bool has_bias = false;
-  for (const nn::NamedParam& p : g.named_params()) has_bias |= p.name == name;
-  check(has_bias, what);
+  check(g.has_param(name), what);
   Tensor b = g.param(name);
   const int64_t n = data.dim(0), f = data.shape().inner();
   check(b.numel() == f, "generator.output_bias_from_data: " + name + " has " + std::to_string(b.numel()) +

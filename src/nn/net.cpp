@@ -5,7 +5,6 @@
 #include <functional>
 #include <sstream>
 
-
 namespace advnet::nn {
 namespace {
 
@@ -198,6 +197,10 @@ int64_t Net::num_params() const {
   int64_t n = 0;
   for (const NamedParam& p : named_) n += p.shape.numel();
   return n;
+}
+
+bool Net::has_param(const std::string& name) const {
+  return std::any_of(named_.begin(), named_.end(), [&](const NamedParam& p) { return p.name == name; });
 }
 
 const NamedParam& Net::find_param(const std::string& name) const {

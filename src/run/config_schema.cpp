@@ -214,10 +214,19 @@ void check_schedule(const RunConfig& c, Acc acc) {
     throw KeyError("end_epoch", "must not be before start_epoch");
 }
 
+// [NET.optimizer]: a net's own optimizer (the GanConfig member `own`), present only when given,
+// starting from the shared [optimizer].
+TableSpec own_optimizer(const std::string& net, std::optional<gan::OptimizerConfig> gan::GanConfig::*own, std::string doc) {
+  return {.path = net + ".optimizer",
+          .doc = std::move(doc),
+          .fields = optimizer_fields([own](auto& c) -> auto& { return *(c.gan.*own); }),
+          .present = [own](const RunConfig& c) { return (c.gan.*own).has_value(); },
+          .begin = [own](RunConfig& c) { c.gan.*own = c.gan.optimizer; },
+          .default_doc = "[optimizer]"};
+}
+
 std::vector<TableSpec> make_schema() {
   const auto shared = [](auto& c) -> auto& { return c.gan.optimizer; };
-  const auto g_opt = [](auto& c) -> auto& { return *c.gan.g_optimizer; };
-  const auto d_opt = [](auto& c) -> auto& { return *c.gan.d_optimizer; };
   const auto lr = [](auto& c) -> auto& { return c.gan.lr_schedule; };
   const auto momentum = [](auto& c) -> auto& { return c.gan.momentum_schedule; };
   return {
@@ -239,21 +248,13 @@ std::vector<TableSpec> make_schema() {
        .fields = {boolean("output_bias_from_data", [](auto& c) -> auto& { return c.gan.g_output_bias_from_data; },
                           "start the last bias at the data's log-odds, b = log(p / (1 − p)) (PAPER.md §5)")},
        .layers = &gan::GanConfig::generator},
-      {.path = "generator.optimizer",
-       .doc = "G's own optimizer (two time-scale updates, TTUR): the keys of [optimizer], each defaulting to its value there.",
-       .fields = optimizer_fields(g_opt),
-       .present = [](const RunConfig& c) { return c.gan.g_optimizer.has_value(); },
-       .begin = [](RunConfig& c) { c.gan.g_optimizer = c.gan.optimizer; },
-       .default_doc = "[optimizer]"},
+      own_optimizer("generator", &gan::GanConfig::g_optimizer,
+                    "G's own optimizer (two time-scale updates, TTUR): the keys of [optimizer], each defaulting to its value there."),
       {.path = "discriminator",
        .doc = "D: its layers, in order; its output is one value per example (a final sigmoid is folded into the loss).",
        .layers = &gan::GanConfig::discriminator},
-      {.path = "discriminator.optimizer",
-       .doc = "D's own optimizer: the keys of [optimizer], each defaulting to its value there.",
-       .fields = optimizer_fields(d_opt),
-       .present = [](const RunConfig& c) { return c.gan.d_optimizer.has_value(); },
-       .begin = [](RunConfig& c) { c.gan.d_optimizer = c.gan.optimizer; },
-       .default_doc = "[optimizer]"},
+      own_optimizer("discriminator", &gan::GanConfig::d_optimizer,
+                    "D's own optimizer: the keys of [optimizer], each defaulting to its value there."),
       {.path = "schedule.lr", .doc = "The learning rate over training, starting from each optimizer's lr.",
        .fields = schedule_fields(lr), .check = [lr](const RunConfig& c) { check_schedule(c, lr); }},
       {.path = "schedule.momentum", .doc = "SGD's momentum over training, starting from each optimizer's momentum.",

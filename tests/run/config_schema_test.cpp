@@ -8,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "../support/error_message.hpp"
+#include "config_text.hpp"
 #include "advnet/data/dataset.hpp"
 #include "advnet/io/safetensors.hpp"
 #include "advnet/gan/trainer.hpp"
@@ -31,16 +31,11 @@ std::string read(const std::string& path) {
   return s.str();
 }
 
-std::string error_of(const std::string& text, const std::vector<std::string>& sets = {}) {
-  return advnet::testing::error_message([&] { run::parse_config(text, "t.toml", sets); });
-}
+const std::string& kMinimal = advnet::testing::kMinimalConfig;
 
-const std::string kMinimal = R"(
-[generator]
-layers = [{ type = "linear", units = 784 }, { type = "sigmoid" }]
-[discriminator]
-layers = [{ type = "linear", units = 1 }, { type = "sigmoid" }]
-)";
+std::string error_of(const std::string& text, const std::vector<std::string>& sets = {}) {
+  return advnet::testing::config_error(text, sets);
+}
 
 }  // namespace
 
@@ -124,7 +119,7 @@ TEST(ConfigSchema, UnknownKindsListTheKnownOnes) {
       {"training.gemm=\"fp8\"", "training.gemm: 'fp8' is not one of f32, bf16"},
       {"divergence.on_divergence=\"ignore\"", "divergence.on_divergence: 'ignore' is not one of stop, rollback"},
   };
-  for (const auto& [set, message] : cases) EXPECT_NE(error_of(kMinimal, {set}).find("t.toml: " + message), std::string::npos) << set;
+  for (const auto& [set, message] : cases) EXPECT_NE(error_of(kMinimal, {set}).find("test.toml: " + message), std::string::npos) << set;
   EXPECT_NE(error_of(R"([generator]
 layers = [{ type = "convolution" }]
 [discriminator]
@@ -134,7 +129,7 @@ layers = [{ type = "linear", units = 1 }])").find("generator.layers[0].type: lay
 
 // A key that exists only with some setting is rejected without it, naming the setting.
 TEST(ConfigSchema, KeysThatDoNotApplyAreRejected) {
-  EXPECT_NE(error_of(kMinimal + "[optimizer]\nbeta1 = 0.5\n").find("t.toml: optimizer.beta1: applies only with kind = \"adam\""),
+  EXPECT_NE(error_of(kMinimal + "[optimizer]\nbeta1 = 0.5\n").find("test.toml: optimizer.beta1: applies only with kind = \"adam\""),
             std::string::npos);
   EXPECT_NE(error_of(kMinimal + "[data]\nkind = \"ring_2d\"\ngrid = 5\n").find("data.grid: applies only with kind = \"grid_2d\""),
             std::string::npos);
@@ -179,16 +174,16 @@ TEST(ConfigSchema, NonAsciiTextReadsAsTomlSays) {
   b§""")" "\n" + kMinimal, "t.toml").name, "ab§");
   EXPECT_EQ(run::parse_config(R"(name = """\
    §""")" "\n" + kMinimal, "t.toml").name, "§");
-  EXPECT_NE(error_of("name = 1¡\n").find("t.toml:1: invalid TOML"), std::string::npos);
-  EXPECT_NE(error_of("\n\xcc\xaa").find("t.toml:2: invalid TOML"), std::string::npos);
-  EXPECT_NE(error_of("Z=-'\xc2\xa7").find("t.toml:1: invalid TOML"), std::string::npos);
+  EXPECT_NE(error_of("name = 1¡\n").find("test.toml:1: invalid TOML"), std::string::npos);
+  EXPECT_NE(error_of("\n\xcc\xaa").find("test.toml:2: invalid TOML"), std::string::npos);
+  EXPECT_NE(error_of("Z=-'\xc2\xa7").find("test.toml:1: invalid TOML"), std::string::npos);
   EXPECT_NE(error_of(std::string("Z=-\0'\xd1\xb6", 7)).find("invalid TOML"), std::string::npos);
   EXPECT_NE(error_of(R"(name = """\§""")").find("invalid TOML"), std::string::npos);
   // A no-break space is not TOML whitespace (toml++ 3.3 took it for one).
   EXPECT_NE(error_of("name\xc2\xa0= \"x\"\n").find("invalid TOML"), std::string::npos);
   // Keys come back as written in messages; the shifted plane itself is refused.
   EXPECT_NE(error_of(kMinimal + "[training]\n\"épochs\" = 3\n").find("training.épochs: unknown key"), std::string::npos);
-  EXPECT_NE(error_of("name = \"\xf3\xb0\x83\xa9\"\n").find("t.toml:1: the private-use characters"), std::string::npos);
+  EXPECT_NE(error_of("name = \"\xf3\xb0\x83\xa9\"\n").find("test.toml:1: the private-use characters"), std::string::npos);
   // The written TOML reads back to the same text.
   const run::RunConfig c = run::parse_config("name = \"Ωmega — ü\"\n" + kMinimal, "t.toml");
   EXPECT_EQ(run::parse_config(run::to_toml(c), "w.toml").name, "Ωmega — ü");

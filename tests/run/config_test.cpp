@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "../support/error_message.hpp"
+#include "config_text.hpp"
 #include "advnet/gan/paper_nets.hpp"
 
 using advnet::Error;
@@ -13,16 +13,11 @@ namespace {
 
 const std::string kConfigs = std::string(ADVNET_SOURCE_DIR) + "/configs/";
 
-std::string error_of(const std::string& text, const std::vector<std::string>& sets = {}) {
-  return advnet::testing::error_message([&] { run::parse_config(text, "test.toml", sets); });
-}
+const std::string& kMinimal = advnet::testing::kMinimalConfig;
 
-const std::string kMinimal = R"(
-[generator]
-layers = [{ type = "linear", units = 784 }, { type = "sigmoid" }]
-[discriminator]
-layers = [{ type = "linear", units = 1 }, { type = "sigmoid" }]
-)";
+std::string error_of(const std::string& text, const std::vector<std::string>& sets = {}) {
+  return advnet::testing::config_error(text, sets);
+}
 
 // a: read from a config (resolved); b: built in code.
 void expect_same_layers(const std::vector<advnet::nn::LayerSpec>& a, const std::vector<advnet::nn::LayerSpec>& b) {

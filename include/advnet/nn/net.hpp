@@ -73,6 +73,7 @@ class Net {
   // Saved-but-not-trained state (BatchNorm running statistics), in its own flat buffer.
   Tensor& buffers() { return buffers_; }
   const std::vector<NamedParam>& named_buffers() const { return named_buffers_; }
+  bool has_param(const std::string& name) const;
   const NamedParam& find_param(const std::string& name) const;  // throws Error naming the missing name
   Tensor param(const std::string& name);       // a view into params()
   Tensor param_grad(const std::string& name);  // a view into grads()
