@@ -27,7 +27,13 @@ std::string bound(const KeySpec& k, double v) {
 }
 
 std::string interval(const KeySpec& k) {
-  return (k.lo_open ? "(" : "[") + bound(k, k.lo) + ", " + bound(k, k.hi) + (k.hi_open ? ")" : "]");
+  // Appended piece by piece: `"(" + std::string&&` trips GCC 12's false -Wrestrict (GCC PR 105329).
+  std::string s = k.lo_open ? "(" : "[";
+  s += bound(k, k.lo);
+  s += ", ";
+  s += bound(k, k.hi);
+  s += k.hi_open ? ")" : "]";
+  return s;
 }
 
 bool bounded(const KeySpec& k) { return !std::isinf(k.lo) || !std::isinf(k.hi) || k.lo_open || k.hi_open; }
@@ -39,16 +45,7 @@ void check_range(const KeySpec& k, double v, const std::string& text) {
   if (!above || !below) throw KeyError(k.name, text + " is out of range " + interval(k));
 }
 
-double round_to_float(double v) { return static_cast<double>(static_cast<float>(v)); }
-
-}  // namespace
-
-std::string format_number(double v) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%g", v);
-  return b;
-}
-
+// "an integer", "a string", ... (for "expected ..., got ..." messages).
 std::string type_name(const Value& v) {
   switch (v.index()) {
     case 0: return "a boolean";
@@ -57,6 +54,16 @@ std::string type_name(const Value& v) {
     case 3: return "a string";
     default: return "an array";
   }
+}
+
+double round_to_float(double v) { return static_cast<double>(static_cast<float>(v)); }
+
+}  // namespace
+
+std::string format_number(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%g", v);
+  return b;
 }
 
 Value checked_value(const KeySpec& k, Value v) {

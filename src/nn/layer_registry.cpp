@@ -125,7 +125,6 @@ const std::vector<int64_t>& LayerSpec::integers(std::string_view key) const {
 }
 
 Tensor* LayerTensors::param(std::string_view name) { return find(params, name); }
-Tensor* LayerTensors::buffer(std::string_view name) { return find(buffers, name); }
 
 LayerKey integer_key(std::string name, int64_t lo, int64_t hi, std::optional<int64_t> default_value, std::string doc) {
   LayerKey k{.key = {.name = std::move(name), .type = ValueType::integer, .doc = std::move(doc),

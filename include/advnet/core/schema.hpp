@@ -59,8 +59,6 @@ Value checked_value(const KeySpec& key, Value v);
 // The value as a writer should put it: a single as the double nearest the float's shortest text
 // (0.1, not 0.10000000149011612), which reads back to the same float.
 Value written_value(const KeySpec& key, const Value& v);
-// "an integer", "a string", ... (for "expected ..., got ..." messages).
-std::string type_name(const Value& v);
 // What the key accepts, for docs and messages: "integer in [1, 1024]", "one of sgd, adam".
 std::string describe(const KeySpec& key);
 // The value as TOML would write it: 0.1, [1, 2], "text", true.

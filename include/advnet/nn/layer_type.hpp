@@ -64,7 +64,6 @@ struct LayerTraits {
 struct LayerTensors {
   std::vector<std::pair<std::string, Tensor>> params, buffers;
   Tensor* param(std::string_view name);  // nullptr when the layer has none of that name
-  Tensor* buffer(std::string_view name);
 };
 
 struct LayerType {
