@@ -3,6 +3,7 @@
 // the function that runs it (a registry, as Caffe's tools/caffe.cpp).
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
 #include <functional>
 #include <string>
 
@@ -26,8 +27,12 @@ Run add_config(CLI::App& app);
 inline void add_live_flag(CLI::App& app, bool& live) {
   app.add_flag("--live", live, "use G's own parameters of the last step, not their moving average (training.g_ema)");
 }
+// Prints the model's numerics notice (a checkpoint of other numerics) to stderr.
 inline run::GeneratorModel load_generator(const std::string& path, bool live) {
-  return run::GeneratorModel::load(path, live ? run::GeneratorWeights::live : run::GeneratorWeights::average);
+  run::GeneratorModel g =
+      run::GeneratorModel::load(path, live ? run::GeneratorWeights::live : run::GeneratorWeights::average);
+  if (!g.numerics_notice().empty()) std::fprintf(stderr, "%s: %s\n", path.c_str(), g.numerics_notice().c_str());
+  return g;
 }
 
 // Exit codes.

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "advnet/core/float_mode.hpp"
 #include "advnet/core/threading.hpp"
 #include "advnet/data/dataset.hpp"
 #include "advnet/eval/parzen.hpp"
@@ -27,6 +28,8 @@ struct ParzenArgs {
 int run_parzen(const ParzenArgs& a) {
   if (a.checkpoint.empty() == a.samples.empty()) throw Error("eval parzen: give either a CHECKPOINT or --samples FILE.npy");
   set_num_threads(static_cast<int>(a.threads));
+  // The default numerics (training.flush_denormals); a checkpoint's G is applied in its run's mode.
+  const FloatModeScope fp(Denormals::flush);
   data::DataConfig dc;  // MNIST-format IDX files; the checkpoint's data settings when there is one
   Tensor samples;
   std::string weights = "samples";  // where the evaluated samples come from

@@ -5,9 +5,11 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "advnet/core/float_mode.hpp"
 #include "advnet/data/dataset.hpp"
 #include "advnet/eval/figures.hpp"
 #include "advnet/gan/noise.hpp"
+#include "advnet/gan/numerics.hpp"
 #include "advnet/gan/streams.hpp"
 #include "advnet/run/checkpoint.hpp"
 #include "advnet/run/generator_model.hpp"
@@ -34,6 +36,7 @@ run::GeneratorModel load_image_generator(const std::string& path, bool live) {
 
 int run_samples(const FigureArgs& a) {
   run::GeneratorModel g = load_image_generator(a.input, a.live);
+  const FloatModeScope fp(gan::denormal_mode(g.config().gan.training));  // the nearest-neighbour search too
   data::DataConfig dc = g.config().data;
   if (!a.data.empty()) dc.path = a.data;
   const data::Dataset train = data::load(dc, data::Split::train);

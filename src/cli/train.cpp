@@ -71,6 +71,7 @@ int run_train(const TrainArgs& a) {
               static_cast<long long>(total_epochs), num_threads());
   std::printf("generator:\n%sdiscriminator:\n%s", trainer.generator().summary().c_str(),
               trainer.discriminator().summary().c_str());
+  if (!session.numerics_notice().empty()) std::printf("%s\n", session.numerics_notice().c_str());
   const gan::TrainingConfig& tc = config.gan.training;
   if (tc.g_ema > 0)
     std::printf("moving average of G's parameters: decay %g per generator update, applied every %lld, from epoch "

@@ -6,7 +6,9 @@
 #include <cstring>
 
 #include "advnet/core/kernels.hpp"
+#include "advnet/core/float_mode.hpp"
 #include "advnet/gan/noise.hpp"
+#include "advnet/gan/numerics.hpp"
 #include "advnet/gan/streams.hpp"
 #include "advnet/nn/loss.hpp"
 
@@ -49,6 +51,7 @@ Trainer::Trainer(GanConfig config, const Tensor& data)
 }
 
 void Trainer::init_parameters() {
+  const FloatModeScope fp(denormal_mode(config_.training));
   g_.init(stream(config_.seed, Stream::init_generator));
   d_.init(stream(config_.seed, Stream::init_discriminator));
   if (config_.g_output_bias_from_data) init_output_bias_from_marginals(g_, data_);
@@ -69,13 +72,16 @@ void Trainer::update_generator_ema() {
 int64_t Trainer::iterations_per_epoch() const { return batcher_.batches_per_epoch() / config_.training.k; }
 
 const Tensor& Trainer::d_forward(const Tensor& x) {
-  return d_.forward(x, {nn::Mode::train, &state_.dropout}, d_depth_);
+  const Tensor& out = d_.forward(x, {nn::Mode::train, &state_.dropout}, d_depth_);
+  // Sized once per pass: d_loss_rows writes parts of them (the real and the generated rows).
+  dl_.resize(out.shape());
+  probs_.resize(out.shape());
+  return out;
 }
 
 double Trainer::d_loss_rows(int64_t first, int64_t n, float target, float scale, double* mean_prob, double* frac_wrong) {
   const Tensor& out = d_.forward_output();
-  dl_.resize(out.shape());
-  probs_.resize(out.shape());
+  check(dl_.shape() == out.shape(), "Trainer::d_loss_rows: D's output is not the last d_forward's");
   // Views of the rows [first, first + n) of D's output: (n, 1). The loss only reads `in`.
   Tensor in = Tensor::view(const_cast<float*>(out.data()) + first, Shape{n, 1});
   Tensor grad = Tensor::view(dl_.data() + first, Shape{n, 1});
@@ -233,6 +239,7 @@ void Trainer::run_iteration(EpochStats& s) {
 }
 
 EpochStats Trainer::run_epoch(const std::function<bool()>& should_stop, const Progress& progress) {
+  const FloatModeScope fp(denormal_mode(config_.training));
   EpochStats sums;
   sums.epoch = state_.epoch;
   const int64_t total = iterations_per_epoch();
@@ -261,6 +268,7 @@ EpochStats Trainer::run_epoch(const std::function<bool()>& should_stop, const Pr
 }
 
 void Trainer::generate(const Tensor& z, Tensor& out) {
+  const FloatModeScope fp(denormal_mode(config_.training));
   // In training-batch chunks: bounded memory, and the conv layers reuse their cached primitives.
   nn::Net& g = g_ema_ ? *g_ema_ : g_;
   if (g_ema_ && !g_.buffers().empty()) g_ema_->buffers().copy_from(g_.buffers());  // BatchNorm statistics

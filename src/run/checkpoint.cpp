@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "advnet/gan/noise.hpp"
+#include "advnet/gan/numerics.hpp"
 
 namespace advnet::run {
 
@@ -104,6 +105,7 @@ void save_checkpoint(const std::string& path, gan::Trainer& t, const RunConfig& 
                      {"rng.dropout", rng_text(st.dropout)},
                      {"lr_scale", fmt_double(st.lr_scale)},
                      {"image_shape", shape_text},
+                     {"numerics", gan::numerics_record(config.gan.training)},
                      {"config", to_toml(config)}});
   io::write_safetensors(path, refs, meta);
 }
@@ -120,6 +122,10 @@ std::vector<int64_t> checkpoint_image_shape(const SafetensorsFile& f) {
   std::string part;
   while (std::getline(ss, part, ',')) shape.push_back(static_cast<int64_t>(parse_u64(f, "image_shape", part)));
   return shape;
+}
+
+std::string checkpoint_numerics(const SafetensorsFile& f) {
+  return f.metadata().count("numerics") != 0 ? f.meta("numerics") : gan::kNumericsUnrecorded;
 }
 
 void load_checkpoint(const SafetensorsFile& f, gan::Trainer& t) {

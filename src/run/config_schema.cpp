@@ -278,7 +278,10 @@ std::vector<TableSpec> make_schema() {
             integer("g_ema_every", [](auto& c) -> auto& { return c.gan.training.g_ema_every; }, 1, 1 << 20,
                     "G updates between average updates (one step of weight 1 − g_ema^g_ema_every)"),
             integer("g_ema_start_epoch", [](auto& c) -> auto& { return c.gan.training.g_ema_start_epoch; }, 1, kBig,
-                    "before this 1-based epoch the average is G itself")},
+                    "before this 1-based epoch the average is G itself"),
+            boolean("flush_denormals", [](auto& c) -> auto& { return c.gan.training.flush_denormals; },
+                    "compute with denormal floats flushed to zero (FTZ + DAZ on every thread): a trained net's tiny "
+                    "gradients are otherwise denormal and slow training by a third; part of the checkpoint's numerics")},
        .check =
            [](const RunConfig& c) {
              if (c.gan.training.update_order == gan::UpdateOrder::simultaneous && c.gan.training.k != 1)

@@ -1,6 +1,8 @@
 #include "advnet/run/generator_model.hpp"
 
+#include "advnet/core/float_mode.hpp"
 #include "advnet/gan/noise.hpp"
+#include "advnet/gan/numerics.hpp"
 #include "advnet/io/safetensors.hpp"
 #include "advnet/run/checkpoint.hpp"
 
@@ -15,10 +17,12 @@ GeneratorModel GeneratorModel::load(const std::string& path, GeneratorWeights we
   for (const nn::NamedParam& p : net.named_params()) f.copy_to(prefix + p.name, net.params().data() + p.offset, p.shape);
   for (const nn::NamedParam& p : net.named_buffers())
     f.copy_to("generator." + p.name, net.buffers().data() + p.offset, p.shape);
-  return GeneratorModel(std::move(c), checkpoint_image_shape(f), std::move(net), average);
+  std::string notice = gan::numerics_notice(checkpoint_numerics(f), c.gan.training);
+  return GeneratorModel(std::move(c), checkpoint_image_shape(f), std::move(net), average, std::move(notice));
 }
 
 void GeneratorModel::apply(const Tensor& z, Tensor& out) {
+  const FloatModeScope fp(gan::denormal_mode(config_.gan.training));
   net_.forward_rows(z, out, config_.gan.training.batch_size, {nn::Mode::eval, nullptr});
 }
 

@@ -8,9 +8,11 @@
 #include <nlohmann/json.hpp>
 
 #include "advnet/core/error.hpp"
+#include "advnet/core/float_mode.hpp"
 #include "advnet/core/threading.hpp"
 #include "advnet/eval/parzen.hpp"
 #include "advnet/gan/noise.hpp"
+#include "advnet/gan/numerics.hpp"
 #include "advnet/gan/streams.hpp"
 #include "advnet/io/file.hpp"
 #include "advnet/io/safetensors.hpp"
@@ -94,6 +96,7 @@ TrainingSession::TrainingSession(const TrainRequest& request)
   trainer_.emplace(config_.gan, train_.x);
   if (resume_from) {
     load_checkpoint(*resume_from, *trainer_);
+    numerics_notice_ = gan::numerics_notice(checkpoint_numerics(*resume_from), config_.gan.training);
   } else {
     trainer_->init_parameters();
   }
@@ -138,6 +141,8 @@ void TrainingSession::keep_if_best(const ParzenScore& score) {
 }
 
 SessionEnd TrainingSession::run(const std::function<bool()>& stop, const SessionObserver& observer) {
+  // The whole run in the run's floating-point mode: training, validation, diagnostics, samples.
+  const FloatModeScope fp(gan::denormal_mode(config_.gan.training));
   gan::Trainer& trainer = *trainer_;
   const fs::path out(out_);
   const bool one_d = config_.data.is_1d();

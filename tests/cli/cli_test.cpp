@@ -78,6 +78,52 @@ TEST_F(Cli, ResumeIsByteIdenticalToAnUnbrokenRun) {
   EXPECT_TRUE(fs::exists(a + "/config.toml"));
 }
 
+// The numerics record (gan/numerics.hpp): a run of 2 + 2 epochs equals 4 straight byte for byte, and
+// its checkpoints say what they were trained with; the checkpoint of a run with other numerics (here
+// denormals kept) resumes with this run's, and says so in one line.
+TEST_F(Cli, NumericsAreRecordedAndSameNumericsResumeByteIdentically) {
+  const std::string a = dir.file("straight"), b = dir.file("resumed"), c = dir.file("kept");
+  ASSERT_EQ(run("train " + mnist_args(a, 4, 500)).code, 0);
+  ASSERT_EQ(run("train " + mnist_args(b, 2, 500)).code, 0);
+  Result r = run("train --out " + b + " --resume --epochs 4 --threads 2");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(r.output.find("numerics"), std::string::npos) << r.output;  // same numerics: no notice
+  const std::string x = read_bytes(a + "/checkpoints/latest.safetensors");
+  EXPECT_TRUE(x == read_bytes(b + "/checkpoints/latest.safetensors")) << "2 + 2 epochs differ from 4";
+  const advnet::io::SafetensorsFile f = advnet::io::SafetensorsFile::read(a + "/checkpoints/latest.safetensors");
+  EXPECT_EQ(advnet::run::checkpoint_numerics(f), "denormals=flush");
+  EXPECT_NE(read_bytes(a + "/config.toml").find("flush_denormals = true"), std::string::npos);
+
+  ASSERT_EQ(run("train " + mnist_args(c, 2, 500) + " --set training.flush_denormals=false").code, 0);
+  EXPECT_EQ(advnet::run::checkpoint_numerics(advnet::io::SafetensorsFile::read(c + "/checkpoints/latest.safetensors")),
+            "denormals=keep");
+  r = run("train --out " + c + " --resume --epochs 3 --threads 2 --set training.flush_denormals=true");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("this run was trained with numerics denormals=keep; it continues with denormals=flush, so "
+                          "its bytes differ from an uninterrupted run of either"),
+            std::string::npos)
+      << r.output;
+}
+
+// A checkpoint written before numerics records (tests/run/old_configs/toy_1d_epoch2.safetensors)
+// resumes, samples and evaluates with the current numerics, each saying so in one line.
+TEST_F(Cli, CheckpointsWithoutANumericsRecordResumeAndSampleWithANotice) {
+  const std::string old = kSource + "/tests/run/old_configs/toy_1d_epoch2.safetensors";
+  const std::string runs = dir.file("old");
+  fs::create_directories(runs + "/checkpoints");
+  fs::copy_file(old, runs + "/checkpoints/latest.safetensors");
+  const std::string notice = "this run was trained with numerics unrecorded (before numerics records: denormals "
+                             "kept); it continues with denormals=flush";
+  Result r = run("train --out " + runs + " --resume --epochs 3 --threads 2");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find(notice), std::string::npos) << r.output;
+  EXPECT_EQ(advnet::run::checkpoint_numerics(advnet::io::SafetensorsFile::read(runs + "/checkpoints/latest.safetensors")),
+            "denormals=flush");
+  r = run("sample " + old + " -n 10 --out " + dir.file("s.npy"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find(notice), std::string::npos) << r.output;
+}
+
 TEST_F(Cli, SigintWritesACheckpointAndExits130ThenResumeFinishes) {
   // Several trials at different moments of an epoch (a handler running inside oneDNN's kernels once
   // corrupted the heap at such moments; the signal is now blocked and polled between iterations).

@@ -1,11 +1,14 @@
 #include "advnet/gan/trainer.hpp"
 
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 
+#include "advnet/core/float_mode.hpp"
+#include "advnet/core/threading.hpp"
 #include "advnet/data/dataset.hpp"
 #include "advnet/gan/noise.hpp"
 #include "advnet/run/config.hpp"
@@ -287,4 +290,33 @@ TEST(Trainer, PerNetOptimizersStepEachNetWithItsOwnSettings) {
   };
   EXPECT_EQ(moved(0.0f, 0.1f), std::make_pair(false, true));
   EXPECT_EQ(moved(0.1f, 0.0f), std::make_pair(true, false));
+}
+
+// training.flush_denormals: every OpenMP thread computes with FTZ + DAZ while an epoch runs (read
+// inside a parallel region from the progress callback, which runs inside the epoch), and the
+// caller's threads get their own mode back when run_epoch returns; with the key off, nothing is set.
+TEST(Trainer, EpochsRunFlushedOnEveryThreadAndGiveTheCallerItsModeBack) {
+  advnet::set_num_threads(2);
+  for (const bool flush : {true, false}) {
+    gan::GanConfig c = tiny();
+    c.training.flush_denormals = flush;
+    const Tensor data = uniform_data(40, 12, 5);
+    gan::Trainer t(c, data);
+    t.init_parameters();
+    std::vector<uint32_t> inside(2, 0xffffffffu);
+    int calls = 0;
+    auto progress = [&](const gan::EpochStats&, int64_t, int64_t) {
+      ++calls;
+#pragma omp parallel num_threads(2)
+      inside[static_cast<size_t>(omp_get_thread_num())] = advnet::denormal_bits();
+    };
+    t.run_epoch({}, progress);
+    ASSERT_GT(calls, 0);
+    const uint32_t expected = flush ? advnet::kFtz | advnet::kDaz : 0;
+    EXPECT_EQ(inside, (std::vector<uint32_t>{expected, expected})) << "flush " << flush;
+    std::vector<uint32_t> after(2, 0xffffffffu);
+#pragma omp parallel num_threads(2)
+    after[static_cast<size_t>(omp_get_thread_num())] = advnet::denormal_bits();
+    EXPECT_EQ(after, (std::vector<uint32_t>{0, 0})) << "flush " << flush;
+  }
 }

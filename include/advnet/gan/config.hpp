@@ -94,6 +94,9 @@ struct TrainingConfig {
   double g_ema = 0.0;
   int64_t g_ema_every = 10;
   int64_t g_ema_start_epoch = 1;
+  // FTZ + DAZ on every computing thread (core/float_mode.hpp): a trained net's denormal gradients
+  // otherwise slow training down by a third. Part of the run's numerics (gan/numerics.hpp).
+  bool flush_denormals = true;
   bool operator==(const TrainingConfig&) const = default;
 };
 

@@ -7,7 +7,8 @@
 //   generator_ema.<i>.weight/bias                              (the moving average of G's parameters,
 //                                                                only with training.g_ema > 0)
 // and in __metadata__: format, epoch, batch, d_updates, g_updates, rng.noise, rng.dropout
-// ("key:counter"), image_shape ("C,H,W" or empty) and config (the resolved TOML).
+// ("key:counter"), image_shape ("C,H,W" or empty), config (the resolved TOML) and numerics (the
+// numerics it was trained with, gan/numerics.hpp; absent in checkpoints written before it existed).
 // Nothing time-dependent is stored, so a resumed run ends byte-identical to an uninterrupted one.
 #include <string>
 
@@ -26,6 +27,8 @@ void load_checkpoint(const io::SafetensorsFile& file, gan::Trainer& trainer);
 // The configuration stored in a checkpoint.
 RunConfig checkpoint_config(const io::SafetensorsFile& file);
 std::vector<int64_t> checkpoint_image_shape(const io::SafetensorsFile& file);
+// The numerics record of a checkpoint: __metadata__.numerics, or gan::kNumericsUnrecorded.
+std::string checkpoint_numerics(const io::SafetensorsFile& file);
 
 // The prefix of the moving average of G's tensors, and how many a checkpoint holds (0: none).
 constexpr const char* kEmaPrefix = "generator_ema.";

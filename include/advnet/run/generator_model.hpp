@@ -27,14 +27,22 @@ class GeneratorModel {
   const std::vector<int64_t>& image_shape() const { return image_shape_; }
   // True when the parameters are the moving average (generator_ema.*).
   bool averaged() const { return averaged_; }
+  // "" when the checkpoint was trained with the numerics this build applies it with; else one line
+  // saying which (gan/numerics.hpp).
+  const std::string& numerics_notice() const { return numerics_notice_; }
 
  private:
-  GeneratorModel(RunConfig c, std::vector<int64_t> image_shape, nn::Net net, bool averaged)
-      : config_(std::move(c)), image_shape_(std::move(image_shape)), net_(std::move(net)), averaged_(averaged) {}
+  GeneratorModel(RunConfig c, std::vector<int64_t> image_shape, nn::Net net, bool averaged, std::string notice)
+      : config_(std::move(c)),
+        image_shape_(std::move(image_shape)),
+        net_(std::move(net)),
+        averaged_(averaged),
+        numerics_notice_(std::move(notice)) {}
   RunConfig config_;
   std::vector<int64_t> image_shape_;
   nn::Net net_;
   bool averaged_;
+  std::string numerics_notice_;
 };
 
 }  // namespace advnet::run

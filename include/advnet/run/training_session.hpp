@@ -76,6 +76,9 @@ class TrainingSession {
   // The divergence that ended the session (SessionEnd::diverged), and the epoch of the last stop.
   const std::string& divergence() const { return divergence_; }
   int64_t stopped_in_epoch() const { return stopped_in_epoch_; }
+  // When resuming a checkpoint trained with other numerics than this run's (gan/numerics.hpp): the
+  // one line that says so; "" otherwise.
+  const std::string& numerics_notice() const { return numerics_notice_; }
 
  private:
   void write_samples(const std::string& path);
@@ -93,6 +96,7 @@ class TrainingSession {
   int64_t rollbacks_ = 0;
   std::string divergence_;
   int64_t stopped_in_epoch_ = 0;
+  std::string numerics_notice_;
 };
 
 }  // namespace advnet::run

@@ -1,0 +1,18 @@
+#include "advnet/gan/numerics.hpp"
+
+namespace advnet::gan {
+
+Denormals denormal_mode(const TrainingConfig& t) { return t.flush_denormals ? Denormals::flush : Denormals::keep; }
+
+std::string numerics_record(const TrainingConfig& t) {
+  return std::string("denormals=") + (t.flush_denormals ? "flush" : "keep");
+}
+
+std::string numerics_notice(const std::string& trained, const TrainingConfig& t) {
+  const std::string now = numerics_record(t);
+  if (trained == now) return "";
+  return "this run was trained with numerics " + trained + "; it continues with " + now +
+         ", so its bytes differ from an uninterrupted run of either";
+}
+
+}  // namespace advnet::gan
