@@ -12,6 +12,13 @@
 3. Peak memory (maximum resident set) of `advnet train configs/paper_mnist.toml` for one epoch.
 4. Training iterations/s of configs/dcgan_mnist.toml against bench/reference/torch_dcgan_mnist.py,
    the same way as 1.
+5. The steady state, where users train: advnet and PyTorch both start from the same trained
+   checkpoint (runs/bench/: the paper config after 10 epochs, the DCGAN after 2, the PacGAN-sized
+   2-D GAN of bench/configs/pacgan_sized.toml after 3; trained once, then reused) and time
+   iterations on real batches; the paper net in its own order (simultaneous) and in Algorithm 1's
+   (alternating). PyTorch's best setting now also tries torch.set_flush_denormal(True). Each row
+   also gives the fraction of advnet's time inside oneDNN primitives (GEMM, matmul, convolution)
+   and the primitives it created while timed (0: none after warm-up).
 Prints each figure as median (min–max over the repetitions) and the ratios of each alternating pair;
 the last line is a JSON object with every figure.
 """
@@ -30,6 +37,7 @@ REPS = int(os.environ.get("REPS", "5"))
 ITERS = int(os.environ.get("ITERS", "200"))
 THREADS = int(os.environ.get("THREADS", "2"))
 DCGAN_ITERS = int(os.environ.get("DCGAN_ITERS", "40"))
+PACGAN_ITERS = int(os.environ.get("PACGAN_ITERS", "300"))
 ALT = ["--set", "training.update_order=\"alternating\""]
 
 
@@ -38,8 +46,9 @@ def run_json(cmd, env=None):
     return json.loads(out.strip().splitlines()[-1])
 
 
-def torch_cmd(script, threads, iters):
-    return ["/usr/bin/python3", os.path.join(ROOT, "bench/reference", script), "--iters", str(iters), "--threads", str(threads)]
+def torch_cmd(script, threads, iters, extra=()):
+    return ["/usr/bin/python3", os.path.join(ROOT, "bench/reference", script), "--iters", str(iters), "--threads",
+            str(threads)] + list(extra)
 
 
 def torch_env(unset_openblas):
@@ -65,32 +74,54 @@ def measure_peak(peaks):
                            "--peak-json"])["gflops"])
 
 
-def side_by_side(title, config, script, iters, torch_iters, peaks, extra=()):
-    """advnet bench train on `config` against the PyTorch `script`: PyTorch's best thread setting
-    first (short trials), then REPS alternating repetitions, each after a measurement of the GEMM
-    peak (appended to `peaks`). Returns the per-repetition figures."""
+def side_by_side(title, advnet_args, script, iters, torch_iters, peaks, torch_args=(), flush_trials=False):
+    """`advnet bench train ADVNET_ARGS` against the PyTorch `script`: PyTorch's best setting first
+    (short trials: torch threads 1 or THREADS, OpenBLAS's environment as set or unset, and with
+    flush_trials torch.set_flush_denormal off or on), then REPS alternating repetitions, each after a
+    measurement of the GEMM peak (appended to `peaks`). Returns the per-repetition figures."""
     print(f"\n{title}")
     trials = []
     for threads in sorted({1, THREADS}):
         for unset in (False, True):
-            r = run_json(torch_cmd(script, threads, max(3, torch_iters // 4)), torch_env(unset))
-            trials.append((r["iters_per_s"], threads, unset))
-            print(f"  pytorch trial: torch threads {threads}, OpenBLAS env {'unset' if unset else 'as set'}: "
-                  f"{r['iters_per_s']:.2f} it/s")
-    _, best_threads, best_unset = max(trials)
+            for flush in ((False, True) if flush_trials else (False,)):
+                extra = list(torch_args) + (["--flush-denormal"] if flush else [])
+                r = run_json(torch_cmd(script, threads, max(3, torch_iters // 4), extra), torch_env(unset))
+                trials.append((r["iters_per_s"], threads, unset, flush))
+                print(f"  pytorch trial: torch threads {threads}, OpenBLAS env {'unset' if unset else 'as set'}"
+                      f"{', flush denormals ' + ('on' if flush else 'off') if flush_trials else ''}: {r['iters_per_s']:.2f} it/s")
+    _, best_threads, best_unset, best_flush = max(trials)
+    best_extra = list(torch_args) + (["--flush-denormal"] if best_flush else [])
     adv, tor = [], []
     for rep in range(REPS):
         measure_peak(peaks)
-        a = run_json([ADVNET, "bench", "train", "--config", os.path.join(ROOT, "configs", config), "--iters", str(iters),
-                      "--threads", str(THREADS), "--json"] + list(extra))
-        t = run_json(torch_cmd(script, best_threads, torch_iters), torch_env(best_unset))
+        a = run_json([ADVNET, "bench", "train"] + list(advnet_args) + ["--iters", str(iters), "--threads", str(THREADS),
+                                                                     "--json"])
+        t = run_json(torch_cmd(script, best_threads, torch_iters, best_extra), torch_env(best_unset))
         adv.append(a)
         tor.append(t["iters_per_s"])
         print(f"  rep {rep + 1}: GEMM peak {peaks[-1]:.0f} GFLOP/s, advnet {a['iters_per_s']:.2f} it/s "
-              f"({a['gflops']:.0f} GFLOP/s), pytorch {t['iters_per_s']:.2f} it/s, ratio {a['iters_per_s'] / t['iters_per_s']:.2f}x")
+              f"({a['gflops']:.0f} GFLOP/s, {100 * a['primitive_fraction']:.0f}% in primitives), pytorch "
+              f"{t['iters_per_s']:.2f} it/s, ratio {a['iters_per_s'] / t['iters_per_s']:.2f}x")
+    setting = (f"torch threads {best_threads}, OpenBLAS env {'unset' if best_unset else 'as set'}" +
+               (f", flush denormals {'on' if best_flush else 'off'}" if flush_trials else ""))
     return {"advnet_iters_per_s": [x["iters_per_s"] for x in adv], "advnet_gflops": [x["gflops"] for x in adv],
+            "primitive_fraction": [x["primitive_fraction"] for x in adv],
+            "primitives_created": max(x["primitives_created"] for x in adv),
             "pytorch_iters_per_s": tor, "ratio": [x["iters_per_s"] / y for x, y in zip(adv, tor)],
-            "pytorch_threads": best_threads, "pytorch_openblas_env_unset": best_unset}
+            "pytorch_threads": best_threads, "pytorch_openblas_env_unset": best_unset, "pytorch_flush_denormal": best_flush,
+            "pytorch_setting": setting}
+
+
+def trained_checkpoint(name, config, epochs, extra=()):
+    """runs/bench/NAME after EPOCHS epochs of CONFIG (trained once, then reused): the steady state."""
+    out = os.path.join(ROOT, "runs", "bench", name)
+    ckpt = os.path.join(out, "checkpoints", "latest.safetensors")
+    if not os.path.exists(ckpt):
+        print(f"training {config} for {epochs} epochs into {out} (once; later runs reuse it)", flush=True)
+        subprocess.run([ADVNET, "train", os.path.join(ROOT, config), "--out", out, "--epochs", str(epochs), "--threads",
+                        str(THREADS), "--set", "output.sample_every=0", "--set", "output.checkpoint_every=0"] + list(extra),
+                       check=True, capture_output=True, cwd=ROOT)
+    return ckpt
 
 
 def report(title, r, peak, torch_setting):
@@ -101,7 +132,9 @@ def report(title, r, peak, torch_setting):
         of_peak = f" = {100 * statistics.median(fractions):.0f}% ({100 * min(fractions):.0f}–{100 * max(fractions):.0f}%) of the GEMM peak"
     else:  # the peak was not one: say so rather than print a fraction above 100%
         of_peak = f"; above the measured GEMM peak ({peak:.0f} GFLOP/s), which was no peak: no fraction reported"
-    print(f"  advnet   {fmt(r['advnet_iters_per_s'])} it/s  {fmt(r['advnet_gflops'], 1)} GFLOP/s{of_peak}")
+    print(f"  advnet   {fmt(r['advnet_iters_per_s'])} it/s  {fmt(r['advnet_gflops'], 1)} GFLOP/s{of_peak}; "
+          f"{fmt([100 * x for x in r['primitive_fraction']], 0)}% of the time inside oneDNN primitives, "
+          f"{r['primitives_created']} primitives created while timed")
     print(f"  pytorch  {fmt(r['pytorch_iters_per_s'])} it/s  ({torch_setting})")
     print(f"  ratio    {fmt(r['ratio'])}x  (median of the {REPS} alternating pairs; ratio of medians "
           f"{statistics.median(r['advnet_iters_per_s']) / statistics.median(r['pytorch_iters_per_s']):.2f}x)")
@@ -110,10 +143,32 @@ def report(title, r, peak, torch_setting):
 
 def main():
     peaks = []
-    mlp = side_by_side(f"paper MNIST GAN (alternating, batch 100), {THREADS} threads", "paper_mnist.toml",
-                       "torch_paper_mnist.py", ITERS, ITERS // 4, peaks, ALT)
-    dcgan = side_by_side(f"DCGAN MNIST (batch 128), {THREADS} threads", "dcgan_mnist.toml", "torch_dcgan_mnist.py",
-                         DCGAN_ITERS, DCGAN_ITERS // 2, peaks)
+    cfg = lambda name: ["--config", os.path.join(ROOT, "configs", name)]
+    # Start of training: initial weights, random data (what `make bench` measured before December 2026).
+    mlp = side_by_side(f"paper MNIST GAN, start of training (alternating, batch 100), {THREADS} threads",
+                       cfg("paper_mnist.toml") + ALT, "torch_paper_mnist.py", ITERS, ITERS // 4, peaks)
+    dcgan = side_by_side(f"DCGAN MNIST, start of training (batch 128), {THREADS} threads", cfg("dcgan_mnist.toml"),
+                         "torch_dcgan_mnist.py", DCGAN_ITERS, DCGAN_ITERS // 2, peaks)
+    # Steady state: both start from the same trained checkpoint, on real batches, PyTorch's best
+    # setting chosen with and without flushing denormals.
+    mnist = os.path.join(ROOT, "data/mnist")
+    paper_ckpt = trained_checkpoint("paper_mnist_10", "configs/paper_mnist.toml", 10, ["--set", "eval.parzen_every=0"])
+    dcgan_ckpt = trained_checkpoint("dcgan_mnist_2", "configs/dcgan_mnist.toml", 2, ["--set", "eval.parzen_every=0"])
+    pacgan_ckpt = trained_checkpoint("pacgan_sized_3", "bench/configs/pacgan_sized.toml", 3)
+    steady = {}
+    for order in ("simultaneous", "alternating"):
+        steady[f"paper_{order}"] = side_by_side(
+            f"paper MNIST GAN, steady state (epoch 10, real batches, {order}), {THREADS} threads",
+            ["--checkpoint", paper_ckpt, "--data", mnist, "--set", f"training.update_order=\"{order}\""],
+            "torch_paper_mnist.py", ITERS, ITERS // 4, peaks,
+            ["--checkpoint", paper_ckpt, "--data", mnist, "--order", order], flush_trials=True)
+    steady["dcgan"] = side_by_side(f"DCGAN MNIST, steady state (epoch 2, real batches, alternating), {THREADS} threads",
+                                   ["--checkpoint", dcgan_ckpt, "--data", mnist], "torch_dcgan_mnist.py", DCGAN_ITERS,
+                                   DCGAN_ITERS // 2, peaks, ["--checkpoint", dcgan_ckpt, "--data", mnist],
+                                   flush_trials=True)
+    steady["pacgan_sized"] = side_by_side(
+        f"PacGAN-sized 2-D GAN, steady state (epoch 3, alternating), {THREADS} threads", ["--checkpoint", pacgan_ckpt],
+        "torch_pacgan_sized.py", PACGAN_ITERS, PACGAN_ITERS // 3, peaks, ["--checkpoint", pacgan_ckpt], flush_trials=True)
     measure_peak(peaks)
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -139,13 +194,17 @@ def main():
     peak = max(peaks)
     print(f"\ndnnl_sgemm peak, {THREADS} threads: {peak:.1f} GFLOP/s (best of {len(peaks)} measurements between the "
           f"repetitions; they ranged {min(peaks):.0f}–{max(peaks):.0f})")
-    setting = f"torch threads {mlp['pytorch_threads']}, OpenBLAS env {'unset' if mlp['pytorch_openblas_env_unset'] else 'as set'}"
-    mlp_fractions = report(f"training, paper MNIST GAN, batch 100, {THREADS} threads", mlp, peak, setting)
+    mlp_fractions = report(f"training from initial weights, paper MNIST GAN, alternating, batch 100, {THREADS} threads",
+                           mlp, peak, mlp["pytorch_setting"])
     print(f"Parzen protocol (10 000 samples, 10 sigmas on 1 000 valid, 10 000 test): advnet {fmt(parzen_adv)} s, "
           f"NumPy float64 {fmt(parzen_np)} s: {statistics.median(parzen_np) / statistics.median(parzen_adv):.1f}x "
           f"(means differ by {agree:.2e} nats)")
-    dcgan_fractions = report(f"training, DCGAN MNIST, batch 128, {THREADS} threads", dcgan, peak,
-                             f"torch threads {dcgan['pytorch_threads']}")
+    dcgan_fractions = report(f"training from initial weights, DCGAN MNIST, batch 128, {THREADS} threads", dcgan, peak,
+                             dcgan["pytorch_setting"])
+    print("\nSTEADY STATE: from the same trained checkpoint, real batches")
+    steady_fractions = {}
+    for key, r in steady.items():
+        steady_fractions[key] = report(f"steady state, {key}, {THREADS} threads", r, peak, r["pytorch_setting"])
     print(f"peak memory of training the paper's MNIST config: {rss_mb:.0f} MB")
 
     med = statistics.median
@@ -162,6 +221,13 @@ def main():
               "dcgan_fraction_of_peak": med(dcgan_fractions),
               "dcgan_pytorch_iters_per_s": med(dcgan["pytorch_iters_per_s"]), "dcgan_pytorch_threads": dcgan["pytorch_threads"],
               "dcgan_ratio": med(dcgan["ratio"]), "dcgan_ratio_spread": spread(dcgan["ratio"])}
+    for key, r in steady.items():
+        result[f"steady_{key}"] = {
+            "advnet_iters_per_s": med(r["advnet_iters_per_s"]), "advnet_iters_per_s_spread": spread(r["advnet_iters_per_s"]),
+            "advnet_gflops": med(r["advnet_gflops"]), "fraction_of_peak": med(steady_fractions[key]),
+            "primitive_fraction": med(r["primitive_fraction"]), "primitives_created": r["primitives_created"],
+            "pytorch_iters_per_s": med(r["pytorch_iters_per_s"]), "pytorch_setting": r["pytorch_setting"],
+            "ratio": med(r["ratio"]), "ratio_spread": spread(r["ratio"])}
     print(json.dumps(result))
 
 

@@ -6,17 +6,18 @@ G: Linear 100→6272 (no bias), BatchNorm1d, ReLU, view (128, 7, 7), ConvTranspo
 D: view (1, 28, 28), Conv2d 1→64 k4 s2 p1, LeakyReLU 0.2, Conv2d 64→128 k4 s2 p1 (no bias),
 BatchNorm2d, LeakyReLU 0.2, flatten, Linear 6272→1 (sigmoid folded into the loss); N(0, 0.02) weights; batch 128, k = 1,
 alternating, non-saturating G loss, Adam lr 2e-4, β = (0.5, 0.999), Gaussian noise.
-Data: random pixels of MNIST's shape (timing only). Prints one JSON line.
+Without --checkpoint: initial weights on random pixels of MNIST's shape; with --checkpoint CKPT --data DIR:
+an advnet checkpoint's weights, BatchNorm statistics and Adam states on real MNIST batches (steady.py).
+Prints one JSON line.
 
-usage: torch_dcgan_mnist.py --iters N [--warmup W] [--threads T]
+usage: torch_dcgan_mnist.py --iters N [--warmup W] [--threads T] [--order O] [--checkpoint CKPT --data DIR]
+                            [--flush-denormal]
 """
 import argparse
-import json
-import time
-
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
+
+import steady
 
 
 def build():
@@ -36,49 +37,29 @@ def build():
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--iters", type=int, default=30)
-    ap.add_argument("--warmup", type=int, default=5)
-    ap.add_argument("--threads", type=int, default=2)
+    steady.add_arguments(ap)
     a = ap.parse_args()
-    torch.set_num_threads(a.threads)
-    torch.manual_seed(0)
+    steady.setup(a)
     g, d = build()
     g_opt = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999))
     d_opt = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999))
     m = 128
-    data = torch.rand(16 * m, 784)
-    ones, zeros = torch.ones(m, 1), torch.zeros(m, 1)
+    if a.checkpoint:
+        steady.load_checkpoint(a.checkpoint, {"generator": g, "discriminator": d},
+                               {"generator": g_opt, "discriminator": d_opt})
+        real = steady.Batches(steady.mnist_images(a.data)[:50000], m).next
+    else:
+        data = torch.rand(16 * m, 784)
+        counter = [0]
 
-    def iteration(i):
-        # D step on a real and a generated batch, G's output detached.
-        x = data[(i * m) % (16 * m):(i * m) % (16 * m) + m]
-        with torch.no_grad():
-            fake = g(torch.randn(m, 100))
-        d_opt.zero_grad(set_to_none=True)
-        d_loss = 0.5 * (F.binary_cross_entropy_with_logits(d(x), ones) +
-                        F.binary_cross_entropy_with_logits(d(fake), zeros))
-        d_loss.backward()
-        d_opt.step()
-        # G step: fresh noise, non-saturating loss through D (D's weights get no gradient).
-        for p in d.parameters():
-            p.requires_grad_(False)
-        g_opt.zero_grad(set_to_none=True)
-        g_loss = F.binary_cross_entropy_with_logits(d(g(torch.randn(m, 100))), ones)
-        g_loss.backward()
-        g_opt.step()
-        for p in d.parameters():
-            p.requires_grad_(True)
+        def real():
+            i = counter[0] % 16
+            counter[0] += 1
+            return data[i * m:(i + 1) * m]
 
     g.train()
     d.train()
-    for i in range(a.warmup):
-        iteration(i)
-    t0 = time.perf_counter()
-    for i in range(a.iters):
-        iteration(i)
-    s = time.perf_counter() - t0
-    print(json.dumps({"impl": "pytorch", "torch": torch.__version__, "threads": a.threads, "iters": a.iters,
-                      "seconds": s, "iters_per_s": a.iters / s}))
+    steady.run_timed(a, steady.make_iteration(a.order, g, d, g_opt, d_opt, real, lambda: torch.randn(m, 100), m))
 
 
 if __name__ == "__main__":

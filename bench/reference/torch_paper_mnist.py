@@ -1,22 +1,24 @@
 #!/usr/bin/python3
 """The paper's MNIST GAN in PyTorch, for timing side by side with `advnet bench train`.
 
-Same model and step as configs/paper_mnist.toml with update_order = "alternating":
+Same model and step as configs/paper_mnist.toml:
 G: Linear 100→1200, ReLU, Linear 1200→1200, ReLU, Linear 1200→784, sigmoid (uniform init ±0.05);
 D: dropout(0.8) → maxout 240×5 → dropout(0.5) → maxout 240×5 → dropout(0.5) → Linear 240→1, sigmoid;
 batch 100, k = 1, non-saturating G loss, SGD lr 0.1 momentum 0.5 (torch form), losses on logits.
-Data: random pixels of MNIST's shape (timing only). Prints one JSON line.
+Without --checkpoint: initial weights on random pixels of MNIST's shape (the start of training).
+With --checkpoint CKPT --data DIR: an advnet checkpoint's weights and momenta (steady.py) on
+real MNIST batches. --order: alternating (Algorithm 1) or simultaneous (the config's). One JSON line.
 
-usage: torch_paper_mnist.py --iters N [--warmup W] [--threads T]
+usage: torch_paper_mnist.py --iters N [--warmup W] [--threads T] [--order O] [--checkpoint CKPT --data DIR]
+                            [--flush-denormal]
 """
 import argparse
-import json
 import math
-import time
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
+
+import steady
 
 
 class Maxout(nn.Module):
@@ -30,7 +32,8 @@ class Maxout(nn.Module):
 
 
 def build():
-    g = nn.Sequential(nn.Linear(100, 1200), nn.ReLU(), nn.Linear(1200, 1200), nn.ReLU(), nn.Linear(1200, 784))
+    g = nn.Sequential(nn.Linear(100, 1200), nn.ReLU(), nn.Linear(1200, 1200), nn.ReLU(), nn.Linear(1200, 784),
+                      nn.Sigmoid())
     d = nn.Sequential(nn.Dropout(0.2), Maxout(784, 240, 5), nn.Dropout(0.5), Maxout(240, 240, 5), nn.Dropout(0.5),
                       nn.Linear(240, 1))
     for m in list(g.modules()) + list(d.modules()):
@@ -43,51 +46,34 @@ def build():
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--iters", type=int, default=200)
-    ap.add_argument("--warmup", type=int, default=10)
-    ap.add_argument("--threads", type=int, default=2)
+    steady.add_arguments(ap)
     a = ap.parse_args()
-    torch.set_num_threads(a.threads)
-    torch.manual_seed(0)
+    steady.setup(a)
     g, d = build()
-    g_opt = torch.optim.SGD(g.parameters(), lr=0.1, momentum=0.5)
-    d_opt = torch.optim.SGD(d.parameters(), lr=0.1, momentum=0.5)
-    data = torch.rand(1600, 784)
+    lr = 0.1
+    g_opt = torch.optim.SGD(g.parameters(), lr=lr, momentum=0.5)
+    d_opt = torch.optim.SGD(d.parameters(), lr=lr, momentum=0.5)
     m = 100
-    ones, zeros = torch.ones(m, 1), torch.zeros(m, 1)
+    if a.checkpoint:
+        steady.load_checkpoint(a.checkpoint, {"generator": g, "discriminator": d},
+                               {"generator": g_opt, "discriminator": d_opt}, sgd_lr=lr)
+        batches = steady.Batches(steady.mnist_images(a.data)[:50000], m)
+        real = batches.next
+    else:
+        data = torch.rand(1600, 784)
+        counter = [0]
 
-    def iteration(i):
-        # D step: ascend log D(x) + log(1 − D(G(z))), G's output detached.
-        x = data[(i * m) % 1600:(i * m) % 1600 + m]
-        z = torch.rand(m, 100) * (2 * math.sqrt(3)) - math.sqrt(3)
-        with torch.no_grad():
-            fake = torch.sigmoid(g(z))
-        d_opt.zero_grad(set_to_none=True)
-        d_loss = 0.5 * (F.binary_cross_entropy_with_logits(d(x), ones) +
-                        F.binary_cross_entropy_with_logits(d(fake), zeros))
-        d_loss.backward()
-        d_opt.step()
-        # G step: fresh noise, non-saturating loss through D (D's weights get no gradient).
-        z = torch.rand(m, 100) * (2 * math.sqrt(3)) - math.sqrt(3)
-        for p in d.parameters():
-            p.requires_grad_(False)
-        g_opt.zero_grad(set_to_none=True)
-        g_loss = F.binary_cross_entropy_with_logits(d(torch.sigmoid(g(z))), ones)
-        g_loss.backward()
-        g_opt.step()
-        for p in d.parameters():
-            p.requires_grad_(True)
+        def real():
+            i = counter[0] % 16
+            counter[0] += 1
+            return data[i * m:(i + 1) * m]
+
+    def noise():
+        return torch.rand(m, 100) * (2 * math.sqrt(3)) - math.sqrt(3)
 
     g.train()
     d.train()
-    for i in range(a.warmup):
-        iteration(i)
-    t0 = time.perf_counter()
-    for i in range(a.iters):
-        iteration(i)
-    s = time.perf_counter() - t0
-    print(json.dumps({"impl": "pytorch", "torch": torch.__version__, "threads": a.threads, "iters": a.iters,
-                      "seconds": s, "iters_per_s": a.iters / s}))
+    steady.run_timed(a, steady.make_iteration(a.order, g, d, g_opt, d_opt, real, noise, m))
 
 
 if __name__ == "__main__":

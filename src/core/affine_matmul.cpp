@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "advnet/core/error.hpp"
+#include "advnet/core/primitive_clock.hpp"
 
 namespace advnet {
 namespace {
@@ -47,11 +48,13 @@ void AffineMatmul::operator()(int64_t M, int64_t N, int64_t K, const float* x, c
              dnnl::memory(w_md, impl_->engine, DNNL_MEMORY_NONE), dnnl::memory(b_md, impl_->engine, DNNL_MEMORY_NONE),
              dnnl::memory(y_md, impl_->engine, DNNL_MEMORY_NONE)};
       it = impl_->prims.emplace(key, std::move(p)).first;
+      primitive_clock::count_creation();
     } catch (const dnnl::error& e) {
       throw Error(std::string("matmul: oneDNN cannot build a primitive for M=") + std::to_string(M) +
                   " N=" + std::to_string(N) + " K=" + std::to_string(K) + ": " + e.what());
     }
   }
+  const primitive_clock::Span span;
   Prim& p = it->second;
   p.x.set_data_handle(const_cast<float*>(x));
   p.w.set_data_handle(const_cast<float*>(w));

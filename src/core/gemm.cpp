@@ -5,12 +5,14 @@
 #include <string>
 
 #include "advnet/core/error.hpp"
+#include "advnet/core/primitive_clock.hpp"
 
 namespace advnet {
 
 void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
           const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
   if (M == 0 || N == 0) return;
+  const primitive_clock::Span span;
   const dnnl_status_t st = dnnl_sgemm(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', M, N, K, alpha, A, lda, B, ldb,
                                       beta, C, ldc);
   if (st != dnnl_success)

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "advnet/core/error.hpp"
+#include "advnet/core/primitive_clock.hpp"
 
 namespace advnet {
 
@@ -69,12 +70,14 @@ void Bf16Gemm::operator()(bool trans_a, bool trans_b, int64_t M, int64_t N, int6
       Prim p{dnnl::matmul(pd), dnnl::memory(a_md, impl_->engine, DNNL_MEMORY_NONE),
              dnnl::memory(b_md, impl_->engine, DNNL_MEMORY_NONE), dnnl::memory(c_md, impl_->engine, DNNL_MEMORY_NONE)};
       it = impl_->prims.emplace(key, std::move(p)).first;
+      primitive_clock::count_creation();
     } catch (const dnnl::error& e) {
       throw Error(std::string("bf16 gemm: oneDNN cannot build a matmul for M=") + std::to_string(M) +
                   " N=" + std::to_string(N) + " K=" + std::to_string(K) + ": " + e.what());
     }
   }
   const int64_t na = stored(trans_a, M, K, lda), nb = stored(trans_b, K, N, ldb);
+  const primitive_clock::Span span;  // the conversions to bf16 belong to the GEMM
   impl_->a16.resize(static_cast<size_t>(na));
   impl_->b16.resize(static_cast<size_t>(nb));
   to_bf16(A, impl_->a16.data(), na);

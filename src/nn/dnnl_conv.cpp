@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "advnet/core/error.hpp"
+#include "advnet/core/primitive_clock.hpp"
 
 namespace advnet::nn {
 namespace {
@@ -154,6 +155,7 @@ Prims& prims_for(std::map<int64_t, Prims>& cache, const ConvGeometry& g, int64_t
   auto it = cache.find(n);
   if (it != cache.end()) return it->second;
   try {
+    primitive_clock::count_creation();
     return cache.emplace(n, make_prims(g, n, eng)).first->second;
   } catch (const dnnl::error& e) {
     throw Error(std::string("convolution: oneDNN cannot build this primitive: ") + e.what());
@@ -163,6 +165,7 @@ Prims& prims_for(std::map<int64_t, Prims>& cache, const ConvGeometry& g, int64_t
 }  // namespace
 
 void DnnlConv::forward(int64_t n, const float* x, const float* w, const float* b, float* y) {
+  const primitive_clock::Span span;  // with the reorders to and from blocked layouts
   Prims& p = prims_for(impl_->by_batch, g_, n, impl_->engine);
   dnnl::stream& s = impl_->stream;
   std::unordered_map<int, dnnl::memory> args{
@@ -179,6 +182,7 @@ void DnnlConv::forward(int64_t n, const float* x, const float* w, const float* b
 }
 
 void DnnlConv::backward_data(int64_t n, const float* dy, const float* w, float* dx) {
+  const primitive_clock::Span span;  // with the reorders to and from blocked layouts
   Prims& p = prims_for(impl_->by_batch, g_, n, impl_->engine);
   dnnl::stream& s = impl_->stream;
   p.bwd_data.execute(s, {{DNNL_ARG_DIFF_DST, p.bd_ddst.in(dy, s)}, {DNNL_ARG_WEIGHTS, p.bd_wei.in(w, s)},
@@ -188,6 +192,7 @@ void DnnlConv::backward_data(int64_t n, const float* dy, const float* w, float* 
 }
 
 void DnnlConv::backward_weights(int64_t n, const float* x, const float* dy, float* dw, float* db) {
+  const primitive_clock::Span span;  // with the reorders to and from blocked layouts
   Prims& p = prims_for(impl_->by_batch, g_, n, impl_->engine);
   dnnl::stream& s = impl_->stream;
   const auto n_w = static_cast<size_t>(g_.out_c * g_.in_c * g_.kh * g_.kw), n_b = static_cast<size_t>(g_.out_c);
