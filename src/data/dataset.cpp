@@ -40,7 +40,6 @@ Dataset load_idx(const DataConfig& c, Split split) {
   }
   d.x = (b == 0 && e == all.dim(0)) ? std::move(all) : slice_rows(all, b, e);
   d.labels.assign(all_labels.begin() + b, all_labels.begin() + e);
-  d.example_shape = {d.x.dim(1)};
   d.image_channels = 1;
   return d;
 }
@@ -57,7 +56,6 @@ Dataset load_cifar10(const DataConfig& c, Split split) {
   Dataset d;
   d.x = (b == 0 && e == all.x.dim(0)) ? std::move(all.x) : slice_rows(all.x, b, e);
   d.labels.assign(all.labels.begin() + b, all.labels.begin() + e);
-  d.example_shape = {d.x.dim(1)};
   d.image_channels = 3, d.image_height = 32, d.image_width = 32;
   return d;
 }
@@ -69,7 +67,6 @@ Dataset load_image_folder(const DataConfig& c, Split split) {
   const int64_t e = split == Split::train ? c.train_end : c.valid_end;
   Dataset d;
   d.x = slice_rows(all.x, b, e);
-  d.example_shape = {d.x.dim(1)};
   d.image_channels = all.channels, d.image_height = all.height, d.image_width = all.width;
   return d;
 }
@@ -102,7 +99,6 @@ Dataset load_synthetic(const DataConfig& c, Split split) {
       }
       d.x[i] = static_cast<float>(c.means[j] + c.stds[j] * g[static_cast<size_t>(i)]);
     }
-    d.example_shape = {1};
   } else if (c.kind == DataKind::ring_2d || c.kind == DataKind::grid_2d) {
     check(c.std > 0, "data.std: must be positive");
     const int64_t modes = c.kind == DataKind::ring_2d ? c.modes : c.grid * c.grid;
@@ -123,7 +119,6 @@ Dataset load_synthetic(const DataConfig& c, Split split) {
       d.x[2 * i] = static_cast<float>(mx + c.std * g[static_cast<size_t>(2 * i)]);
       d.x[2 * i + 1] = static_cast<float>(my + c.std * g[static_cast<size_t>(2 * i + 1)]);
     }
-    d.example_shape = {2};
   } else {
     throw Error("data.kind: " + name_of(c.kind) + " is not synthetic data");
   }

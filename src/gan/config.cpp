@@ -20,6 +20,11 @@ double scheduled_value(const ScheduleConfig& s, double base, int64_t updates, in
   return base;
 }
 
+std::string training_conflict(const TrainingConfig& t) {
+  if (t.update_order == UpdateOrder::simultaneous && t.k != 1) return "the simultaneous update order needs k = 1";
+  return "";
+}
+
 std::unique_ptr<nn::Optimizer> make_optimizer(const OptimizerConfig& c) {
   if (c.kind == OptimizerKind::adam)
     return std::make_unique<nn::Adam>(c.lr, c.beta1, c.beta2, c.eps, c.weight_decay, c.decoupled);

@@ -33,7 +33,7 @@ Trainer::Trainer(GanConfig config, const Tensor& data)
       batcher_(data.dim(0), config_.training.batch_size, stream(config_.seed, Stream::batches)) {
   const TrainingConfig& t = config_.training;
   check(t.k >= 1, "training.k: must be at least 1, got " + std::to_string(t.k));
-  check(t.update_order == UpdateOrder::alternating || t.k == 1, "training.k: the simultaneous update order needs k = 1");
+  if (const std::string conflict = training_conflict(t); !conflict.empty()) throw Error("training.k: " + conflict);
   check(g_.output_shape(1).inner() == data.shape().inner(),
         "generator: its output " + g_.output_shape(1).str() + " does not match the data's examples " +
             data.shape().with_batch(1).str());
@@ -195,8 +195,9 @@ void Trainer::generator_step(EpochStats& s, bool fresh_forward) {
 
 namespace {
 // The name of the first tensor of `net` (parameters, or their gradients) holding NaN or ±inf, or "".
-std::string first_non_finite(const nn::Net& net, const Tensor& flat, const std::string& prefix, const char* suffix) {
-  for (const nn::NamedParam& p : net.named_params()) {
+std::string first_non_finite(const std::vector<nn::NamedParam>& names, const Tensor& flat, const std::string& prefix,
+                             const char* suffix) {
+  for (const nn::NamedParam& p : names) {
     const float* v = flat.data() + p.offset;
     for (int64_t i = 0; i < p.shape.numel(); ++i)
       if (!std::isfinite(v[i])) return prefix + "." + p.name + suffix + " holds " + (std::isnan(v[i]) ? "NaN" : "inf");
@@ -208,8 +209,9 @@ std::string first_non_finite(const nn::Net& net, const Tensor& flat, const std::
 void Trainer::diverged(const std::string& what) {
   std::string where;
   for (auto [net, prefix] : {std::pair<nn::Net*, const char*>{&g_, "generator"}, {&d_, "discriminator"}}) {
-    if (where.empty()) where = first_non_finite(*net, net->params(), prefix, "");
-    if (where.empty()) where = first_non_finite(*net, net->grads(), prefix, " (gradient)");
+    if (where.empty()) where = first_non_finite(net->named_params(), net->params(), prefix, "");
+    if (where.empty()) where = first_non_finite(net->named_params(), net->grads(), prefix, " (gradient)");
+    if (where.empty()) where = first_non_finite(net->named_buffers(), net->buffers(), prefix, "");
   }
   throw Divergence("training diverged at epoch " + std::to_string(state_.epoch + 1) + ", generator step " +
                    std::to_string(state_.g_updates + 1) + ": " + what + (where.empty() ? "" : "; " + where));
@@ -221,7 +223,9 @@ void Trainer::check_loss(double loss, const char* which) {
 
 void Trainer::check_parameters() {
   for (auto [net, prefix] : {std::pair<nn::Net*, const char*>{&g_, "generator"}, {&d_, "discriminator"}}) {
-    const std::string bad = first_non_finite(*net, net->params(), prefix, "");
+    // Buffers too: NaN BatchNorm running statistics must not reach a checkpoint either.
+    std::string bad = first_non_finite(net->named_params(), net->params(), prefix, "");
+    if (bad.empty()) bad = first_non_finite(net->named_buffers(), net->buffers(), prefix, "");
     if (!bad.empty()) diverged(bad);
   }
 }

@@ -27,28 +27,34 @@ void init_affine(const InitSpec& spec, Tensor& weight, Tensor& bias, Rng& rng) {
 
 std::vector<LayerKey> init_keys() {
   constexpr double inf = std::numeric_limits<double>::infinity();
-  auto is = [](const char* kind) { return [kind](const LayerSpec& s) { return s.text("init") == kind; }; };
+  auto is = [](InitSpec::Kind kind) { return [kind](const LayerSpec& s) { return init_kind(s) == kind; }; };
   return {
       {.key = {.name = "init", .type = ValueType::string,
                .doc = "weights: torch (U(±1/√fan_in), bias too), uniform (U(±irange)) or normal (N(0, std²))",
-               .choices = {"torch", "uniform", "normal"}},
+               .choices = enum_choices<InitSpec::Kind>()},
        .default_value = "torch"},
       {.key = {.name = "irange", .type = ValueType::single, .doc = "weights ~ U(−irange, irange) (pylearn2)", .lo = 0, .hi = inf, .hi_open = true},
-       .applies = is("uniform"), .applies_doc = "init = \"uniform\""},
+       .applies = is(InitSpec::Kind::uniform), .applies_doc = "init = \"uniform\""},
       {.key = {.name = "std", .type = ValueType::single, .doc = "weights ~ N(0, std²)", .lo = 0, .hi = inf, .hi_open = true},
-       .applies = is("normal"), .applies_doc = "init = \"normal\""},
+       .applies = is(InitSpec::Kind::normal), .applies_doc = "init = \"normal\""},
       {.key = {.name = "init_bias", .type = ValueType::single, .doc = "the initial bias", .lo = -inf, .hi = inf, .lo_open = true, .hi_open = true},
        .default_value = 0.0,
-       .applies = [](const LayerSpec& s) { return s.text("init") != "torch"; },
+       .applies = [](const LayerSpec& s) { return init_kind(s) != InitSpec::Kind::torch; },
        .applies_doc = "init = \"uniform\" or \"normal\""},
   };
 }
 
+InitSpec::Kind init_kind(const LayerSpec& s) {
+  const std::optional<InitSpec::Kind> kind = parse_enum<InitSpec::Kind>(s.text("init"));
+  check(kind.has_value(), s.type + " layer: init = \"" + s.text("init") + "\" is not one of torch, uniform, normal");
+  return *kind;
+}
+
 InitSpec init_spec(const LayerSpec& s) {
-  const std::string& kind = s.text("init");
-  if (kind == "uniform") return {.kind = InitSpec::Kind::uniform, .value = s.single("irange"), .bias_value = s.single("init_bias")};
-  if (kind == "normal") return {.kind = InitSpec::Kind::normal, .value = s.single("std"), .bias_value = s.single("init_bias")};
-  return {.kind = InitSpec::Kind::torch};
+  const InitSpec::Kind kind = init_kind(s);
+  if (kind == InitSpec::Kind::torch) return {.kind = kind};
+  return {.kind = kind, .value = s.single(kind == InitSpec::Kind::uniform ? "irange" : "std"),
+          .bias_value = s.single("init_bias")};
 }
 
 void init_weights(const LayerSpec& resolved, LayerTensors& tensors, Rng& stream) {

@@ -284,8 +284,8 @@ std::vector<TableSpec> make_schema() {
                     "gradients are otherwise denormal and slow training by a third; part of the checkpoint's numerics")},
        .check =
            [](const RunConfig& c) {
-             if (c.gan.training.update_order == gan::UpdateOrder::simultaneous && c.gan.training.k != 1)
-               throw KeyError("k", "the simultaneous update order needs k = 1");
+             if (const std::string conflict = gan::training_conflict(c.gan.training); !conflict.empty())
+               throw KeyError("k", conflict);
            }},
       {.path = "output",
        .doc = "What a run writes.",

@@ -188,7 +188,7 @@ SessionEnd TrainingSession::run(const std::function<bool()>& stop, const Session
     save_checkpoint(latest_, trainer, config_, image_shape_);
     if (config_.output.sample_every > 0 && (done % config_.output.sample_every == 0 || final_epoch))
       write_samples((out / "samples" / (epoch_name(done) + ".png")).string());
-    if (stop()) {
+    if (stop && stop()) {
       stopped_in_epoch_ = done;
       return SessionEnd::interrupted;
     }

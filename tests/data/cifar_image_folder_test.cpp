@@ -132,7 +132,7 @@ TEST(ImageFolder, GreyImagesAndTheDatasetInterface) {
   const Dataset d = load(c, Split::train);
   EXPECT_EQ(d.x.dim(0), 4);
   EXPECT_EQ(d.image_channels, 1);
-  EXPECT_EQ(d.example_shape, std::vector<int64_t>{64});
+  EXPECT_EQ(d.x.dim(1), 64);
   EXPECT_EQ(load(c, Split::test).x.dim(0), 2);  // no test set: the validation range
 }
 

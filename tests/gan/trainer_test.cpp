@@ -320,3 +320,22 @@ TEST(Trainer, EpochsRunFlushedOnEveryThreadAndGiveTheCallerItsModeBack) {
     EXPECT_EQ(after, (std::vector<uint32_t>{0, 0})) << "flush " << flush;
   }
 }
+
+// check_parameters looks at buffers too: NaN BatchNorm running statistics are a divergence (they
+// would otherwise be checkpointed and survive a rollback).
+TEST(Trainer, CheckParametersFindsNonFiniteBatchNormStatistics) {
+  gan::GanConfig c = tiny();
+  c.generator.insert(c.generator.begin() + 1, advnet::nn::LayerSpec{.type = "batch_norm"});
+  const Tensor data = uniform_data(40, 12, 5);
+  gan::Trainer t(c, data);
+  t.init_parameters();
+  ASSERT_FALSE(t.generator().named_buffers().empty());
+  EXPECT_NO_THROW(t.check_parameters());
+  t.generator().buffers()[0] = std::nanf("");
+  try {
+    t.check_parameters();
+    FAIL() << "no divergence reported";
+  } catch (const gan::Divergence& e) {
+    EXPECT_NE(std::string(e.what()).find("generator.1.running_mean holds NaN"), std::string::npos) << e.what();
+  }
+}

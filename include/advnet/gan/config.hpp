@@ -100,6 +100,10 @@ struct TrainingConfig {
   bool operator==(const TrainingConfig&) const = default;
 };
 
+// The rule across TrainingConfig's keys, declared once (the trainer and the config schema both ask):
+// "" or what is wrong ("the simultaneous update order needs k = 1").
+std::string training_conflict(const TrainingConfig& t);
+
 struct GanConfig {
   NoiseConfig noise;
   std::vector<nn::LayerSpec> generator, discriminator;

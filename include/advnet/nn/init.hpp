@@ -17,6 +17,11 @@ struct InitSpec {
   float value = 0.0f;
   float bias_value = 0.0f;
 };
+// The names configs write (init = "torch"), declared once: the layer keys' choices and the parser.
+inline constexpr EnumName<InitSpec::Kind> kInitKinds[] = {
+    {InitSpec::Kind::torch, "torch"}, {InitSpec::Kind::uniform, "uniform"}, {InitSpec::Kind::normal, "normal"}};
+constexpr std::span<const EnumName<InitSpec::Kind>> names(InitSpec::Kind) { return kInitKinds; }
+
 
 void init_uniform(Tensor& t, float irange, Rng& rng);
 void init_normal(Tensor& t, float std, Rng& rng);
@@ -29,6 +34,8 @@ void init_affine(const InitSpec& spec, Tensor& weight, Tensor& bias, Rng& rng);
 // init_bias for the latter two. Declared once here, listed by each such layer type.
 std::vector<LayerKey> init_keys();
 InitSpec init_spec(const LayerSpec& resolved);
+// The init key's kind, parsed (its choices are checked by the registry before).
+InitSpec::Kind init_kind(const LayerSpec& spec);
 // LayerType::init of layers with a "weight" (and maybe a "bias"): init_affine with the weight seen as
 // (dim 0, the rest): torch's fan_in is dim 1 × the kernel area for convolutions (for ConvTranspose2d
 // that is its out_channels × k², as torch computes it).
