@@ -24,6 +24,7 @@
 #include <set>
 
 #include "../support/gradcheck.hpp"
+#include "advnet/core/primitive_clock.hpp"
 #include "advnet/nn/layer_type.hpp"
 #include "advnet/nn/net.hpp"
 
@@ -278,8 +279,6 @@ TEST_P(LayerContract, EvalModeIsDeterministicAndDiffersFromTrainOnlyByDesign) {
     EXPECT_TRUE(same_bytes(train, eval1)) << "train and eval mode should agree here";
 }
 
-// Performance mode: time and GFLOP/s of forward + backward per case (the FLOPs of the layer's GEMMs
-// and convolutions, 3 × forward). Small and fast by default; ADVNET_LAYER_PERF=BATCH for real sizes.
 // The registry's traits say what the layer does: an output row depends on other rows of the batch
 // (train mode) exactly when the type declares mixes_rows, which tells the trainer to keep real and
 // generated examples in separate batches.
@@ -296,20 +295,29 @@ TEST_P(LayerContract, MixesRowsOnlyWhenItsTypeSaysSo) {
 }
 
 // A type whose layers have parameters initialises them (LayerType::init), and Net::init reaches it:
-// no weight is left at the zeros the Net's buffers start with.
+// every parameter (weights, biases, BatchNorm's γ and β) is written — the buffer is poisoned with NaN
+// first — and no weight is left at zero.
 TEST_P(LayerContract, InitialisesItsParameters) {
   const LayerCase& c = GetParam();
   const nn::LayerType& type = nn::layer_type(c.spec.type);
   nn::Net net(c.example, {c.spec});
   EXPECT_EQ(static_cast<bool>(type.init), !net.named_params().empty()) << c.name;
+  net.params().fill(std::nanf(""));
+  net.buffers().fill(std::nanf(""));
   net.init(Rng(5));
   for (const nn::NamedParam& p : net.named_params()) {
-    if (!p.name.ends_with(".weight")) continue;
     const Tensor w = net.param(p.name);
+    EXPECT_TRUE(std::all_of(w.data(), w.data() + w.numel(), [](float v) { return std::isfinite(v); }))
+        << c.name << " " << p.name << " is not (fully) initialised";
+    if (!p.name.ends_with(".weight")) continue;
     EXPECT_TRUE(std::any_of(w.data(), w.data() + w.numel(), [](float v) { return v != 0.0f; })) << c.name << " " << p.name;
   }
 }
 
+// Performance mode: time and GFLOP/s of forward + backward per case (the FLOPs of the layer's GEMMs
+// and convolutions, 3 × forward). Small and fast by default; ADVNET_LAYER_PERF=BATCH for real sizes.
+// It holds what the step loops rely on: after one warm-up pass no oneDNN primitive is created (none
+// per iteration), and repeated passes give the same bytes.
 TEST_P(LayerContract, Perf) {
   const LayerCase& c = GetParam();
   const char* env = std::getenv("ADVNET_LAYER_PERF");
@@ -319,12 +327,20 @@ TEST_P(LayerContract, Perf) {
   Tensor dx(b.in);
   b.forward(nn::Mode::train);  // warm-up: JIT kernels, primitives
   b.layer->backward(b.x, b.y, b.r, &dx, nn::BackwardMode::params_and_input);
+  const Tensor dx_warm = dx.clone();
+  advnet::PrimitiveTotals prims;
   const auto t0 = std::chrono::steady_clock::now();
-  for (int i = 0; i < reps; ++i) {
-    b.forward(nn::Mode::train);
-    b.layer->backward(b.x, b.y, b.r, &dx, nn::BackwardMode::params_and_input);
+  {
+    const advnet::PrimitiveClock clock;
+    for (int i = 0; i < reps; ++i) {
+      b.forward(nn::Mode::train);
+      b.layer->backward(b.x, b.y, b.r, &dx, nn::BackwardMode::params_and_input);
+    }
+    prims = clock.totals();
   }
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / reps;
+  EXPECT_EQ(prims.created, 0) << c.name << ": primitives created after warm-up";
+  if (!c.train_differs) EXPECT_TRUE(same_bytes(dx, dx_warm)) << c.name << ": the input gradient changed between passes";
   const double flops = 3.0 * b.layer->forward_flops_per_example() * static_cast<double>(batch);
   std::printf("[ perf     ] %-32s batch %4lld  %9.1f us  %7.2f GFLOP/s\n", c.name.c_str(), static_cast<long long>(batch),
               s * 1e6, flops / s / 1e9);
