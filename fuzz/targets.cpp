@@ -61,9 +61,16 @@ Outcome safetensors(const uint8_t* data, size_t size) {
   return guarded([&] {
     const io::SafetensorsFile f = io::SafetensorsFile::parse(std::vector<char>(data, data + size), "fuzz.safetensors");
     std::vector<float> buffer;
+    std::vector<int64_t> counts;
     for (const std::string& name : f.names()) {
-      buffer.resize(static_cast<size_t>(f.shape(name).numel()));
-      f.copy_to(name, buffer.data(), f.shape(name));
+      const auto n = static_cast<size_t>(f.shape(name).numel());
+      if (f.is_i64(name)) {
+        counts.resize(n);
+        f.copy_to(name, counts.data(), f.shape(name));
+      } else {
+        buffer.resize(n);
+        f.copy_to(name, buffer.data(), f.shape(name));
+      }
     }
     for (const auto& [k, v] : f.metadata()) (void)f.meta(k);
   });

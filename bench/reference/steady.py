@@ -25,9 +25,10 @@ def read_safetensors(path):
     meta = header.pop("__metadata__", {})
     tensors = {}
     for name, t in header.items():
-        assert t["dtype"] == "F32", (name, t["dtype"])
+        assert t["dtype"] in ("F32", "I64"), (name, t["dtype"])
         a, b = t["data_offsets"]
-        tensors[name] = torch.from_numpy(np.frombuffer(body[a:b], dtype="<f4").reshape(t["shape"]).copy())
+        dtype = "<f4" if t["dtype"] == "F32" else "<i8"
+        tensors[name] = torch.from_numpy(np.frombuffer(body[a:b], dtype=dtype).reshape(t["shape"]).copy())
     return tensors, meta
 
 

@@ -1,6 +1,7 @@
 #include "advnet/io/safetensors.hpp"
 
 #include <algorithm>
+#include <type_traits>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -26,8 +27,8 @@ void write_safetensors(const std::string& path, const std::vector<TensorRef>& te
   for (const TensorRef& t : tensors) {
     std::vector<int64_t> dims;
     for (int i = 0; i < t.shape.rank(); ++i) dims.push_back(t.shape[i]);
-    const size_t bytes = static_cast<size_t>(t.shape.numel()) * sizeof(float);
-    header[t.name] = {{"dtype", "F32"}, {"shape", dims}, {"data_offsets", {offset, offset + bytes}}};
+    const size_t bytes = static_cast<size_t>(t.shape.numel()) * (t.i64 ? sizeof(int64_t) : sizeof(float));
+    header[t.name] = {{"dtype", t.i64 ? "I64" : "F32"}, {"shape", dims}, {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;
   }
   std::string text = header.dump();
@@ -38,7 +39,8 @@ void write_safetensors(const std::string& path, const std::vector<TensorRef>& te
   std::vector<std::pair<const char*, size_t>> pieces{{reinterpret_cast<const char*>(len_bytes), 8},
                                                      {text.data(), text.size()}};
   for (const TensorRef& t : tensors)
-    pieces.emplace_back(reinterpret_cast<const char*>(t.data), static_cast<size_t>(t.shape.numel()) * sizeof(float));
+    pieces.emplace_back(t.i64 ? reinterpret_cast<const char*>(t.i64) : reinterpret_cast<const char*>(t.data),
+                        static_cast<size_t>(t.shape.numel()) * (t.i64 ? sizeof(int64_t) : sizeof(float)));
   write_pieces_atomic(path, pieces);
 }
 
@@ -85,8 +87,10 @@ SafetensorsFile SafetensorsFile::parse(std::vector<char> bytes, const std::strin
     const std::string where = path + ": tensor '" + name + "'";
     if (!v.is_object() || !v.contains("dtype") || !v.contains("shape") || !v.contains("data_offsets"))
       throw Error(where + ": needs dtype, shape and data_offsets");
-    if (!v["dtype"].is_string() || v["dtype"] != "F32")
-      throw Error(where + ": dtype " + v["dtype"].dump() + " is not supported, expected \"F32\"");
+    if (!v["dtype"].is_string() || (v["dtype"] != "F32" && v["dtype"] != "I64"))
+      throw Error(where + ": dtype " + v["dtype"].dump() + " is not supported, expected \"F32\" or \"I64\"");
+    const bool i64 = v["dtype"] == "I64";
+    const uint64_t elem = i64 ? 8 : 4;
     const auto& shape = v["shape"];
     if (!shape.is_array() || shape.size() > 4) throw Error(where + ": shape must be an array of at most 4 extents");
     uint64_t numel = 1;
@@ -95,7 +99,7 @@ SafetensorsFile SafetensorsFile::parse(std::vector<char> bytes, const std::strin
       if (!d.is_number_unsigned()) throw Error(where + ": shape " + shape.dump() + " holds a non-natural number");
       const uint64_t e = d.get<uint64_t>();
       // Guard the product against overflow: no extent can exceed the data's size in floats.
-      if (e != 0 && numel > data_len / 4 / e)
+      if (e != 0 && numel > data_len / elem / e)
         throw Error(where + ": shape " + shape.dump() + " needs more bytes than the file's " +
                     std::to_string(data_len) + " bytes of data");
       numel *= e;
@@ -109,12 +113,12 @@ SafetensorsFile SafetensorsFile::parse(std::vector<char> bytes, const std::strin
     if (b > e || e > data_len)
       throw Error(where + ": data_offsets [" + std::to_string(b) + ", " + std::to_string(e) +
                   "] lie outside the " + std::to_string(data_len) + " bytes of data");
-    if (e - b != numel * 4)
-      throw Error(where + ": shape " + s.str() + " needs " + std::to_string(numel * 4) + " bytes, data_offsets give " +
+    if (e - b != numel * elem)
+      throw Error(where + ": shape " + s.str() + " needs " + std::to_string(numel * elem) + " bytes, data_offsets give " +
                   std::to_string(e - b));
     if (b % 4 != 0) throw Error(where + ": data offset " + std::to_string(b) + " is not a multiple of 4");
     ranges.emplace_back(b, e);
-    f.entries_[name] = Entry{s, static_cast<size_t>(data_begin + b)};
+    f.entries_[name] = Entry{s, static_cast<size_t>(data_begin + b), i64};
   }
   std::sort(ranges.begin(), ranges.end());
   for (size_t i = 1; i < ranges.size(); ++i)
@@ -141,11 +145,35 @@ const Shape& SafetensorsFile::shape(const std::string& name) const {
   return it->second.shape;
 }
 
+bool SafetensorsFile::is_i64(const std::string& name) const {
+  shape(name);  // throws naming a missing tensor
+  return entries_.at(name).i64;
+}
+
+namespace {
+template <class T>
+void copy_entry(const std::string& path, const std::string& name, const Shape& s, bool i64, const char* bytes, T* dst,
+                const Shape& expected) {
+  if (s != expected)
+    throw Error(path + ": tensor '" + name + "' has shape " + s.str() + ", the configuration needs " + expected.str());
+  constexpr bool want_i64 = std::is_same_v<T, int64_t>;
+  if (i64 != want_i64)
+    throw Error(path + ": tensor '" + name + "' has dtype " + (i64 ? "I64" : "F32") + ", expected " +
+                (want_i64 ? "I64" : "F32"));
+  if (s.numel() > 0) std::memcpy(dst, bytes, static_cast<size_t>(s.numel()) * sizeof(T));
+}
+}  // namespace
+
 void SafetensorsFile::copy_to(const std::string& name, float* dst, const Shape& expected) const {
   const Shape& s = shape(name);
-  if (s != expected)
-    throw Error(path_ + ": tensor '" + name + "' has shape " + s.str() + ", the configuration needs " + expected.str());
-  if (s.numel() > 0) std::memcpy(dst, bytes_.data() + entries_.at(name).begin, static_cast<size_t>(s.numel()) * sizeof(float));
+  const Entry& e = entries_.at(name);
+  copy_entry(path_, name, s, e.i64, bytes_.data() + e.begin, dst, expected);
+}
+
+void SafetensorsFile::copy_to(const std::string& name, int64_t* dst, const Shape& expected) const {
+  const Shape& s = shape(name);
+  const Entry& e = entries_.at(name);
+  copy_entry(path_, name, s, e.i64, bytes_.data() + e.begin, dst, expected);
 }
 
 }  // namespace advnet::io

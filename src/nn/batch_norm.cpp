@@ -35,13 +35,12 @@ void BatchNorm::bind(std::vector<Tensor> params, std::vector<Tensor> grads) {
 }
 
 std::vector<ParamSpec> BatchNorm::buffer_specs() const {
-  return {{"running_mean", Shape{c_}}, {"running_var", Shape{c_}}, {"num_batches_tracked", Shape()}};
+  return {{"running_mean", Shape{c_}}, {"running_var", Shape{c_}}};
 }
 
 void BatchNorm::bind_buffers(std::vector<Tensor> buffers) {
   running_mean_ = std::move(buffers[0]);
   running_var_ = std::move(buffers[1]);
-  tracked_ = std::move(buffers[2]);
 }
 
 // Layout (N, C, S), S = H·W: element (n, c, s) at (n·C + c)·S + s. Work is split over channels, and
@@ -86,7 +85,7 @@ void BatchNorm::forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) {
       for (int64_t s = 0; s < spatial_; ++s) yr[s] = (xr[s] - mu) * scale + shift;
     }
   }
-  if (train) tracked_[0] += 1.0f;
+  if (train && tracked_) ++*tracked_;
 }
 
 void BatchNorm::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, BackwardMode mode) {

@@ -42,7 +42,10 @@ Net::Net(std::vector<int64_t> example_shape, std::vector<LayerSpec> specs)
       named_buffers_.push_back({std::to_string(i) + "." + p.name, p.shape, total_buffers, i});
       total_buffers += (p.shape.numel() + kAlignFloats - 1) / kAlignFloats * kAlignFloats;
     }
+    for (const std::string& name : layers_.back()->counter_names())
+      named_counters_.push_back({std::to_string(i) + "." + name, Shape(), static_cast<int64_t>(named_counters_.size()), i});
   }
+  counters_.assign(named_counters_.size(), 0);
   buffers_ = Tensor(Shape{total_buffers});
   params_ = Tensor(Shape{total});
   grads_ = Tensor(Shape{total});
@@ -58,12 +61,17 @@ Net::Net(std::vector<int64_t> example_shape, std::vector<LayerSpec> specs)
     for (const NamedParam& nb : named_buffers_)
       if (nb.layer == i) b.push_back(Tensor::view(buffers_.data() + nb.offset, nb.shape));
     if (!b.empty()) layers_[i]->bind_buffers(std::move(b));
+    std::vector<int64_t*> c;
+    for (const NamedParam& nc : named_counters_)
+      if (nc.layer == i) c.push_back(&counters_[static_cast<size_t>(nc.offset)]);
+    if (!c.empty()) layers_[i]->bind_counters(std::move(c));
   }
   acts_.resize(layers_.size());
   dacts_.resize(layers_.size());
 }
 
 void Net::init(const Rng& rng) {
+  std::fill(counters_.begin(), counters_.end(), 0);
   for (size_t i = 0; i < layers_.size(); ++i) {
     const LayerType& type = layer_type(specs_[i].type);
     if (!type.init) continue;

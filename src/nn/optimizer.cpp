@@ -77,16 +77,15 @@ Adam::Adam(float lr_, float beta1_, float beta2_, float eps_, float weight_decay
   check(beta2_ >= 0.0f && beta2_ < 1.0f, "adam: beta2 " + std::to_string(beta2_) + " is outside [0, 1)");
   check(eps_ > 0.0f, "adam: eps must be positive");
   check(weight_decay_ >= 0.0f, "adam: weight_decay must be >= 0");
-  t_ = Tensor(Shape{1});
 }
 
-std::vector<std::pair<std::string, Tensor*>> Adam::state() { return {{"m", &m_}, {"v", &v_}, {"step", &t_}}; }
+std::vector<std::pair<std::string, Tensor*>> Adam::state() { return {{"m", &m_}, {"v", &v_}}; }
 
 void Adam::begin_step(const Tensor& params) {
   size_state(m_, params, "m");
   size_state(v_, params, "v");
-  t_[0] += 1.0f;
-  const double t = t_[0];
+  ++step_;
+  const auto t = static_cast<double>(step_);
   const float bias1 = static_cast<float>(1.0 - std::pow(static_cast<double>(beta1), t));
   bias2_sqrt_ = static_cast<float>(std::sqrt(1.0 - std::pow(static_cast<double>(beta2), t)));
   step_size_ = lr / bias1;

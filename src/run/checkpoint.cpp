@@ -20,6 +20,7 @@ struct Slot {
   std::string name;
   Shape shape;
   float* data;
+  int64_t* i64 = nullptr;  // an integer counter instead: I64 in the file (F32 in checkpoints written before)
 };
 
 // Every tensor of a checkpoint with its place in the trainer, in a fixed order.
@@ -30,12 +31,12 @@ std::vector<Slot> slots(gan::Trainer& t) {
       out.push_back({std::string(prefix) + "." + p.name, p.shape, net.params().data() + p.offset});
     for (const nn::NamedParam& p : net.named_buffers())  // BatchNorm running statistics
       out.push_back({std::string(prefix) + "." + p.name, p.shape, net.buffers().data() + p.offset});
+    for (const nn::NamedParam& p : net.named_counters())  // BatchNorm's num_batches_tracked
+      out.push_back({std::string(prefix) + "." + p.name, p.shape, nullptr, &net.counters()[static_cast<size_t>(p.offset)]});
+    for (auto& [counter_name, value] : opt.counters())  // Adam's step
+      out.push_back({std::string("optimizer.") + prefix + "." + counter_name, Shape{1}, nullptr, value});
     for (auto& [state_name, tensor] : opt.state()) {
       const std::string base = std::string("optimizer.") + prefix + "." + state_name;
-      if (tensor->numel() == 1 && state_name == "step") {
-        out.push_back({base, Shape{1}, tensor->data()});
-        continue;
-      }
       // Buffers shaped like the flat parameters: created (zeros) if no step has run yet.
       if (tensor->empty()) *tensor = Tensor(net.params().shape());
       for (const nn::NamedParam& p : net.named_params())
@@ -90,7 +91,7 @@ Rng parse_rng(const SafetensorsFile& f, const std::string& key) {
 void save_checkpoint(const std::string& path, gan::Trainer& t, const RunConfig& config,
                      const std::vector<int64_t>& image_shape, const std::map<std::string, std::string>& extra) {
   std::vector<TensorRef> refs;
-  for (const Slot& s : slots(t)) refs.push_back({s.name, s.shape, s.data});
+  for (const Slot& s : slots(t)) refs.push_back({s.name, s.shape, s.data, s.i64});
   for (const Slot& s : ema_slots(t)) refs.push_back({s.name, s.shape, s.data});
   std::string shape_text;
   for (size_t i = 0; i < image_shape.size(); ++i) shape_text += (i ? "," : "") + std::to_string(image_shape[i]);
@@ -141,6 +142,7 @@ void load_checkpoint(const SafetensorsFile& f, gan::Trainer& t) {
     if (f.shape(s.name) != s.shape)
       throw Error(f.path() + ": tensor '" + s.name + "' has shape " + f.shape(s.name).str() +
                   ", the configuration needs " + s.shape.str());
+    if (!s.i64 && f.is_i64(s.name)) throw Error(f.path() + ": tensor '" + s.name + "' has dtype I64, expected F32");
   }
   const size_t expected = all.size() + (ema.empty() ? file_ema : 0);
   if (f.names().size() != expected)
@@ -166,7 +168,17 @@ void load_checkpoint(const SafetensorsFile& f, gan::Trainer& t) {
   }
   if (st.batch / t.config().training.k > t.iterations_per_epoch())
     throw Error(f.path() + ": __metadata__.batch = " + std::to_string(st.batch) + " lies past the end of an epoch");
-  for (const Slot& s : all) f.copy_to(s.name, s.data, s.shape);
+  for (const Slot& s : all) {
+    if (!s.i64) {
+      f.copy_to(s.name, s.data, s.shape);
+    } else if (f.is_i64(s.name)) {
+      f.copy_to(s.name, s.i64, s.shape);
+    } else {  // a float count, as checkpoints before December 2026 stored counters
+      float v = 0;
+      f.copy_to(s.name, &v, s.shape);
+      *s.i64 = static_cast<int64_t>(v);
+    }
+  }
   if (!ema.empty() && file_ema == 0) t.reset_generator_ema();
   t.state() = st;
 }

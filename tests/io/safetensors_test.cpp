@@ -47,6 +47,33 @@ TEST(Safetensors, RoundTripsTensorsAndMetadata) {
   EXPECT_THROW(f.meta("missing"), Error);
 }
 
+// Counters are I64 tensors (torch's num_batches_tracked is int64): exact past 2²⁴, and each dtype
+// reads only into its own kind of buffer.
+TEST(Safetensors, Int64CountersRoundTripAndDtypesAreChecked) {
+  TempDir dir;
+  std::vector<float> w{1, 2, 3};
+  const int64_t count = (int64_t{1} << 24) + 1;  // a float would hold 2^24
+  advnet::io::write_safetensors(dir.file("a"), {{"w", Shape{3}, w.data()}, {"n", Shape(), nullptr, &count}}, {});
+  const std::string bytes = read_bytes(dir.file("a"));
+  uint64_t len = 0;
+  for (int i = 0; i < 8; ++i) len |= static_cast<uint64_t>(static_cast<unsigned char>(bytes[i])) << (8 * i);
+  const auto header = nlohmann::json::parse(bytes.substr(8, len));
+  EXPECT_EQ(header["n"]["dtype"], "I64");
+  EXPECT_EQ(header["n"]["shape"], nlohmann::json::array());
+  EXPECT_EQ(header["n"]["data_offsets"], nlohmann::json::array({12, 20}));
+  const SafetensorsFile f = SafetensorsFile::read(dir.file("a"));
+  EXPECT_TRUE(f.is_i64("n"));
+  EXPECT_FALSE(f.is_i64("w"));
+  int64_t got = 0;
+  f.copy_to("n", &got, Shape());
+  EXPECT_EQ(got, count);
+  float as_float[3];
+  EXPECT_NE(advnet::testing::error_message([&] { f.copy_to("n", as_float, Shape()); }).find("has dtype I64, expected F32"),
+            std::string::npos);
+  int64_t as_int[3];
+  EXPECT_THROW(f.copy_to("w", as_int, Shape{3}), Error);
+}
+
 TEST(Safetensors, LayoutIsTheStandardOne) {
   TempDir dir;
   std::vector<float> w{1, 2};

@@ -192,11 +192,13 @@ TEST(ConvLayers, BatchNormRunningStatistics) {
   EXPECT_NEAR(y[0], -1.5 / std::sqrt(1.25 + 1e-5), 1e-5);
   Tensor& b = net.buffers();
   const auto& names = net.named_buffers();
-  ASSERT_EQ(names.size(), 3u);
+  ASSERT_EQ(names.size(), 2u);
   EXPECT_EQ(names[0].name, "0.running_mean");
   EXPECT_FLOAT_EQ(b[names[0].offset], 0.5f * 2.5f);
   EXPECT_FLOAT_EQ(b[names[1].offset], 0.5f * 1.0f + 0.5f * (1.25f * 4 / 3));  // unbiased
-  EXPECT_FLOAT_EQ(b[names[2].offset], 1.0f);
+  ASSERT_EQ(net.named_counters().size(), 1u);  // num_batches_tracked, an integer
+  EXPECT_EQ(net.named_counters()[0].name, "0.num_batches_tracked");
+  EXPECT_EQ(net.counters()[0], 1);
   const Tensor& e = net.forward(x, {advnet::nn::Mode::eval, nullptr});  // running statistics
   EXPECT_NEAR(e[0], (1 - 1.25) / std::sqrt(0.5 + 1.25 * 4 / 6.0 + 1e-5), 1e-5);
 }

@@ -1,5 +1,6 @@
 #pragma once
-// safetensors files (the format Python's `safetensors` and PyTorch users load), F32 tensors only.
+// safetensors files (the format Python's `safetensors` and PyTorch users load): F32 tensors, and I64
+// ones for counters (BatchNorm's num_batches_tracked and Adam's step are int64 in torch too).
 // Layout: u64 little-endian header length, a JSON header
 //   {"name": {"dtype": "F32", "shape": [...], "data_offsets": [begin, end]}, ..., "__metadata__": {str: str}}
 // then the data, offsets relative to its start.
@@ -14,7 +15,8 @@ namespace advnet::io {
 struct TensorRef {
   std::string name;
   Shape shape;
-  const float* data;
+  const float* data;               // F32, or
+  const int64_t* i64 = nullptr;    // I64 when set (then data is ignored)
 };
 
 // Writes atomically: a temporary file beside `path`, fsync, rename, fsync of the directory.
@@ -24,7 +26,7 @@ void write_safetensors(const std::string& path, const std::vector<TensorRef>& te
                        const std::map<std::string, std::string>& metadata);
 
 // A whole safetensors file, validated when read: header length inside the file, JSON well formed,
-// every dtype F32, every shape's byte size equal to its offset range, offsets inside the data and not
+// every dtype F32 or I64, every shape's byte size equal to its offset range, offsets inside the data and not
 // overlapping. Nothing is interpreted before all of that holds.
 class SafetensorsFile {
  public:
@@ -39,13 +41,17 @@ class SafetensorsFile {
   bool has(const std::string& name) const { return entries_.count(name) != 0; }
   std::vector<std::string> names() const;
   const Shape& shape(const std::string& name) const;
-  // Copies tensor `name` into dst; throws Error naming the file, tensor and both shapes on a mismatch.
+  bool is_i64(const std::string& name) const;  // dtype I64 (else F32)
+  // Copies tensor `name` into dst; throws Error naming the file, tensor and both shapes (or dtypes)
+  // on a mismatch.
   void copy_to(const std::string& name, float* dst, const Shape& expected) const;
+  void copy_to(const std::string& name, int64_t* dst, const Shape& expected) const;
 
  private:
   struct Entry {
     Shape shape;
     size_t begin;  // byte offset into bytes_
+    bool i64 = false;
   };
   std::string path_;
   std::vector<char> bytes_;

@@ -19,6 +19,8 @@ class BatchNorm : public Layer {
   void bind(std::vector<Tensor> params, std::vector<Tensor> grads) override;
   std::vector<ParamSpec> buffer_specs() const override;
   void bind_buffers(std::vector<Tensor> buffers) override;
+  std::vector<std::string> counter_names() const override { return {"num_batches_tracked"}; }
+  void bind_counters(std::vector<int64_t*> counters) override { tracked_ = counters[0]; }
   void forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) override;
   void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, BackwardMode mode) override;
 
@@ -26,7 +28,8 @@ class BatchNorm : public Layer {
   int64_t c_, spatial_;  // channels; H·W (1 for (N, C) inputs)
   int rank_;
   float momentum_, eps_;
-  Tensor w_, b_, dw_, db_, running_mean_, running_var_, tracked_;
+  Tensor w_, b_, dw_, db_, running_mean_, running_var_;
+  int64_t* tracked_ = nullptr;  // num_batches_tracked, in the Net's counters
   std::vector<float> mean_, inv_std_;  // of the last forward, per channel
   bool last_train_ = false;
 };

@@ -68,6 +68,10 @@ class Layer {
   // Net owns one flat buffer for it too and hands out views, in the order of buffer_specs().
   virtual std::vector<ParamSpec> buffer_specs() const { return {}; }
   virtual void bind_buffers(std::vector<Tensor> buffers) { (void)buffers; }
+  // Integer state saved with the buffers (BatchNorm's num_batches_tracked: a float count is exact
+  // only to 2²⁴): one int64 each, owned by the Net, starting at 0, in the order of counter_names().
+  virtual std::vector<std::string> counter_names() const { return {}; }
+  virtual void bind_counters(std::vector<int64_t*> counters) { (void)counters; }
   // FLOPs of one example's forward pass in the layer's GEMMs/convolutions (2 per multiply-add);
   // 0 for elementwise layers. Used to report achieved GFLOP/s.
   virtual double forward_flops_per_example() const { return 0.0; }

@@ -73,6 +73,10 @@ class Net {
   // Saved-but-not-trained state (BatchNorm running statistics), in its own flat buffer.
   Tensor& buffers() { return buffers_; }
   const std::vector<NamedParam>& named_buffers() const { return named_buffers_; }
+  // Integer state (Layer::counter_names), saved like buffers: counters()[p.offset] for each of
+  // named_counters() (shape (), as torch's num_batches_tracked). Net::init sets them to 0.
+  std::vector<int64_t>& counters() { return counters_; }
+  const std::vector<NamedParam>& named_counters() const { return named_counters_; }
   bool has_param(const std::string& name) const;
   const NamedParam& find_param(const std::string& name) const;  // throws Error naming the missing name
   Tensor param(const std::string& name);       // a view into params()
@@ -93,8 +97,9 @@ class Net {
   std::vector<Shape> example_out_;  // per layer, output shape with batch 1
   std::vector<NamedParam> named_;
   std::vector<std::pair<int64_t, int64_t>> layer_range_;  // per layer, [first, end) in the flat buffers
-  std::vector<NamedParam> named_buffers_;
+  std::vector<NamedParam> named_buffers_, named_counters_;
   Tensor params_, grads_, buffers_;
+  std::vector<int64_t> counters_;
   std::vector<Tensor> acts_;   // acts_[i]: output of layer i
   std::vector<Tensor> dacts_;  // dacts_[i]: gradient w.r.t. the input of layer i
   const Tensor* input_ = nullptr;

@@ -28,8 +28,10 @@ class Optimizer {
     (void)offset;
     return std::nullopt;
   }
-  // Named state tensors (momentum buffers, step counts), for checkpoints.
+  // Named state tensors shaped like θ (momentum buffers, Adam's moments), for checkpoints.
   virtual std::vector<std::pair<std::string, Tensor*>> state() = 0;
+  // Named integer state (Adam's step count), for checkpoints.
+  virtual std::vector<std::pair<std::string, int64_t*>> counters() { return {}; }
   // The scheduled hyperparameters reach every optimizer the same way: lr directly, momentum through
   // set_momentum where the rule has one (uses_momentum; Adam's betas are not scheduled).
   virtual bool uses_momentum() const { return false; }
@@ -69,11 +71,13 @@ class Adam : public Optimizer {
   void begin_step(const Tensor& params) override;
   void step_block(int64_t offset, float* params, const float* grads, int64_t n) override;
   std::vector<std::pair<std::string, Tensor*>> state() override;
+  std::vector<std::pair<std::string, int64_t*>> counters() override { return {{"step", &step_}}; }
   float beta1, beta2, eps, weight_decay;
   bool decoupled;
 
  private:
-  Tensor m_, v_, t_;  // t_: (1) step count, a tensor so checkpoints treat it like the rest
+  Tensor m_, v_;
+  int64_t step_ = 0;  // steps taken: exact, where a float count stops at 2²⁴
   float step_size_ = 0.0f, bias2_sqrt_ = 1.0f;  // this step's bias corrections (begin_step)
 };
 

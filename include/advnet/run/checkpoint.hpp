@@ -3,7 +3,10 @@
 //   generator.<i>.weight/bias, discriminator.<i>.weight/bias   (torch.nn.Sequential names; Linear
 //                                                                weights (out, in) as torch stores them)
 //   optimizer.generator.<state>.<param>, optimizer.discriminator.<state>.<param>   (momentum/Adam buffers)
-//   optimizer.<net>.step                                       (Adam's step count)
+//   optimizer.<net>.step                                       (Adam's step count, I64)
+//   <net>.<i>.num_batches_tracked                               (BatchNorm's count, I64 as in torch;
+//                                                                F32 in checkpoints before December 2026,
+//                                                                which still load)
 //   generator_ema.<i>.weight/bias                              (the moving average of G's parameters,
 //                                                                only with training.g_ema > 0)
 // and in __metadata__: format, epoch, batch, d_updates, g_updates, rng.noise, rng.dropout
