@@ -1,6 +1,7 @@
 #include "advnet/core/kernels.hpp"
 
 #include <cmath>
+#include <cstring>
 
 namespace advnet::kernels {
 namespace {
@@ -129,14 +130,15 @@ void strided_maxout_backward(const float* dy, const int32_t* arg, float* dz, int
   }
 }
 
+// A row's units × pieces gradients zeroed in one memset, then each unit's winner stored: zeroing
+// each unit's `pieces` floats on its own compiled to a memset call per unit (5% of a PacGAN-sized
+// step, whose maxout layers have 200 units × 5 pieces).
 void maxout_backward(const float* dy, const int32_t* arg, float* dz, int64_t rows, int64_t units, int64_t pieces) {
 #pragma omp parallel for schedule(static) if (rows * units * pieces >= kParallelMin)
   for (int64_t r = 0; r < rows; ++r) {
-    for (int64_t u = 0; u < units; ++u) {
-      float* g = dz + (r * units + u) * pieces;
-      for (int64_t p = 0; p < pieces; ++p) g[p] = 0.0f;
-      g[arg[r * units + u]] = dy[r * units + u];
-    }
+    float* dzr = dz + r * units * pieces;
+    std::memset(dzr, 0, static_cast<size_t>(units * pieces) * sizeof(float));
+    for (int64_t u = 0; u < units; ++u) dzr[u * pieces + arg[r * units + u]] = dy[r * units + u];
   }
 }
 
