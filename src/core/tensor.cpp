@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <new>
 
 namespace advnet {
@@ -121,6 +122,9 @@ void Tensor::resize(const Shape& shape) {
   }
   data_ = storage_.get();
   shape_ = shape;
+#ifdef ADVNET_POISON_RESIZE
+  std::fill(data_, data_ + n, std::numeric_limits<float>::quiet_NaN());  // "the contents are then unspecified"
+#endif
 }
 
 Tensor Tensor::reshaped(const Shape& shape) {
