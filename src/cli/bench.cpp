@@ -35,6 +35,7 @@ struct BenchArgs {
 
 int run_bench(const BenchArgs& a) {
   if (a.config.empty() == a.checkpoint.empty()) throw Error("bench train: give either --config or --checkpoint");
+  if (!a.data.empty() && a.checkpoint.empty()) throw Error("bench train: --data goes with --checkpoint");
   std::optional<io::SafetensorsFile> ckpt;
   run::RunConfig c;
   if (!a.checkpoint.empty()) {

@@ -5,8 +5,8 @@
 #include <cmath>
 #include <cstring>
 
-#include "advnet/core/kernels.hpp"
 #include "advnet/core/float_mode.hpp"
+#include "advnet/core/kernels.hpp"
 #include "advnet/gan/noise.hpp"
 #include "advnet/gan/numerics.hpp"
 #include "advnet/gan/streams.hpp"
@@ -194,7 +194,8 @@ void Trainer::generator_step(EpochStats& s, bool fresh_forward) {
 }
 
 namespace {
-// The name of the first tensor of `net` (parameters, or their gradients) holding NaN or ±inf, or "".
+// The name of the first of `names` (parameters, their gradients or buffers) whose values in `flat` hold
+// NaN or ±inf, or "".
 std::string first_non_finite(const std::vector<nn::NamedParam>& names, const Tensor& flat, const std::string& prefix,
                              const char* suffix) {
   for (const nn::NamedParam& p : names) {

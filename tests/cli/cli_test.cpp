@@ -312,6 +312,32 @@ TEST_F(Cli, BenchTrainPrintsJson) {
   EXPECT_GT(seconds, 0.0);
   EXPECT_NEAR(ips * seconds, 5.0, 1e-9);
   EXPECT_NEAR(j["gflops"].get<double>() / ips, 2.820816, 1e-9);
+  EXPECT_EQ(j["state"], "initial");
+  EXPECT_EQ(j["primitives_created"].get<int>(), 0);  // after the warm-up iteration
+  EXPECT_GT(j["primitive_fraction"].get<double>(), 0.0);
+  EXPECT_LT(j["primitive_fraction"].get<double>(), 1.0);
+}
+
+// The steady state: a trained checkpoint (nets, optimizer states, counters) on the real training data,
+// with --set applied to the checkpoint's configuration.
+TEST_F(Cli, BenchTrainFromACheckpointOnRealData) {
+  const std::string out = dir.file("run");
+  ASSERT_EQ(run("train " + mnist_args(out, 1, 500)).code, 0);
+  const std::string ckpt = out + "/checkpoints/latest.safetensors";
+  Result r = run("bench train --checkpoint " + ckpt + " --data " + kMnist + " --set 'training.update_order=\"alternating\"'" +
+                 " --iters 4 --warmup 1 --threads 2 --json");
+  ASSERT_EQ(r.code, 0) << r.output;
+  const auto j = nlohmann::json::parse(r.output.substr(r.output.rfind('{')));
+  EXPECT_EQ(j["state"], "trained");
+  EXPECT_EQ(j["update_order"], "alternating");
+  EXPECT_NEAR(j["gflops"].get<double>() / j["iters_per_s"].get<double>(), 3.566784, 1e-9);
+  EXPECT_EQ(j["primitives_created"].get<int>(), 0);
+  EXPECT_NE(r.output.find("trained weights, real data"), std::string::npos) << r.output;
+  r = run("bench train --config " + kSource + "/configs/paper_mnist.toml --data " + kMnist + " --iters 1");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.output.find("--data goes with --checkpoint"), std::string::npos) << r.output;
+  r = run("bench train --checkpoint " + dir.file("missing.safetensors") + " --iters 1");
+  EXPECT_EQ(r.code, 2) << r.output;
 }
 
 TEST_F(Cli, EvalParzenFiguresAndBestCheckpoint) {
