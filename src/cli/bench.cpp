@@ -8,7 +8,7 @@
 //             state that users train in. --set applies to the checkpoint's configuration (e.g.
 //             training.update_order).
 // Also reports the fraction of the timed iterations spent inside oneDNN's primitives (GEMM, matmul,
-// convolution) and the primitives created while timing (0 after warm-up). With --json the last line
+// convolution), the primitives created and the tensors allocated while timing (0 and 0 after warm-up). With --json the last line
 // is a JSON object.
 #include <chrono>
 #include <cstdio>
@@ -83,11 +83,11 @@ int run_bench(const BenchArgs& a) {
   const double ips = static_cast<double>(a.iters) / s, gflops = ips * t.flops_per_iteration() / 1e9;
   const double in_prims = prims.seconds / s;
   std::printf("%s (%s, %s): %lld iterations in %.3f s: %.2f it/s, %.1f GFLOP/s, %.0f%% of the time in oneDNN "
-              "primitives (%.1f calls/it), %lld primitives created, %d threads\n",
+              "primitives (%.1f calls/it), %lld primitives created, %lld tensors allocated, %d threads\n",
               c.name.c_str(), ckpt ? "trained weights, real data" : "initial weights, random data",
               name_of(c.gan.training.update_order).c_str(), static_cast<long long>(a.iters), s, ips, gflops,
               100 * in_prims, static_cast<double>(prims.calls) / static_cast<double>(a.iters),
-              static_cast<long long>(prims.created), num_threads());
+              static_cast<long long>(prims.created), static_cast<long long>(prims.allocations), num_threads());
   if (a.json) {
     nlohmann::ordered_json j{{"config", ckpt ? a.checkpoint : a.config},
                              {"state", ckpt ? "trained" : "initial"},
@@ -100,7 +100,8 @@ int run_bench(const BenchArgs& a) {
                              {"gflops", gflops},
                              {"primitive_fraction", in_prims},
                              {"primitive_calls_per_iter", static_cast<double>(prims.calls) / static_cast<double>(a.iters)},
-                             {"primitives_created", prims.created}};
+                             {"primitives_created", prims.created},
+                             {"tensor_allocations", prims.allocations}};
     std::printf("%s\n", j.dump().c_str());
   }
   return kOk;

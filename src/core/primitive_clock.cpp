@@ -8,7 +8,7 @@ namespace {
 
 struct Counters {
   std::atomic<bool> on{false};
-  std::atomic<int64_t> ns{0}, calls{0}, created{0};
+  std::atomic<int64_t> ns{0}, calls{0}, created{0}, allocations{0};
 };
 
 Counters& counters() {
@@ -24,7 +24,7 @@ int64_t now_ns() {
 
 PrimitiveClock::PrimitiveClock() {
   Counters& c = counters();
-  c.ns = 0, c.calls = 0, c.created = 0;
+  c.ns = 0, c.calls = 0, c.created = 0, c.allocations = 0;
   c.on.store(true, std::memory_order_relaxed);
 }
 
@@ -32,7 +32,7 @@ PrimitiveClock::~PrimitiveClock() { counters().on.store(false, std::memory_order
 
 PrimitiveTotals PrimitiveClock::totals() const {
   const Counters& c = counters();
-  return {static_cast<double>(c.ns.load()) * 1e-9, c.calls.load(), c.created.load()};
+  return {static_cast<double>(c.ns.load()) * 1e-9, c.calls.load(), c.created.load(), c.allocations.load()};
 }
 
 namespace primitive_clock {
@@ -51,6 +51,11 @@ Span::~Span() {
 void count_creation() {
   Counters& c = counters();
   if (c.on.load(std::memory_order_relaxed)) c.created.fetch_add(1, std::memory_order_relaxed);
+}
+
+void count_allocation() {
+  Counters& c = counters();
+  if (c.on.load(std::memory_order_relaxed)) c.allocations.fetch_add(1, std::memory_order_relaxed);
 }
 
 }  // namespace primitive_clock

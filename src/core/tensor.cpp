@@ -8,6 +8,8 @@
 #include <limits>
 #include <new>
 
+#include "advnet/core/primitive_clock.hpp"
+
 namespace advnet {
 
 // Shared by the constructors; no allocation (layers build shapes in every forward pass).
@@ -119,6 +121,7 @@ void Tensor::resize(const Shape& shape) {
     std::memset(p, 0, bytes);
     storage_.reset(p);
     capacity_ = n;
+    primitive_clock::count_allocation();
   }
   data_ = storage_.get();
   shape_ = shape;

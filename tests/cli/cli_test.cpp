@@ -314,6 +314,7 @@ TEST_F(Cli, BenchTrainPrintsJson) {
   EXPECT_NEAR(j["gflops"].get<double>() / ips, 2.820816, 1e-9);
   EXPECT_EQ(j["state"], "initial");
   EXPECT_EQ(j["primitives_created"].get<int>(), 0);  // after the warm-up iteration
+  EXPECT_EQ(j["tensor_allocations"].get<int>(), 0);
   EXPECT_GT(j["primitive_fraction"].get<double>(), 0.0);
   EXPECT_LT(j["primitive_fraction"].get<double>(), 1.0);
 }
@@ -332,6 +333,7 @@ TEST_F(Cli, BenchTrainFromACheckpointOnRealData) {
   EXPECT_EQ(j["update_order"], "alternating");
   EXPECT_NEAR(j["gflops"].get<double>() / j["iters_per_s"].get<double>(), 3.566784, 1e-9);
   EXPECT_EQ(j["primitives_created"].get<int>(), 0);
+  EXPECT_EQ(j["tensor_allocations"].get<int>(), 0);  // the step loop reuses every buffer
   EXPECT_NE(r.output.find("trained weights, real data"), std::string::npos) << r.output;
   r = run("bench train --config " + kSource + "/configs/paper_mnist.toml --data " + kMnist + " --iters 1");
   EXPECT_EQ(r.code, 2);

@@ -1,7 +1,7 @@
 #pragma once
 // How much of a computation runs inside oneDNN's primitives (sgemm, matmul, convolution), and how
-// many primitives it creates: what `advnet bench train` reports as "time in GEMM/convolution" and
-// "primitives created per iteration after warm-up" (there should be none).
+// many primitives and tensor buffers it creates: what `advnet bench train` reports as "time in
+// GEMM/convolution" and "primitives created / tensors allocated after warm-up" (there should be none).
 //
 // Process-wide on purpose, like oneDNN's own DNNL_VERBOSE: the primitives sit under every layer,
 // and threading a counter through each call for a benchmark would put it in every signature. It
@@ -15,6 +15,7 @@ struct PrimitiveTotals {
   double seconds = 0;     // wall time inside primitive calls (on the calling thread, threads included)
   int64_t calls = 0;      // primitive executions
   int64_t created = 0;    // primitives (or GEMM/matmul plans) created
+  int64_t allocations = 0;  // Tensor storage allocated (Tensor::resize beyond its capacity)
 };
 
 class PrimitiveClock {
@@ -38,7 +39,8 @@ class Span {
  private:
   int64_t start_ns_ = -1;
 };
-void count_creation();  // a primitive was created
+void count_creation();    // a primitive was created
+void count_allocation();  // a Tensor allocated storage
 }  // namespace primitive_clock
 
 }  // namespace advnet
