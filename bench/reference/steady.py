@@ -83,6 +83,22 @@ class Batches:
         return self.data[idx]
 
 
+def image_batches(a, m):
+    """real(): batches of m MNIST-shaped rows: shuffled real training images with --checkpoint (the
+    first 50 000, advnet's training split), otherwise 16 fixed batches of random pixels (timing only)."""
+    if a.checkpoint:
+        return Batches(mnist_images(a.data)[:50000], m).next
+    data = torch.rand(16 * m, 784)
+    counter = [0]
+
+    def real():
+        i = counter[0] % 16
+        counter[0] += 1
+        return data[i * m:(i + 1) * m]
+
+    return real
+
+
 def add_arguments(ap):
     ap.add_argument("--iters", type=int, default=100)
     ap.add_argument("--warmup", type=int, default=10)

@@ -47,15 +47,7 @@ def main():
     if a.checkpoint:
         steady.load_checkpoint(a.checkpoint, {"generator": g, "discriminator": d},
                                {"generator": g_opt, "discriminator": d_opt})
-        real = steady.Batches(steady.mnist_images(a.data)[:50000], m).next
-    else:
-        data = torch.rand(16 * m, 784)
-        counter = [0]
-
-        def real():
-            i = counter[0] % 16
-            counter[0] += 1
-            return data[i * m:(i + 1) * m]
+    real = steady.image_batches(a, m)
 
     g.train()
     d.train()

@@ -57,16 +57,7 @@ def main():
     if a.checkpoint:
         steady.load_checkpoint(a.checkpoint, {"generator": g, "discriminator": d},
                                {"generator": g_opt, "discriminator": d_opt}, sgd_lr=lr)
-        batches = steady.Batches(steady.mnist_images(a.data)[:50000], m)
-        real = batches.next
-    else:
-        data = torch.rand(1600, 784)
-        counter = [0]
-
-        def real():
-            i = counter[0] % 16
-            counter[0] += 1
-            return data[i * m:(i + 1) * m]
+    real = steady.image_batches(a, m)
 
     def noise():
         return torch.rand(m, 100) * (2 * math.sqrt(3)) - math.sqrt(3)
