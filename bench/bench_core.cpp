@@ -128,6 +128,7 @@ int main(int argc, char** argv) {
   rng.uniform(dy_g.data(), dy_g.numel(), -1e-3f, 1e-3f);
   dy_d.fill(1e-2f);
   Rng drop(4);
+  nn::Tape tape_g, tape_d;
 
   std::printf("\n%-34s %18s %10s %8s\n", "Net pass (batch 100)", "ms", "GFLOP/s", "of peak");
   auto report = [&](const char* what, double flops, const std::function<void()>& body) {
@@ -135,19 +136,19 @@ int main(int argc, char** argv) {
     std::printf("%-34s %18.3f %10.1f %7.0f%%\n", what, s * 1e3, flops / s / 1e9, 100.0 * flops / s / 1e9 / peak);
   };
   const double fg = g.forward_flops(batch), fd = d.forward_flops(batch);
-  report("G forward", fg, [&] { g.forward(z, {}); });
+  report("G forward", fg, [&] { g.forward(z, {}, tape_g); });
   report("G forward+backward (params)", fg + g.backward_flops(batch, nn::BackwardMode::params_and_input, false), [&] {
-    g.forward(z, {});
-    g.backward(dy_g, nn::BackwardMode::params_and_input, false);
+    g.forward(z, {}, tape_g);
+    g.backward(tape_g, dy_g, nn::BackwardMode::params_and_input, false);
   });
-  report("D forward (train, dropout)", fd, [&] { d.forward(x, {nn::Mode::train, &drop}); });
+  report("D forward (train, dropout)", fd, [&] { d.forward(x, {nn::Mode::train, &drop}, tape_d); });
   report("D forward+backward (params+input)", fd + d.backward_flops(batch, nn::BackwardMode::params_and_input, true), [&] {
-    d.forward(x, {nn::Mode::train, &drop});
-    d.backward(dy_d, nn::BackwardMode::params_and_input);
+    d.forward(x, {nn::Mode::train, &drop}, tape_d);
+    d.backward(tape_d, dy_d, nn::BackwardMode::params_and_input);
   });
   report("D forward+backward (input only)", fd + d.backward_flops(batch, nn::BackwardMode::input_only, true), [&] {
-    d.forward(x, {nn::Mode::train, &drop});
-    d.backward(dy_d, nn::BackwardMode::input_only);
+    d.forward(x, {nn::Mode::train, &drop}, tape_d);
+    d.backward(tape_d, dy_d, nn::BackwardMode::input_only);
   });
   std::printf("\nG: %lld parameters, D: %lld parameters\n", static_cast<long long>(g.num_params()),
               static_cast<long long>(d.num_params()));

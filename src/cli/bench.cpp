@@ -49,8 +49,11 @@ int run_bench(const BenchArgs& a) {
   set_num_threads(static_cast<int>(c.threads));
   c.gan.training.epochs = int64_t{1} << 40;  // never "finished"
   Tensor data;
+  std::vector<int32_t> labels;  // the data set's, with real data
   if (ckpt) {
-    data = std::move(data::load(c.data, data::Split::train).x);
+    data::Dataset train = data::load(c.data, data::Split::train);
+    data = std::move(train.x);
+    labels = std::move(train.labels);
   } else {
     // Random data of the generator's output shape: images in [0, 1], synthetic data in [−1, 1].
     const int64_t features = nn::Net({c.gan.noise.dim}, c.gan.generator).output_shape(1).inner();
@@ -58,7 +61,7 @@ int run_bench(const BenchArgs& a) {
     data = Tensor(Shape{n, features});
     Rng(7).uniform(data.data(), data.numel(), c.data.is_image() ? 0.0f : -1.0f, 1.0f);
   }
-  gan::Trainer t(c.gan, data);
+  gan::Trainer t(c.gan, data, labels);
   if (ckpt) {
     run::load_checkpoint(*ckpt, t);
     const std::string notice = gan::numerics_notice(run::checkpoint_numerics(*ckpt), c.gan.training);

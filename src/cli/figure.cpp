@@ -74,7 +74,7 @@ int run_toy1d(const FigureArgs& a) {
     const io::SafetensorsFile f = io::SafetensorsFile::read(epochs[i].string());
     const run::RunConfig c = run::checkpoint_config(f);
     const data::Dataset train = data::load(c.data, data::Split::train);
-    gan::Trainer t(c.gan, train.x);
+    gan::Trainer t(c.gan, train.x, train.labels);
     run::load_checkpoint(f, t);
     panels.push_back(eval::toy1d_diagnostics(c.data, c.gan.noise, t.generator(), t.discriminator(),
                                              gan::toy1d_diagnostics_seed(c.gan.seed)));

@@ -26,7 +26,8 @@ Toy1d toy1d_diagnostics(const data::DataConfig& data, const gan::NoiseConfig& no
   Tensor z(Shape{n_samples, noise.dim});
   Rng rng(seed);
   gan::sample_noise(noise, rng, z);
-  const Tensor& s = g.forward(z, {});
+  nn::Tape tape;
+  const Tensor& s = g.forward(z, {}, tape);
   check(s.shape().inner() == 1, "toy1d: the generator must make one value per sample");
   std::vector<double> v(s.data(), s.data() + n_samples);
   double mean = 0, var = 0;
@@ -50,7 +51,7 @@ Toy1d toy1d_diagnostics(const data::DataConfig& data, const gan::NoiseConfig& no
   // D on the grid (eval mode), D* and the divergences (trapezoid rule).
   Tensor grid(Shape{grid_points, 1});
   for (int i = 0; i < grid_points; ++i) grid[i] = static_cast<float>(t.x[static_cast<size_t>(i)]);
-  const Tensor& dx = d.forward(grid, {});
+  const Tensor& dx = d.forward(grid, {}, tape);
   check(dx.shape() == (Shape{grid_points, 1}), "toy1d: the discriminator must output one value per example");
   double peak = 0;
   for (double xv : t.x) {

@@ -23,9 +23,10 @@ std::vector<int64_t> example_shape_of(const Tensor& data) {
 
 }  // namespace
 
-Trainer::Trainer(GanConfig config, const Tensor& data)
+Trainer::Trainer(GanConfig config, const Tensor& data, std::span<const int32_t> labels)
     : config_(std::move(config)),
       data_(data),
+      labels_(labels),
       g_({config_.noise.dim}, config_.generator),
       d_(example_shape_of(data), config_.discriminator),
       g_opt_(make_optimizer(config_.generator_optimizer())),
@@ -41,6 +42,11 @@ Trainer::Trainer(GanConfig config, const Tensor& data)
                                                  d_.output_shape(1).str());
   check(iterations_per_epoch() >= 1, "data: " + std::to_string(data.dim(0)) + " examples are fewer than k = " +
                                          std::to_string(t.k) + " batches of " + std::to_string(t.batch_size));
+  check(labels.empty() || static_cast<int64_t>(labels.size()) == data.dim(0),
+        "data: " + std::to_string(labels.size()) + " labels for " + std::to_string(data.dim(0)) + " examples");
+  for (auto [net, which] : {std::pair<const nn::Net*, const char*>{&g_, "generator"}, {&d_, "discriminator"}})
+    if (const std::string layer = net->layer_needing_labels(); !layer.empty() && labels.empty())
+      throw Error(std::string(which) + ": " + layer + " needs labels, and the data set has none");
   d_depth_ = d_.ends_with_sigmoid() ? d_.size() - 1 : d_.size();
   d_mixes_rows_ = d_.mixes_rows();
   if (t.g_ema > 0) g_ema_ = std::make_unique<nn::Net>(std::vector<int64_t>{config_.noise.dim}, config_.generator);
@@ -71,16 +77,17 @@ void Trainer::update_generator_ema() {
 
 int64_t Trainer::iterations_per_epoch() const { return batcher_.batches_per_epoch() / config_.training.k; }
 
-const Tensor& Trainer::d_forward(const Tensor& x) {
-  const Tensor& out = d_.forward(x, {nn::Mode::train, &state_.dropout}, d_depth_);
+const Tensor& Trainer::d_forward(const Tensor& x, std::span<const int32_t> labels, nn::Tape& tape) {
+  const Tensor& out = d_.forward(x, {.mode = nn::Mode::train, .rng = &state_.dropout, .labels = labels}, tape, d_depth_);
   // Sized once per pass: d_loss_rows writes parts of them (the real and the generated rows).
   dl_.resize(out.shape());
   probs_.resize(out.shape());
   return out;
 }
 
-double Trainer::d_loss_rows(int64_t first, int64_t n, float target, float scale, double* mean_prob, double* frac_wrong) {
-  const Tensor& out = d_.forward_output();
+double Trainer::d_loss_rows(const nn::Tape& tape, int64_t first, int64_t n, float target, float scale,
+                            double* mean_prob, double* frac_wrong) {
+  const Tensor& out = tape.output();
   check(dl_.shape() == out.shape(), "Trainer::d_loss_rows: D's output is not the last d_forward's");
   // Views of the rows [first, first + n) of D's output: (n, 1). The loss only reads `in`.
   Tensor in = Tensor::view(const_cast<float*>(out.data()) + first, Shape{n, 1});
@@ -130,10 +137,11 @@ void Trainer::apply_update(nn::Net& net, nn::Optimizer& opt, int64_t& updates, E
   opt.step(net.params(), net.grads());
 }
 
-void Trainer::backward_update(nn::Net& net, nn::Optimizer& opt, int64_t& updates, const Tensor& dy, EpochStats* s) {
+void Trainer::backward_update(nn::Net& net, nn::Tape& tape, nn::Optimizer& opt, int64_t& updates, const Tensor& dy,
+                              EpochStats* s) {
   schedule_update(opt, updates, s);
   opt.begin_step(net.params());
-  net.backward_update(dy, nn::OptimizerUpdate(opt, net.params()));
+  net.backward_update(tape, dy, nn::OptimizerUpdate(opt, net.params()));
 }
 
 // D's step: ascend (1/m) Σ log D(x) + log(1 − D(G(z))), i.e. descend 0.5·(BCE(1, D(x)) + BCE(0, D(G(z)))).
@@ -144,30 +152,35 @@ void Trainer::backward_update(nn::Net& net, nn::Optimizer& opt, int64_t& updates
 // the real and the generated batch separately, as in the DCGAN reference code.
 void Trainer::discriminator_step(EpochStats& s, bool apply) {
   const int64_t m = config_.training.batch_size;
-  batcher_.gather(data_, state_.epoch, state_.batch++, real_);
+  batcher_.gather(data_, labels_, state_.epoch, state_.batch++, real_, real_labels_);
   z_.resize(Shape{m, config_.noise.dim});
   sample_noise(config_.noise, state_.noise, z_);
-  const Tensor& fake = g_.forward(z_, {nn::Mode::train, &state_.dropout});
+  const Tensor& fake = g_.forward(z_, {.mode = nn::Mode::train, .rng = &state_.dropout}, tape_g_);
 
   double d_real, fn, d_fake, fp, loss;
   if (apply && !d_mixes_rows_) {
+    // One pass of 2m rows: the data, then the samples (which have no labels).
     const size_t bytes = static_cast<size_t>(real_.numel()) * sizeof(float);
     both_.resize(real_.shape().with_batch(2 * m));
     std::memcpy(both_.data(), real_.data(), bytes);
     std::memcpy(both_.data() + real_.numel(), fake.data(), bytes);
-    d_forward(both_);
-    loss = d_loss_rows(0, m, 1.0f, 0.5f, &d_real, &fn) + d_loss_rows(m, m, 0.0f, 0.5f, &d_fake, &fp);
+    if (!real_labels_.empty()) {
+      both_labels_.assign(real_labels_.begin(), real_labels_.end());
+      both_labels_.resize(static_cast<size_t>(2 * m), nn::kNoLabel);
+    }
+    d_forward(both_, both_labels_, tape_d_);
+    loss = d_loss_rows(tape_d_, 0, m, 1.0f, 0.5f, &d_real, &fn) + d_loss_rows(tape_d_, m, m, 0.0f, 0.5f, &d_fake, &fp);
     check_loss(loss, "discriminator's");
-    backward_update(d_, *d_opt_, state_.d_updates, dl_, &s);
+    backward_update(d_, tape_d_, *d_opt_, state_.d_updates, dl_, &s);
   } else {
     d_.zero_grad();
-    d_forward(real_);
-    loss = d_loss_rows(0, m, 1.0f, 0.5f, &d_real, &fn);
-    d_.backward(dl_, nn::BackwardMode::params_and_input, false);
-    d_forward(fake);
-    loss += d_loss_rows(0, m, 0.0f, 0.5f, &d_fake, &fp);
+    d_forward(real_, real_labels_, tape_d_);
+    loss = d_loss_rows(tape_d_, 0, m, 1.0f, 0.5f, &d_real, &fn);
+    d_.backward(tape_d_, dl_, nn::BackwardMode::params_and_input, false);
+    d_forward(fake, {}, tape_d_fake_);
+    loss += d_loss_rows(tape_d_fake_, 0, m, 0.0f, 0.5f, &d_fake, &fp);
     check_loss(loss, "discriminator's");
-    d_.backward(dl_, nn::BackwardMode::params_and_input, false);
+    d_.backward(tape_d_fake_, dl_, nn::BackwardMode::params_and_input, false);
     if (apply) apply_update(d_, *d_opt_, state_.d_updates, &s);
   }
   s.d_loss += loss, s.d_real += d_real, s.d_fake += d_fake, s.false_pos += fp, s.false_neg += fn;
@@ -180,15 +193,15 @@ void Trainer::discriminator_step(EpochStats& s, bool apply) {
 void Trainer::generator_step(EpochStats& s, bool fresh_forward) {
   if (fresh_forward) {
     sample_noise(config_.noise, state_.noise, z_);
-    d_forward(g_.forward(z_, {nn::Mode::train, &state_.dropout}));
+    d_forward(g_.forward(z_, {.mode = nn::Mode::train, .rng = &state_.dropout}, tape_g_), {}, tape_d_fake_);
   }
   const bool non_saturating = config_.training.g_loss == GLoss::non_saturating;
   // non_saturating: BCE(1, D(G(z))) = −log D(G(z)); minimax: log(1 − D(G(z))) = −BCE(0, D(G(z))).
-  const double loss = d_loss_rows(0, config_.training.batch_size, non_saturating ? 1.0f : 0.0f,
+  const double loss = d_loss_rows(tape_d_fake_, 0, config_.training.batch_size, non_saturating ? 1.0f : 0.0f,
                                   non_saturating ? 1.0f : -1.0f, nullptr, nullptr);
   check_loss(loss, "generator's");
-  const Tensor& dsample = d_.backward(dl_, nn::BackwardMode::input_only, true);
-  backward_update(g_, *g_opt_, state_.g_updates, dsample, nullptr);
+  const Tensor& dsample = d_.backward(tape_d_fake_, dl_, nn::BackwardMode::input_only, true);
+  backward_update(g_, tape_g_, *g_opt_, state_.g_updates, dsample, nullptr);
   if (g_ema_ && state_.g_updates % config_.training.g_ema_every == 0) update_generator_ema();
   s.g_loss += loss;
 }

@@ -5,36 +5,36 @@
 
 namespace advnet::nn {
 
-void ReLU::forward(const Tensor& x, Tensor& y, const ForwardContext&) {
-  kernels::relu_forward(x.data(), y.data(), x.numel());
+void ReLU::forward(const Tensor& x, TapeSlot& slot, const ForwardContext&) {
+  kernels::relu_forward(x.data(), slot.y.data(), x.numel());
 }
-void ReLU::backward(const Tensor&, const Tensor& y, const Tensor& dy, Tensor* dx, BackwardMode) {
-  if (dx) kernels::relu_backward(y.data(), dy.data(), dx->data(), dy.numel());
+void ReLU::backward(const Tensor&, TapeSlot& slot, const Tensor& dy, Tensor* dx, BackwardMode) {
+  if (dx) kernels::relu_backward(slot.y.data(), dy.data(), dx->data(), dy.numel());
 }
 
 LeakyReLU::LeakyReLU(float slope) : slope_(slope) {
   check(slope >= 0.0f && slope < 1.0f, "LeakyReLU: slope " + std::to_string(slope) + " is outside [0, 1)");
 }
 std::string LeakyReLU::describe() const { return "LeakyReLU(" + std::to_string(slope_) + ")"; }
-void LeakyReLU::forward(const Tensor& x, Tensor& y, const ForwardContext&) {
-  kernels::leaky_relu_forward(x.data(), y.data(), x.numel(), slope_);
+void LeakyReLU::forward(const Tensor& x, TapeSlot& slot, const ForwardContext&) {
+  kernels::leaky_relu_forward(x.data(), slot.y.data(), x.numel(), slope_);
 }
-void LeakyReLU::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, BackwardMode) {
+void LeakyReLU::backward(const Tensor& x, TapeSlot&, const Tensor& dy, Tensor* dx, BackwardMode) {
   if (dx) kernels::leaky_relu_backward(x.data(), dy.data(), dx->data(), dy.numel(), slope_);
 }
 
-void Sigmoid::forward(const Tensor& x, Tensor& y, const ForwardContext&) {
-  kernels::sigmoid_forward(x.data(), y.data(), x.numel());
+void Sigmoid::forward(const Tensor& x, TapeSlot& slot, const ForwardContext&) {
+  kernels::sigmoid_forward(x.data(), slot.y.data(), x.numel());
 }
-void Sigmoid::backward(const Tensor&, const Tensor& y, const Tensor& dy, Tensor* dx, BackwardMode) {
-  if (dx) kernels::sigmoid_backward(y.data(), dy.data(), dx->data(), dy.numel());
+void Sigmoid::backward(const Tensor&, TapeSlot& slot, const Tensor& dy, Tensor* dx, BackwardMode) {
+  if (dx) kernels::sigmoid_backward(slot.y.data(), dy.data(), dx->data(), dy.numel());
 }
 
-void Tanh::forward(const Tensor& x, Tensor& y, const ForwardContext&) {
-  kernels::tanh_forward(x.data(), y.data(), x.numel());
+void Tanh::forward(const Tensor& x, TapeSlot& slot, const ForwardContext&) {
+  kernels::tanh_forward(x.data(), slot.y.data(), x.numel());
 }
-void Tanh::backward(const Tensor&, const Tensor& y, const Tensor& dy, Tensor* dx, BackwardMode) {
-  if (dx) kernels::tanh_backward(y.data(), dy.data(), dx->data(), dy.numel());
+void Tanh::backward(const Tensor&, TapeSlot& slot, const Tensor& dy, Tensor* dx, BackwardMode) {
+  if (dx) kernels::tanh_backward(slot.y.data(), dy.data(), dx->data(), dy.numel());
 }
 
 std::vector<LayerType> activation_layer_types() {

@@ -45,13 +45,14 @@ void BatchNorm::bind_buffers(std::vector<Tensor> buffers) {
 
 // Layout (N, C, S), S = H·W: element (n, c, s) at (n·C + c)·S + s. Work is split over channels, and
 // each channel's sums run in a fixed order, so results do not depend on the thread count.
-void BatchNorm::forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) {
+void BatchNorm::forward(const Tensor& x, TapeSlot& slot, const ForwardContext& ctx) {
   const int64_t n = x.dim(0), m = n * spatial_;
-  const bool train = ctx.mode == Mode::train;
+  const bool train = ctx.mode == Mode::train, update = train && ctx.update_buffers;
   check(!train || m > 1, describe() + ": training needs more than one value per channel, got input " + x.shape().str());
-  mean_.resize(static_cast<size_t>(c_));
-  inv_std_.resize(static_cast<size_t>(c_));
-  last_train_ = train;
+  Tensor& y = slot.y;
+  slot.saved.resize(Shape{2, c_});
+  float* mean_of = slot.saved.data();        // (C) the mean normalised with
+  float* inv_std_of = mean_of + c_;          // (C) 1/√(var + eps)
 #pragma omp parallel for schedule(static)
   for (int64_t c = 0; c < c_; ++c) {
     double mean, var;
@@ -67,17 +68,19 @@ void BatchNorm::forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) {
           sq += d * d;
         }
       var = sq / static_cast<double>(m);
-      running_mean_[c] = static_cast<float>((1.0 - momentum_) * running_mean_[c] + momentum_ * mean);
-      running_var_[c] = static_cast<float>((1.0 - momentum_) * running_var_[c] +
-                                           momentum_ * var * static_cast<double>(m) / static_cast<double>(m - 1));
+      if (update) {
+        running_mean_[c] = static_cast<float>((1.0 - momentum_) * running_mean_[c] + momentum_ * mean);
+        running_var_[c] = static_cast<float>((1.0 - momentum_) * running_var_[c] +
+                                             momentum_ * var * static_cast<double>(m) / static_cast<double>(m - 1));
+      }
     } else {
       mean = running_mean_[c];
       var = running_var_[c];
     }
     const float mu = static_cast<float>(mean);
     const float inv = static_cast<float>(1.0 / std::sqrt(var + eps_));
-    mean_[static_cast<size_t>(c)] = mu;
-    inv_std_[static_cast<size_t>(c)] = inv;
+    mean_of[c] = mu;
+    inv_std_of[c] = inv;
     const float scale = inv * w_[c], shift = b_[c];
     for (int64_t i = 0; i < n; ++i) {
       const float* xr = x.data() + (i * c_ + c) * spatial_;
@@ -85,14 +88,17 @@ void BatchNorm::forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) {
       for (int64_t s = 0; s < spatial_; ++s) yr[s] = (xr[s] - mu) * scale + shift;
     }
   }
-  if (train && tracked_) ++*tracked_;
+  if (update && tracked_) ++*tracked_;
 }
 
-void BatchNorm::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, BackwardMode mode) {
+void BatchNorm::backward(const Tensor& x, TapeSlot& slot, const Tensor& dy, Tensor* dx, BackwardMode mode) {
   const int64_t n = x.dim(0), m = n * spatial_;
+  const float* mean_of = slot.saved.data();
+  const float* inv_std_of = mean_of + c_;
+  const bool train = slot.mode == Mode::train;
 #pragma omp parallel for schedule(static)
   for (int64_t c = 0; c < c_; ++c) {
-    const float mu = mean_[static_cast<size_t>(c)], inv = inv_std_[static_cast<size_t>(c)];
+    const float mu = mean_of[c], inv = inv_std_of[c];
     double sum_dy = 0, sum_dy_xhat = 0;  // dβ and dγ
     for (int64_t i = 0; i < n; ++i) {
       const float* xr = x.data() + (i * c_ + c) * spatial_;
@@ -110,8 +116,8 @@ void BatchNorm::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tenso
     const float g = w_[c] * inv;
     // Train mode: the batch statistics depend on x too,
     // dx = γ/σ · (dy − mean(dy) − x̂·mean(dy·x̂)); eval mode: dx = γ/σ · dy.
-    const float a = last_train_ ? static_cast<float>(sum_dy / static_cast<double>(m)) : 0.0f;
-    const float b = last_train_ ? static_cast<float>(sum_dy_xhat / static_cast<double>(m)) : 0.0f;
+    const float a = train ? static_cast<float>(sum_dy / static_cast<double>(m)) : 0.0f;
+    const float b = train ? static_cast<float>(sum_dy_xhat / static_cast<double>(m)) : 0.0f;
     for (int64_t i = 0; i < n; ++i) {
       const float* xr = x.data() + (i * c_ + c) * spatial_;
       const float* dr = dy.data() + (i * c_ + c) * spatial_;

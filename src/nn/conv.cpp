@@ -78,11 +78,11 @@ void Conv2d::bind(std::vector<Tensor> params, std::vector<Tensor> grads) {
   }
 }
 
-void Conv2d::forward(const Tensor& x, Tensor& y, const ForwardContext&) {
-  conv_->forward(x.dim(0), x.data(), w_.data(), has_bias_ ? b_.data() : nullptr, y.data());
+void Conv2d::forward(const Tensor& x, TapeSlot& slot, const ForwardContext&) {
+  conv_->forward(x.dim(0), x.data(), w_.data(), has_bias_ ? b_.data() : nullptr, slot.y.data());
 }
 
-void Conv2d::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, BackwardMode mode) {
+void Conv2d::backward(const Tensor& x, TapeSlot&, const Tensor& dy, Tensor* dx, BackwardMode mode) {
   const int64_t n = x.dim(0);
   if (mode == BackwardMode::params_and_input) {
     conv_->backward_weights(n, x.data(), dy.data(), dw_.data(), has_bias_ ? db_.data() : nullptr);
@@ -147,14 +147,15 @@ void ConvTranspose2d::bind(std::vector<Tensor> params, std::vector<Tensor> grads
   }
 }
 
-void ConvTranspose2d::forward(const Tensor& x, Tensor& y, const ForwardContext&) {
+void ConvTranspose2d::forward(const Tensor& x, TapeSlot& slot, const ForwardContext&) {
   const int64_t n = x.dim(0);
+  Tensor& y = slot.y;
   conv_->forward(n, x.data(), w_.data(), bias_ == Bias::tied ? b_.data() : nullptr, y.data());
   // Untied: one bias per output element, y: (N, C·H·W) += b: (C·H·W).
   if (bias_ == Bias::untied) kernels::add_bias(y.data(), b_.data(), n, b_.numel());
 }
 
-void ConvTranspose2d::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, BackwardMode mode) {
+void ConvTranspose2d::backward(const Tensor& x, TapeSlot&, const Tensor& dy, Tensor* dx, BackwardMode mode) {
   const int64_t n = x.dim(0);
   if (mode == BackwardMode::params_and_input) {
     conv_->backward_weights(n, x.data(), dy.data(), dw_.data(), bias_ == Bias::tied ? db_.data() : nullptr);
@@ -196,24 +197,26 @@ void MaxoutConv::bind(std::vector<Tensor> params, std::vector<Tensor> grads) {
   db_ = std::move(grads[1]);
 }
 
-void MaxoutConv::forward(const Tensor& x, Tensor& y, const ForwardContext&) {
+void MaxoutConv::forward(const Tensor& x, TapeSlot& slot, const ForwardContext&) {
   const ConvGeometry& g = conv_->geometry();
   const int64_t n = x.dim(0);
-  z_.resize(Shape{n, g.out_c, g.out_h, g.out_w});
-  arg_.resize(static_cast<size_t>(n * units_ * g.out_h * g.out_w));
-  conv_->forward(n, x.data(), w_.data(), b_.data(), z_.data());
-  kernels::strided_maxout_forward(z_.data(), y.data(), arg_.data(), n * units_, pieces_, g.out_h * g.out_w);
+  Tensor& z = slot.saved;
+  z.resize(Shape{n, g.out_c, g.out_h, g.out_w});
+  slot.winners.resize(static_cast<size_t>(n * units_ * g.out_h * g.out_w));
+  conv_->forward(n, x.data(), w_.data(), b_.data(), z.data());
+  kernels::strided_maxout_forward(z.data(), slot.y.data(), slot.winners.data(), n * units_, pieces_, g.out_h * g.out_w);
 }
 
-void MaxoutConv::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, BackwardMode mode) {
+void MaxoutConv::backward(const Tensor& x, TapeSlot& slot, const Tensor& dy, Tensor* dx, BackwardMode mode) {
   const ConvGeometry& g = conv_->geometry();
   const int64_t n = x.dim(0);
-  dz_.resize(z_.shape());
-  kernels::strided_maxout_backward(dy.data(), arg_.data(), dz_.data(), n * units_, pieces_, g.out_h * g.out_w);
+  Tensor& dz = slot.work;
+  dz.resize(slot.saved.shape());
+  kernels::strided_maxout_backward(dy.data(), slot.winners.data(), dz.data(), n * units_, pieces_, g.out_h * g.out_w);
   if (mode == BackwardMode::params_and_input) {
-    conv_->backward_weights(n, x.data(), dz_.data(), dw_.data(), db_.data());
+    conv_->backward_weights(n, x.data(), dz.data(), dw_.data(), db_.data());
   }
-  if (dx != nullptr) conv_->backward_data(n, dz_.data(), w_.data(), dx->data());
+  if (dx != nullptr) conv_->backward_data(n, dz.data(), w_.data(), dx->data());
 }
 
 double MaxoutConv::forward_flops_per_example() const { return conv_->flops_per_example(); }

@@ -18,26 +18,26 @@ std::string Dropout::describe() const {
   return "Dropout(include_prob=" + std::to_string(include_prob_) + ", scale=" + std::to_string(scale_) + ")";
 }
 
-void Dropout::forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) {
-  last_train_ = ctx.mode == Mode::train;
-  if (!last_train_) {
-    std::memcpy(y.data(), x.data(), static_cast<size_t>(x.numel()) * sizeof(float));
+void Dropout::forward(const Tensor& x, TapeSlot& slot, const ForwardContext& ctx) {
+  if (ctx.mode != Mode::train) {
+    std::memcpy(slot.y.data(), x.data(), static_cast<size_t>(x.numel()) * sizeof(float));
     return;
   }
-  if (frozen_) {
-    check_shape(mask_.shape(), x.shape(), "Dropout: frozen mask");
+  Tensor& mask = slot.draws;
+  if (ctx.reuse_draws) {
+    check_shape(mask.shape(), x.shape(), "Dropout: the mask to reuse");
   } else {
     check(ctx.rng != nullptr, "Dropout: train mode needs a random stream in the ForwardContext");
-    mask_.resize(x.shape());
-    ctx.rng->bernoulli(mask_.data(), mask_.numel(), include_prob_);
+    mask.resize(x.shape());
+    ctx.rng->bernoulli(mask.data(), mask.numel(), include_prob_);
   }
-  kernels::masked_scale(x.data(), mask_.data(), scale_, y.data(), x.numel());
+  kernels::masked_scale(x.data(), mask.data(), scale_, slot.y.data(), x.numel());
 }
 
-void Dropout::backward(const Tensor&, const Tensor&, const Tensor& dy, Tensor* dx, BackwardMode) {
+void Dropout::backward(const Tensor&, TapeSlot& slot, const Tensor& dy, Tensor* dx, BackwardMode) {
   if (!dx) return;
-  if (last_train_) {
-    kernels::masked_scale(dy.data(), mask_.data(), scale_, dx->data(), dy.numel());
+  if (slot.mode == Mode::train) {
+    kernels::masked_scale(dy.data(), slot.draws.data(), scale_, dx->data(), dy.numel());
   } else {
     std::memcpy(dx->data(), dy.data(), static_cast<size_t>(dy.numel()) * sizeof(float));
   }

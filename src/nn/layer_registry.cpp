@@ -54,7 +54,10 @@ std::string resolve_error(const LayerSpec& spec, const KeyError& e) {
 
 LayerSpec resolve(const LayerSpec& spec) {
   if (spec.type.empty()) throw KeyError("type", "every layer needs a type, one of " + known_types());
-  const LayerType& type = layer_type(spec.type);
+  return resolve(layer_type(spec.type), spec);
+}
+
+LayerSpec resolve(const LayerType& type, const LayerSpec& spec) {
   std::set<std::string> declared;
   for (const LayerKey& k : type.keys) declared.insert(k.key.name);
   for (const auto& [key, value] : spec.args) {

@@ -94,13 +94,15 @@ void Linear::bind(std::vector<Tensor> params, std::vector<Tensor> grads) {
 
 void Linear::set_precision(Precision p) { bf16_ = p == Precision::bf16 ? std::make_unique<Bf16Gemm>() : nullptr; }
 
-void Linear::forward(const Tensor& x, Tensor& y, const ForwardContext&) { affine_forward(x, w_, b_, y, matmul_, bf16_.get()); }
+void Linear::forward(const Tensor& x, TapeSlot& slot, const ForwardContext&) {
+  affine_forward(x, w_, b_, slot.y, matmul_, bf16_.get());
+}
 
-void Linear::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, BackwardMode mode) {
+void Linear::backward(const Tensor& x, TapeSlot&, const Tensor& dy, Tensor* dx, BackwardMode mode) {
   affine_backward(x, w_, dy, dw_, db_, dx, mode, bf16_.get());
 }
 
-bool Linear::backward_update(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, const ParamUpdate& update) {
+bool Linear::backward_update(const Tensor& x, TapeSlot&, const Tensor& dy, Tensor* dx, const ParamUpdate& update) {
   affine_backward_update(x, w_, b_, dy, dw_, db_, dx, update, bf16_.get());
   return true;
 }

@@ -34,26 +34,28 @@ void Maxout::bind(std::vector<Tensor> params, std::vector<Tensor> grads) {
   db_ = std::move(grads[1]);
 }
 
-void Maxout::forward(const Tensor& x, Tensor& y, const ForwardContext&) {
+void Maxout::forward(const Tensor& x, TapeSlot& slot, const ForwardContext&) {
   const int64_t n = x.dim(0);
-  z_.resize(Shape{n, units_ * pieces_});
-  arg_.resize(static_cast<size_t>(n * units_));
-  affine_forward(x, w_, b_, z_, matmul_, bf16_.get());
-  kernels::maxout_forward(z_.data(), y.data(), arg_.data(), n, units_, pieces_);
+  slot.saved.resize(Shape{n, units_ * pieces_});
+  slot.winners.resize(static_cast<size_t>(n * units_));
+  affine_forward(x, w_, b_, slot.saved, matmul_, bf16_.get());
+  kernels::maxout_forward(slot.saved.data(), slot.y.data(), slot.winners.data(), n, units_, pieces_);
 }
 
-void Maxout::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, BackwardMode mode) {
-  const int64_t n = x.dim(0);
-  dz_.resize(Shape{n, units_ * pieces_});
-  kernels::maxout_backward(dy.data(), arg_.data(), dz_.data(), n, units_, pieces_);
-  affine_backward(x, w_, dz_, dw_, db_, dx, mode, bf16_.get());
+// dz: (N, units·pieces), dy at each unit's winning piece and 0 elsewhere.
+static const Tensor& maxout_dz(const Tensor& dy, TapeSlot& slot, int64_t units, int64_t pieces) {
+  const int64_t n = dy.dim(0);
+  slot.work.resize(Shape{n, units * pieces});
+  kernels::maxout_backward(dy.data(), slot.winners.data(), slot.work.data(), n, units, pieces);
+  return slot.work;
 }
 
-bool Maxout::backward_update(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, const ParamUpdate& update) {
-  const int64_t n = x.dim(0);
-  dz_.resize(Shape{n, units_ * pieces_});
-  kernels::maxout_backward(dy.data(), arg_.data(), dz_.data(), n, units_, pieces_);
-  affine_backward_update(x, w_, b_, dz_, dw_, db_, dx, update, bf16_.get());
+void Maxout::backward(const Tensor& x, TapeSlot& slot, const Tensor& dy, Tensor* dx, BackwardMode mode) {
+  affine_backward(x, w_, maxout_dz(dy, slot, units_, pieces_), dw_, db_, dx, mode, bf16_.get());
+}
+
+bool Maxout::backward_update(const Tensor& x, TapeSlot& slot, const Tensor& dy, Tensor* dx, const ParamUpdate& update) {
+  affine_backward_update(x, w_, b_, maxout_dz(dy, slot, units_, pieces_), dw_, db_, dx, update, bf16_.get());
   return true;
 }
 

@@ -10,9 +10,17 @@ namespace {
 
 constexpr int64_t kAlignFloats = 16;  // 64 bytes
 
+// The type of that name among `types`; throws as layer_type() does, listing the registry's types.
+const LayerType& find_type(const std::vector<LayerType>& types, const std::string& name) {
+  if (name.empty()) resolve(LayerSpec{});  // throws: every layer needs a type
+  for (const LayerType& t : types)
+    if (t.name == name) return t;
+  return layer_type(name);
+}
+
 }  // namespace
 
-Net::Net(std::vector<int64_t> example_shape, std::vector<LayerSpec> specs)
+Net::Net(std::vector<int64_t> example_shape, std::vector<LayerSpec> specs, const std::vector<LayerType>& types)
     : example_shape_(std::move(example_shape)), specs_(std::move(specs)) {
   check(!specs_.empty(), "Net: a net needs at least one layer");
   check(!example_shape_.empty() && example_shape_.size() <= 3,
@@ -22,11 +30,12 @@ Net::Net(std::vector<int64_t> example_shape, std::vector<LayerSpec> specs)
   for (size_t i = 0; i < specs_.size(); ++i) {
     try {
       try {
-        specs_[i] = resolve(specs_[i]);
+        types_.push_back(&find_type(types, specs_[i].type));
+        specs_[i] = resolve(*types_.back(), specs_[i]);
       } catch (const KeyError& e) {
         throw Error(resolve_error(specs_[i], e));
       }
-      layers_.push_back(layer_type(specs_[i].type).make(specs_[i], shape));
+      layers_.push_back(types_.back()->make(specs_[i], shape));
       shape = layers_.back()->output_shape(shape);
     } catch (const Error& e) {
       throw Error("layer " + std::to_string(i) + ": " + e.what());
@@ -66,14 +75,12 @@ Net::Net(std::vector<int64_t> example_shape, std::vector<LayerSpec> specs)
       if (nc.layer == i) c.push_back(&counters_[static_cast<size_t>(nc.offset)]);
     if (!c.empty()) layers_[i]->bind_counters(std::move(c));
   }
-  acts_.resize(layers_.size());
-  dacts_.resize(layers_.size());
 }
 
 void Net::init(const Rng& rng) {
   std::fill(counters_.begin(), counters_.end(), 0);
   for (size_t i = 0; i < layers_.size(); ++i) {
-    const LayerType& type = layer_type(specs_[i].type);
+    const LayerType& type = *types_[i];
     if (!type.init) continue;
     LayerTensors t;
     for (const NamedParam& p : named_)
@@ -89,27 +96,50 @@ Shape Net::input_shape(int64_t batch) const { return Shape::batch_of(batch, exam
 
 Shape Net::output_shape(int64_t batch) const { return example_out_.back().with_batch(batch); }
 
-bool Net::ends_with_sigmoid() const { return layer_type(specs_.back().type).traits.logistic; }
+bool Net::ends_with_sigmoid() const { return types_.back()->traits.logistic; }
 
 bool Net::mixes_rows() const {
-  for (const LayerSpec& s : specs_)
-    if (layer_type(s.type).traits.mixes_rows) return true;
-  return false;
+  return std::any_of(types_.begin(), types_.end(), [](const LayerType* t) { return t->traits.mixes_rows; });
 }
 
-const Tensor& Net::forward(const Tensor& x, const ForwardContext& ctx, size_t n_layers) {
+std::string Net::layer_needing_labels() const {
+  for (size_t i = 0; i < types_.size(); ++i)
+    if (types_[i]->traits.needs_labels) return "layer " + std::to_string(i) + " (" + types_[i]->name + ")";
+  return "";
+}
+
+const Tensor& Net::forward(const Tensor& x, const ForwardContext& ctx, Tape& tape, size_t n_layers) {
   n_layers = std::min(n_layers, layers_.size());
   check(n_layers >= 1, "Net::forward: nothing to run");
-  check_shape(x.shape(), input_shape(x.dim(0)), "Net::forward: input");
-  input_ = &x;
-  depth_ = n_layers;
+  const int64_t rows = x.dim(0);
+  check_shape(x.shape(), input_shape(rows), "Net::forward: input");
+  check(ctx.labels.empty() || static_cast<int64_t>(ctx.labels.size()) == rows,
+        "Net::forward: " + std::to_string(ctx.labels.size()) + " labels for " + std::to_string(rows) + " rows");
+  if (ctx.labels.empty())
+    for (size_t i = 0; i < n_layers; ++i)
+      check(!types_[i]->traits.needs_labels, "layer " + std::to_string(i) + " (" + types_[i]->name +
+                                                 ") needs a label per row, and this pass has none");
+  if (tape.slots_.size() < layers_.size()) tape.slots_.resize(layers_.size());
+  tape.input_ = &x;
+  tape.net_ = this;
+  tape.depth_ = 0;  // until the pass is complete: a throwing layer leaves no pass to go back through
   const Tensor* in = &x;
   for (size_t i = 0; i < n_layers; ++i) {
-    acts_[i].resize(example_out_[i].with_batch(x.dim(0)));
-    layers_[i]->forward(*in, acts_[i], ctx);
-    in = &acts_[i];
+    TapeSlot& slot = tape.slots_[i];
+    slot.layer = i;
+    slot.mode = ctx.mode;
+    slot.y.resize(example_out_[i].with_batch(rows));
+    layers_[i]->forward(*in, slot, ctx);
+    in = &slot.y;
   }
-  return acts_[n_layers - 1];
+  tape.depth_ = n_layers;
+  return tape.slots_[n_layers - 1].y;
+}
+
+void Net::check_tape(const Tape& tape, const Tensor& dy, const char* who) const {
+  check(tape.net_ == this && tape.input_ != nullptr && tape.depth_ > 0,
+        std::string(who) + ": the tape holds no forward pass of this net to go back through");
+  check_shape(dy.shape(), tape.slots_[tape.depth_ - 1].y.shape(), std::string(who) + ": output gradient");
 }
 
 // Without the input gradient, nothing below the first layer with parameters needs a gradient
@@ -121,28 +151,28 @@ size_t Net::lowest_layer_to_run(size_t depth, bool need_input_grad) const {
   return stop;
 }
 
-const Tensor& Net::backward(const Tensor& dy, BackwardMode mode, bool need_input_grad) {
-  check(input_ != nullptr && depth_ > 0, "Net::backward: no forward pass to go back through");
-  check_shape(dy.shape(), acts_[depth_ - 1].shape(), "Net::backward: output gradient");
-  const size_t stop = lowest_layer_to_run(depth_, need_input_grad);
+const Tensor& Net::backward(Tape& tape, const Tensor& dy, BackwardMode mode, bool need_input_grad) {
+  check_tape(tape, dy, "Net::backward");
+  const size_t depth = tape.depth_, stop = lowest_layer_to_run(depth, need_input_grad);
   const Tensor* d = &dy;
-  for (size_t i = depth_; i-- > stop;) {
-    const Tensor& x = i == 0 ? *input_ : acts_[i - 1];
+  for (size_t i = depth; i-- > stop;) {
+    const Tensor& x = i == 0 ? *tape.input_ : tape.slots_[i - 1].y;
+    TapeSlot& slot = tape.slots_[i];
     Tensor* dx = nullptr;
     if (i > stop || need_input_grad) {
-      dacts_[i].resize(x.shape());
-      dx = &dacts_[i];
+      slot.dx.resize(x.shape());
+      dx = &slot.dx;
     }
-    layers_[i]->backward(x, acts_[i], *d, dx, mode);
+    layers_[i]->backward(x, slot, *d, dx, mode);
     d = dx;
   }
   static const Tensor kNone;
-  return need_input_grad ? dacts_[0] : kNone;
+  return need_input_grad ? tape.slots_[0].dx : kNone;
 }
 
-void Net::backward_update(const Tensor& dy, const ParamUpdate& update) {
-  check(input_ != nullptr && depth_ > 0, "Net::backward_update: no forward pass to go back through");
-  check_shape(dy.shape(), acts_[depth_ - 1].shape(), "Net::backward_update: output gradient");
+void Net::backward_update(Tape& tape, const Tensor& dy, const ParamUpdate& update) {
+  check_tape(tape, dy, "Net::backward_update");
+  const size_t depth = tape.depth_;
   // A layer without the fused form: its gradients are cleared and accumulated as usual, then its
   // whole range goes to `update` (after its backward, which needs its parameters unchanged).
   auto update_unfused = [&](size_t i, const std::function<void()>& backward) {
@@ -151,32 +181,28 @@ void Net::backward_update(const Tensor& dy, const ParamUpdate& update) {
     backward();
     update(params_.data() + first, grads_.data() + first, end - first);
   };
-  const size_t stop = lowest_layer_to_run(depth_, false);
+  const size_t stop = lowest_layer_to_run(depth, false);
   const Tensor* d = &dy;
-  for (size_t i = depth_; i-- > stop;) {
-    const Tensor& x = i == 0 ? *input_ : acts_[i - 1];
+  for (size_t i = depth; i-- > stop;) {
+    const Tensor& x = i == 0 ? *tape.input_ : tape.slots_[i - 1].y;
+    TapeSlot& slot = tape.slots_[i];
     Tensor* dx = nullptr;
     if (i > stop) {
-      dacts_[i].resize(x.shape());
-      dx = &dacts_[i];
+      slot.dx.resize(x.shape());
+      dx = &slot.dx;
     }
     Layer& layer = *layers_[i];
-    const auto backward = [&] { layer.backward(x, acts_[i], *d, dx, BackwardMode::params_and_input); };
+    const auto backward = [&] { layer.backward(x, slot, *d, dx, BackwardMode::params_and_input); };
     if (layer_range_[i].first == layer_range_[i].second)
       backward();
-    else if (!layer.backward_update(x, acts_[i], *d, dx, update))
+    else if (!layer.backward_update(x, slot, *d, dx, update))
       update_unfused(i, backward);
     d = dx;
   }
-  // Layers above the last forward's depth: zero gradients, but the optimizer still steps them (with
+  // Layers above the pass's depth: zero gradients, but the optimizer still steps them (with
   // momentum they move), exactly as zero_grad + backward + step would.
-  for (size_t i = depth_; i < layers_.size(); ++i)
+  for (size_t i = depth; i < layers_.size(); ++i)
     if (layer_range_[i].first != layer_range_[i].second) update_unfused(i, [] {});
-}
-
-const Tensor& Net::forward_output() const {
-  check(depth_ > 0, "Net::forward_output: no forward pass has run");
-  return acts_[depth_ - 1];
 }
 
 void Net::forward_rows(const Tensor& x, Tensor& out, int64_t chunk, const ForwardContext& ctx) {
@@ -185,14 +211,13 @@ void Net::forward_rows(const Tensor& x, Tensor& out, int64_t chunk, const Forwar
   out.resize(output_shape(n));
   const int64_t per = out.shape().inner();
   Tensor part;
+  Tape tape;
   for (int64_t first = 0; first < n; first += chunk) {
     const int64_t rows = std::min(chunk, n - first);
     part = Tensor::view(const_cast<float*>(x.data()) + first * in, x.shape().with_batch(rows));
-    const Tensor& y = forward(part, ctx);
+    const Tensor& y = forward(part, ctx, tape);
     std::memcpy(out.data() + first * per, y.data(), static_cast<size_t>(rows * per) * sizeof(float));
   }
-  input_ = nullptr;  // the views above are gone: no backward through them
-  depth_ = 0;
 }
 
 void Net::zero_grad() { grads_.fill(0.0f); }

@@ -41,14 +41,16 @@ Shape MaxPool2d::output_shape(const Shape& in) const {
   return Shape{in[0], c_, out_h_, out_w_};
 }
 
-void MaxPool2d::forward(const Tensor& x, Tensor& y, const ForwardContext&) {
+void MaxPool2d::forward(const Tensor& x, TapeSlot& slot, const ForwardContext&) {
   const int64_t planes = x.dim(0) * c_;
-  arg_.resize(static_cast<size_t>(planes * out_h_ * out_w_));
+  Tensor& y = slot.y;
+  std::vector<int32_t>& arg = slot.winners;
+  arg.resize(static_cast<size_t>(planes * out_h_ * out_w_));
 #pragma omp parallel for schedule(static)
   for (int64_t pl = 0; pl < planes; ++pl) {
     const float* xp = x.data() + pl * h_ * w_;
     float* yp = y.data() + pl * out_h_ * out_w_;
-    int32_t* ap = arg_.data() + pl * out_h_ * out_w_;
+    int32_t* ap = arg.data() + pl * out_h_ * out_w_;
     for (int64_t oh = 0; oh < out_h_; ++oh) {
       const int64_t h0 = oh * s_ - p_, h1 = std::min(h0 + k_, h_);
       for (int64_t ow = 0; ow < out_w_; ++ow) {
@@ -68,14 +70,15 @@ void MaxPool2d::forward(const Tensor& x, Tensor& y, const ForwardContext&) {
   }
 }
 
-void MaxPool2d::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, BackwardMode) {
+void MaxPool2d::backward(const Tensor& x, TapeSlot& slot, const Tensor& dy, Tensor* dx, BackwardMode) {
   if (dx == nullptr) return;
+  const std::vector<int32_t>& arg = slot.winners;
   const int64_t planes = x.dim(0) * c_;
 #pragma omp parallel for schedule(static)
   for (int64_t pl = 0; pl < planes; ++pl) {
     float* dxp = dx->data() + pl * h_ * w_;
     const float* dyp = dy.data() + pl * out_h_ * out_w_;
-    const int32_t* ap = arg_.data() + pl * out_h_ * out_w_;
+    const int32_t* ap = arg.data() + pl * out_h_ * out_w_;
     for (int64_t i = 0; i < h_ * w_; ++i) dxp[i] = 0.0f;
     for (int64_t o = 0; o < out_h_ * out_w_; ++o) dxp[ap[o]] += dyp[o];  // overlapping windows add up
   }

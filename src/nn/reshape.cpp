@@ -14,8 +14,8 @@ Shape Flatten::output_shape(const Shape& in) const {
   check(in.rank() >= 1, "Flatten: input must have a batch extent, got " + in.str());
   return Shape{in[0], in.inner()};
 }
-void Flatten::forward(const Tensor& x, Tensor& y, const ForwardContext&) { copy_values(x, &y); }
-void Flatten::backward(const Tensor&, const Tensor&, const Tensor& dy, Tensor* dx, BackwardMode) {
+void Flatten::forward(const Tensor& x, TapeSlot& slot, const ForwardContext&) { copy_values(x, &slot.y); }
+void Flatten::backward(const Tensor&, TapeSlot&, const Tensor& dy, Tensor* dx, BackwardMode) {
   copy_values(dy, dx);
 }
 
@@ -40,8 +40,8 @@ Shape Reshape::output_shape(const Shape& in) const {
   return out;
 }
 
-void Reshape::forward(const Tensor& x, Tensor& y, const ForwardContext&) { copy_values(x, &y); }
-void Reshape::backward(const Tensor&, const Tensor&, const Tensor& dy, Tensor* dx, BackwardMode) {
+void Reshape::forward(const Tensor& x, TapeSlot& slot, const ForwardContext&) { copy_values(x, &slot.y); }
+void Reshape::backward(const Tensor&, TapeSlot&, const Tensor& dy, Tensor* dx, BackwardMode) {
   copy_values(dy, dx);
 }
 

@@ -93,7 +93,7 @@ TrainingSession::TrainingSession(const TrainRequest& request)
     const data::Dataset v = data::load(config_.data, data::Split::valid);
     valid_ = data::slice_rows(v.x, 0, std::min(v.x.dim(0), config_.eval.parzen_valid));
   }
-  trainer_.emplace(config_.gan, train_.x);
+  trainer_.emplace(config_.gan, train_.x, train_.labels);
   if (resume_from) {
     load_checkpoint(*resume_from, *trainer_);
     numerics_notice_ = gan::numerics_notice(checkpoint_numerics(*resume_from), config_.gan.training);

@@ -62,21 +62,30 @@ TEST(Synthetic, SplitsDifferButEachIsReproducible) {
   EXPECT_NE(a.x[17], v.x[17]);
 }
 
-TEST(Batcher, EachEpochIsAReproduciblePermutation) {
+TEST(Batcher, EachEpochIsAReproduciblePermutationAndLabelsTravelWithTheirRows) {
   Tensor x(advnet::Shape{10, 1});
-  for (int i = 0; i < 10; ++i) x[i] = static_cast<float>(i);
+  std::vector<int32_t> labels(10);
+  for (int i = 0; i < 10; ++i) x[i] = static_cast<float>(i), labels[static_cast<size_t>(i)] = 100 + i;
   data::Batcher b(10, 3, advnet::Rng(5)), again(10, 3, advnet::Rng(5));
   EXPECT_EQ(b.batches_per_epoch(), 3);  // the incomplete last batch is dropped
   Tensor out, out2;
+  std::vector<int32_t> out_labels, none;
   std::vector<float> e0, e1;
   for (int64_t epoch = 0; epoch < 2; ++epoch)
     for (int64_t i = 0; i < 3; ++i) {
-      b.gather(x, epoch, i, out);
-      for (int r = 0; r < 3; ++r) (epoch == 0 ? e0 : e1).push_back(out[r]);
+      b.gather(x, labels, epoch, i, out, out_labels);
+      ASSERT_EQ(out_labels.size(), 3u);
+      for (int r = 0; r < 3; ++r) {
+        (epoch == 0 ? e0 : e1).push_back(out[r]);
+        EXPECT_EQ(out_labels[static_cast<size_t>(r)], 100 + static_cast<int32_t>(out[r])) << "a label left its row";
+      }
     }
   EXPECT_EQ(std::set<float>(e0.begin(), e0.end()).size(), 9u);  // no repeats within an epoch
   EXPECT_NE(e0, e1);
-  again.gather(x, 1, 2, out2);  // any (epoch, batch) directly, as a resumed run needs
+  none.assign(3, 7);
+  again.gather(x, {}, 1, 2, out2, none);  // any (epoch, batch) directly, as a resumed run needs
   EXPECT_EQ(out2[0], e1[6]);
+  EXPECT_TRUE(none.empty()) << "unlabelled data give no labels";
+  EXPECT_THROW(again.gather(x, std::vector<int32_t>(4), 0, 0, out2, none), advnet::Error);
   EXPECT_THROW(data::Batcher(2, 3, advnet::Rng(1)), advnet::Error);
 }

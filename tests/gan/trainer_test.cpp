@@ -214,7 +214,8 @@ TEST(Trainer, Toy1dReachesTheGlobalOptimum) {
   const double mean = c.data.means[0], sd = c.data.stds[0];
   Tensor grid(Shape{101, 1});
   for (int g = 0; g <= 100; ++g) grid[g] = static_cast<float>(mean + sd * 1.645 * (g / 50.0 - 1.0));
-  const Tensor& d = t.discriminator().forward(grid, {});
+  advnet::nn::Tape tape;
+  const Tensor& d = t.discriminator().forward(grid, {}, tape);
   double worst = 0;
   for (int g = 0; g <= 100; ++g) worst = std::max(worst, std::fabs(d[g] - 0.5));
   EXPECT_LT(worst, 0.05);

@@ -51,8 +51,9 @@ void run_layer_case(const LayerCase& c) {
     view.copy_from(g.tensor(c.tag + ".buffer_before." + local));
   }
   net.zero_grad();
-  g.expect_matches(c.tag + ".y", net.forward(x, {c.mode, nullptr}));
-  const Tensor& dx = net.backward(g.tensor(c.tag + ".r"), BackwardMode::params_and_input);
+  advnet::nn::Tape tape;
+  g.expect_matches(c.tag + ".y", net.forward(x, {c.mode, nullptr}, tape));
+  const Tensor& dx = net.backward(tape, g.tensor(c.tag + ".r"), BackwardMode::params_and_input);
   g.expect_matches(c.tag + ".dx", dx);
   for (const NamedParam& p : net.named_params()) g.expect_matches(c.tag + ".d." + torch_name(p.name), net.param_grad(p.name));
   for (const NamedParam& b : net.named_buffers()) {
@@ -100,7 +101,8 @@ void run_whole_nets(const std::string& config) {
   fill_hashed(d, 2);
   const size_t to_logits = d.size() - 1;
 
-  const Tensor sample = g.forward(z, {Mode::train, nullptr}).clone();
+  advnet::nn::Tape g_tape, real_tape, fake_tape;
+  const Tensor sample = g.forward(z, {Mode::train, nullptr}, g_tape).clone();
   gf.expect_matches(config + ".g_out", sample);
 
   // D without dropout: in train mode where it has BatchNorm (batch statistics, as make_golden_conv.py
@@ -109,22 +111,22 @@ void run_whole_nets(const std::string& config) {
   for (size_t i = 0; i < d.size(); ++i) has_dropout |= d.spec(i).type == "dropout";
   const ForwardContext d_ctx{has_dropout ? Mode::eval : Mode::train, nullptr};
   d.zero_grad();
-  Tensor logits_real = d.forward(x, d_ctx, to_logits).clone();
+  Tensor logits_real = d.forward(x, d_ctx, real_tape, to_logits).clone();
   Tensor d_real(logits_real.shape()), dl(logits_real.shape());
   advnet::kernels::sigmoid_forward(logits_real.data(), d_real.data(), d_real.numel());
   const double loss_real = bce_with_logits(logits_real, 1.0f, &dl, 0.5f);
-  const Tensor dx = d.backward(dl, BackwardMode::params_and_input).clone();
+  const Tensor dx = d.backward(real_tape, dl, BackwardMode::params_and_input).clone();
 
-  Tensor logits_fake = d.forward(sample, d_ctx, to_logits).clone();
+  Tensor logits_fake = d.forward(sample, d_ctx, fake_tape, to_logits).clone();
   Tensor d_fake(logits_fake.shape());
   advnet::kernels::sigmoid_forward(logits_fake.data(), d_fake.data(), d_fake.numel());
   const double loss_fake = bce_with_logits(logits_fake, 0.0f, &dl, 0.5f);
-  d.backward(dl, BackwardMode::params_and_input, false);
+  d.backward(fake_tape, dl, BackwardMode::params_and_input, false);
 
   const double g_loss = bce_with_logits(logits_fake, 1.0f, &dl);  // non-saturating
-  const Tensor& dsample = d.backward(dl, BackwardMode::input_only);
+  const Tensor& dsample = d.backward(fake_tape, dl, BackwardMode::input_only);
   g.zero_grad();
-  const Tensor dz = g.backward(dsample, BackwardMode::params_and_input).clone();
+  const Tensor dz = g.backward(g_tape, dsample, BackwardMode::params_and_input).clone();
 
   gf.expect_matches(config + ".d_real", d_real);
   gf.expect_matches(config + ".d_fake", d_fake);

@@ -69,45 +69,43 @@ struct PaperNets {
     fill_params(g, kG);
     fill_params(d, kD);
   }
-  // D's dropout layers (0, 2, 4) take the stored masks of one pass and keep them.
-  void set_masks(const std::string& pass) {
-    for (int i = 0; i < 3; ++i) {
-      auto& drop = dynamic_cast<Dropout&>(d.layer(static_cast<size_t>(2 * i)));
-      drop.mask() = golden_tensor("drop.mask_" + pass + "." + std::to_string(i));
-      drop.set_mask_frozen(true);
-    }
+  // D's dropout layers (0, 2, 4) get PyTorch's masks of one pass on `tape` (then a pass with
+  // ForwardContext::reuse_draws uses them).
+  static void set_masks(const std::string& pass, advnet::nn::Tape& tape) {
+    for (int i = 0; i < 3; ++i) tape.slot(static_cast<size_t>(2 * i)).draws = golden_tensor("drop.mask_" + pass + "." + std::to_string(i));
   }
 };
 
 void run_scenario(const std::string& tag) {
   PaperNets nets;
   const bool dropout = tag == "drop";
-  const ForwardContext ctx{dropout ? Mode::train : Mode::eval, nullptr};
+  const ForwardContext ctx{.mode = dropout ? Mode::train : Mode::eval, .reuse_draws = true};
   const Tensor z = golden_tensor("z"), x = golden_tensor("x");
   const size_t to_logits = nets.d.size() - 1;  // losses on logits: stable for saturated D
+  advnet::nn::Tape g_tape, real_tape, fake_tape;  // one per pass, as the trainer keeps them
 
-  const Tensor sample = nets.g.forward(z, {}).clone();
+  const Tensor sample = nets.g.forward(z, {}, g_tape).clone();
   expect_matches(tag + ".g_out", sample);
 
   nets.d.zero_grad();
-  if (dropout) nets.set_masks("real");
-  Tensor logits_real = nets.d.forward(x, ctx, to_logits).clone();
+  if (dropout) PaperNets::set_masks("real", real_tape);
+  Tensor logits_real = nets.d.forward(x, ctx, real_tape, to_logits).clone();
   Tensor d_real(logits_real.shape()), dl_real(logits_real.shape());
   advnet::kernels::sigmoid_forward(logits_real.data(), d_real.data(), d_real.numel());
   const double loss_real = bce_with_logits(logits_real, 1.0f, &dl_real, 0.5f);
-  const Tensor dx = nets.d.backward(dl_real, BackwardMode::params_and_input).clone();
+  const Tensor dx = nets.d.backward(real_tape, dl_real, BackwardMode::params_and_input).clone();
 
-  if (dropout) nets.set_masks("fake");
-  Tensor logits_fake = nets.d.forward(sample, ctx, to_logits).clone();
+  if (dropout) PaperNets::set_masks("fake", fake_tape);
+  Tensor logits_fake = nets.d.forward(sample, ctx, fake_tape, to_logits).clone();
   Tensor d_fake(logits_fake.shape()), dl_fake(logits_fake.shape()), dl_g(logits_fake.shape());
   advnet::kernels::sigmoid_forward(logits_fake.data(), d_fake.data(), d_fake.numel());
   const double loss_fake = bce_with_logits(logits_fake, 0.0f, &dl_fake, 0.5f);
-  nets.d.backward(dl_fake, BackwardMode::params_and_input, false);
+  nets.d.backward(fake_tape, dl_fake, BackwardMode::params_and_input, false);
 
   const double g_loss = bce_with_logits(logits_fake, 1.0f, &dl_g);  // non-saturating G loss
-  const Tensor& dsample = nets.d.backward(dl_g, BackwardMode::input_only);
+  const Tensor& dsample = nets.d.backward(fake_tape, dl_g, BackwardMode::input_only);
   nets.g.zero_grad();
-  const Tensor dz = nets.g.backward(dsample, BackwardMode::params_and_input).clone();
+  const Tensor dz = nets.g.backward(g_tape, dsample, BackwardMode::params_and_input).clone();
 
   expect_matches(tag + ".d_real", d_real);
   expect_matches(tag + ".d_fake", d_fake);
@@ -132,20 +130,21 @@ TEST(Golden, FiveAlternatingMomentumSgdStepsMatchPyTorch) {
   const size_t to_logits = nets.d.size() - 1;
   Sgd opt_d(0.1f, 0.5f, Sgd::Form::pylearn2), opt_g(0.1f, 0.5f, Sgd::Form::pylearn2);
   Tensor dl(Shape{z.dim(0), 1});
+  advnet::nn::Tape g_tape, d_tape;
   for (int step = 0; step < 5; ++step) {
-    const Tensor sample = nets.g.forward(z, {}).clone();  // detached: D's step does not reach G
+    const Tensor sample = nets.g.forward(z, {}, g_tape).clone();  // detached: D's step does not reach G
     nets.d.zero_grad();
-    bce_with_logits(nets.d.forward(x, {}, to_logits), 1.0f, &dl, 0.5f);
-    nets.d.backward(dl, BackwardMode::params_and_input, false);
-    bce_with_logits(nets.d.forward(sample, {}, to_logits), 0.0f, &dl, 0.5f);
-    nets.d.backward(dl, BackwardMode::params_and_input, false);
+    bce_with_logits(nets.d.forward(x, {}, d_tape, to_logits), 1.0f, &dl, 0.5f);
+    nets.d.backward(d_tape, dl, BackwardMode::params_and_input, false);
+    bce_with_logits(nets.d.forward(sample, {}, d_tape, to_logits), 0.0f, &dl, 0.5f);
+    nets.d.backward(d_tape, dl, BackwardMode::params_and_input, false);
     opt_d.step(nets.d.params(), nets.d.grads());
 
     nets.g.zero_grad();
-    const Tensor& fake = nets.g.forward(z, {});
-    bce_with_logits(nets.d.forward(fake, {}, to_logits), 1.0f, &dl);
-    const Tensor& ds = nets.d.backward(dl, BackwardMode::input_only);
-    nets.g.backward(ds, BackwardMode::params_and_input, false);
+    const Tensor& fake = nets.g.forward(z, {}, g_tape);
+    bce_with_logits(nets.d.forward(fake, {}, d_tape, to_logits), 1.0f, &dl);
+    const Tensor& ds = nets.d.backward(d_tape, dl, BackwardMode::input_only);
+    nets.g.backward(g_tape, ds, BackwardMode::params_and_input, false);
     opt_g.step(nets.g.params(), nets.g.grads());
   }
   // θ5 itself to 1e-4, and the update θ5 − θ0 to 1e-3: float32 stores θ (|θ| ≈ 0.05) only to

@@ -34,6 +34,7 @@ void check_fused_matches_unfused(std::vector<int64_t> example, const std::vector
                                  const MakeOptimizer& make, Precision precision = Precision::f32,
                                  size_t depth = SIZE_MAX) {
   Net a(example, specs), b(example, specs);
+  advnet::nn::Tape tape_a, tape_b;
   a.init(Rng(11));
   b.init(Rng(11));
   a.set_precision(precision);
@@ -43,15 +44,15 @@ void check_fused_matches_unfused(std::vector<int64_t> example, const std::vector
   for (int step = 0; step < 3; ++step) {
     Tensor x(a.input_shape(5));
     data.uniform(x.data(), x.numel(), -1, 1);
-    const Tensor& ya = a.forward(x, {Mode::train, &drop_a}, depth);
-    b.forward(x, {Mode::train, &drop_b}, depth);
+    const Tensor& ya = a.forward(x, {Mode::train, &drop_a}, tape_a, depth);
+    b.forward(x, {Mode::train, &drop_b}, tape_b, depth);
     Tensor dy(ya.shape());
     data.uniform(dy.data(), dy.numel(), -1, 1);
     a.zero_grad();
-    a.backward(dy, BackwardMode::params_and_input, false);
+    a.backward(tape_a, dy, BackwardMode::params_and_input, false);
     oa->step(a.params(), a.grads());
     ob->begin_step(b.params());
-    b.backward_update(dy, OptimizerUpdate(*ob, b.params()));
+    b.backward_update(tape_b, dy, OptimizerUpdate(*ob, b.params()));
     const std::string at = "step " + std::to_string(step) + ": ";
     const bool grads_written = precision == Precision::bf16 || !oa->linear_state(0);
     if (grads_written) expect_same(a.grads(), b.grads(), at + "gradients");
@@ -95,6 +96,8 @@ TEST(BackwardUpdate, LayersWithoutTheFusedFormFallBack) {
 
 // Layers above a partial forward's depth have zero gradients, and momentum still moves them.
 TEST(BackwardUpdate, LayersAboveTheForwardDepthStillStep) {
+  advnet::nn::Tape tape_a;
+  advnet::nn::Tape tape_b;
   const std::vector<LayerSpec> specs{layer("linear", {{"units", 6}}), layer("relu"), layer("linear", {{"units", 2}})};
   Net a({3}, specs), b({3}, specs);
   a.init(Rng(1));
@@ -103,15 +106,15 @@ TEST(BackwardUpdate, LayersAboveTheForwardDepthStillStep) {
   Tensor x(Shape{4, 3});
   Rng(2).uniform(x.data(), x.numel(), -1, 1);
   for (size_t depth : {size_t{3}, size_t{2}}) {
-    const Tensor& y = a.forward(x, {}, depth);
-    b.forward(x, {}, depth);
+    const Tensor& y = a.forward(x, {}, tape_a, depth);
+    b.forward(x, {}, tape_b, depth);
     Tensor dy(y.shape());
     dy.fill(0.5f);
     a.zero_grad();
-    a.backward(dy, BackwardMode::params_and_input, false);
+    a.backward(tape_a, dy, BackwardMode::params_and_input, false);
     oa.step(a.params(), a.grads());
     ob.begin_step(b.params());
-    b.backward_update(dy, OptimizerUpdate(ob, b.params()));
+    b.backward_update(tape_b, dy, OptimizerUpdate(ob, b.params()));
   }
   expect_same(a.params(), b.params(), "parameters");
   // and the top layer did move in the second step (momentum from the first)
@@ -121,9 +124,10 @@ TEST(BackwardUpdate, LayersAboveTheForwardDepthStillStep) {
 }
 
 TEST(BackwardUpdate, NeedsAForwardPass) {
+  advnet::nn::Tape tape_net;
   Net net({3}, {layer("linear", {{"units", 2}})});
   Sgd opt(0.1f, 0.0f, Sgd::Form::torch);
   opt.begin_step(net.params());
   Tensor dy(Shape{1, 2});
-  EXPECT_THROW(net.backward_update(dy, OptimizerUpdate(opt, net.params())), advnet::Error);
+  EXPECT_THROW(net.backward_update(tape_net, dy, OptimizerUpdate(opt, net.params())), advnet::Error);
 }

@@ -130,27 +130,31 @@ TEST(ConvGradCheck, SmallDcganPair) {
 
 // Parameter gradients accumulate (+=) across backward calls; input gradients are written.
 TEST(ConvLayers, GradientsAccumulate) {
+  advnet::nn::Tape tape_net;
   for (const LayerSpec& s : {conv(2, 3, 1, 1), deconv(2, 3, 2, 1, 1),
                              layer("maxout_conv", {{"units", 2}, {"pieces", 2}, {"kernel", 3}})}) {
     Net net = make({2, 5, 5}, {s});
     Tensor x = random_input(Shape{2, 2, 5, 5}, 11);
     Tensor r = random_input(net.output_shape(2), 12);
     net.zero_grad();
-    net.forward(x, {});
-    Tensor dx1 = net.backward(r, advnet::nn::BackwardMode::params_and_input).clone();
+    net.forward(x, {}, tape_net);
+    Tensor dx1 = net.backward(tape_net, r, advnet::nn::BackwardMode::params_and_input).clone();
     Tensor g1 = net.grads().clone();
-    net.forward(x, {});
-    const Tensor& dx2 = net.backward(r, advnet::nn::BackwardMode::params_and_input);
+    net.forward(x, {}, tape_net);
+    const Tensor& dx2 = net.backward(tape_net, r, advnet::nn::BackwardMode::params_and_input);
     for (int64_t i = 0; i < dx1.numel(); ++i) ASSERT_FLOAT_EQ(dx1[i], dx2[i]) << s.type;
     for (int64_t i = 0; i < g1.numel(); ++i) ASSERT_NEAR(net.grads()[i], 2 * g1[i], 1e-5f + 1e-5f * std::fabs(g1[i])) << s.type;
     // input_only leaves parameter gradients alone
-    net.forward(x, {});
-    net.backward(r, advnet::nn::BackwardMode::input_only);
+    net.forward(x, {}, tape_net);
+    net.backward(tape_net, r, advnet::nn::BackwardMode::input_only);
     for (int64_t i = 0; i < g1.numel(); ++i) ASSERT_NEAR(net.grads()[i], 2 * g1[i], 1e-5f + 1e-5f * std::fabs(g1[i])) << s.type;
   }
 }
 
 TEST(ConvLayers, KnownValues) {
+  advnet::nn::Tape tape_c;
+  advnet::nn::Tape tape_p;
+  advnet::nn::Tape tape_t;
   // A 2×2 all-ones kernel sums 2×2 windows; a stride-2 2×2 transposed conv with a ones kernel copies
   // each input value into a 2×2 block.
   Net c({1, 3, 3}, {conv(1, 2)});
@@ -158,7 +162,7 @@ TEST(ConvLayers, KnownValues) {
   c.param("0.bias").fill(0.5f);
   Tensor x(Shape{1, 1, 3, 3});
   for (int i = 0; i < 9; ++i) x[i] = static_cast<float>(i);
-  const Tensor& y = c.forward(x, {});
+  const Tensor& y = c.forward(x, {}, tape_c);
   EXPECT_EQ(y.shape(), (Shape{1, 1, 2, 2}));
   EXPECT_FLOAT_EQ(y[0], 0 + 1 + 3 + 4 + 0.5f);
   EXPECT_FLOAT_EQ(y[3], 4 + 5 + 7 + 8 + 0.5f);
@@ -167,7 +171,7 @@ TEST(ConvLayers, KnownValues) {
   t.param("0.bias").fill(0.0f);
   Tensor u(Shape{1, 1, 2, 2});
   for (int i = 0; i < 4; ++i) u[i] = static_cast<float>(i + 1);
-  const Tensor& v = t.forward(u, {});
+  const Tensor& v = t.forward(u, {}, tape_t);
   EXPECT_EQ(v.shape(), (Shape{1, 1, 4, 4}));
   const float want[16] = {1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4};
   for (int i = 0; i < 16; ++i) EXPECT_FLOAT_EQ(v[i], want[i]) << i;
@@ -175,19 +179,20 @@ TEST(ConvLayers, KnownValues) {
   Net p({1, 5, 5}, {layer("max_pool2d", {{"kernel", 2}, {"stride", 2}, {"ceil_mode", true}})});
   Tensor q(Shape{1, 1, 5, 5});
   for (int i = 0; i < 25; ++i) q[i] = static_cast<float>(i);
-  const Tensor& pq = p.forward(q, {});
+  const Tensor& pq = p.forward(q, {}, tape_p);
   EXPECT_EQ(pq.shape(), (Shape{1, 1, 3, 3}));
   EXPECT_FLOAT_EQ(pq[0], 6);
   EXPECT_FLOAT_EQ(pq[8], 24);
 }
 
 TEST(ConvLayers, BatchNormRunningStatistics) {
+  advnet::nn::Tape tape_net;
   Net net({2}, {layer("batch_norm", {{"momentum", 0.5}})});
   net.init(Rng(1));
   Tensor x(Shape{4, 2});
   const float v[8] = {1, 10, 2, 20, 3, 30, 4, 40};
   for (int i = 0; i < 8; ++i) x[i] = v[i];
-  const Tensor& y = net.forward(x, {advnet::nn::Mode::train, nullptr});
+  const Tensor& y = net.forward(x, {advnet::nn::Mode::train, nullptr}, tape_net);
   // channel 0: mean 2.5, biased var 1.25 → y = (x − 2.5)/√(1.25 + 1e-5)
   EXPECT_NEAR(y[0], -1.5 / std::sqrt(1.25 + 1e-5), 1e-5);
   Tensor& b = net.buffers();
@@ -199,7 +204,7 @@ TEST(ConvLayers, BatchNormRunningStatistics) {
   ASSERT_EQ(net.named_counters().size(), 1u);  // num_batches_tracked, an integer
   EXPECT_EQ(net.named_counters()[0].name, "0.num_batches_tracked");
   EXPECT_EQ(net.counters()[0], 1);
-  const Tensor& e = net.forward(x, {advnet::nn::Mode::eval, nullptr});  // running statistics
+  const Tensor& e = net.forward(x, {advnet::nn::Mode::eval, nullptr}, tape_net);  // running statistics
   EXPECT_NEAR(e[0], (1 - 1.25) / std::sqrt(0.5 + 1.25 * 4 / 6.0 + 1e-5), 1e-5);
 }
 

@@ -87,13 +87,12 @@ TEST(GradCheck, Maxout) {
 }
 
 TEST(GradCheck, DropoutWithFrozenMask) {
+  advnet::nn::Tape tape_net;
   Net net = make({8}, {layer("dropout", {{"include_prob", 0.5}, {"scale", 2.0}})});
   Tensor x = random_input(Shape{3, 8}, 8);
   Rng rng(1);
-  net.forward(x, {advnet::nn::Mode::train, &rng});
-  auto& drop = dynamic_cast<advnet::nn::Dropout&>(net.layer(0));
-  drop.set_mask_frozen(true);
-  grad_check(net, x, {.mode = advnet::nn::Mode::train});
+  net.forward(x, {advnet::nn::Mode::train, &rng}, tape_net);  // draws the mask every later pass reuses
+  grad_check(net, x, {.mode = advnet::nn::Mode::train, .reuse_draws = true}, 7, &tape_net);
 }
 
 TEST(GradCheck, FlattenAndReshape) {

@@ -135,13 +135,16 @@ struct Bench {
     rng.uniform(r.data(), r.numel(), -1.0f, 1.0f);
   }
 
-  // y = layer(x) with a fresh copy of the same random stream each time (the same dropout mask).
-  const Tensor& forward(nn::Mode mode, bool poison = false) {
-    y.resize(out);
-    if (poison) y.fill(kNaN);
+  // y = layer(x) on `s` (the bench's own slot by default), with a fresh copy of the same random
+  // stream each time (the same dropout mask).
+  const Tensor& forward(nn::Mode mode, bool poison = false, nn::TapeSlot* s = nullptr, const Tensor* input = nullptr) {
+    nn::TapeSlot& on = s ? *s : slot;
+    on.mode = mode;
+    on.y.resize(out);
+    if (poison) on.y.fill(kNaN);
     Rng stream(77);
-    layer->forward(x, y, {mode, mode == nn::Mode::train ? &stream : nullptr});
-    return y;
+    layer->forward(input ? *input : x, on, {mode, mode == nn::Mode::train ? &stream : nullptr});
+    return on.y;
   }
   void fill_grads(float v) {
     for (Tensor& g : grads) g.fill(v);
@@ -164,7 +167,7 @@ struct Bench {
     forward(nn::Mode::train);
     fill_grads(0.0f);
     Gradients g{Tensor(in), {}};
-    layer->backward(x, y, r, &g.dx, nn::BackwardMode::params_and_input);
+    layer->backward(x, slot, r, &g.dx, nn::BackwardMode::params_and_input);
     g.params = copy(grads);
     return g;
   }
@@ -177,7 +180,8 @@ struct Bench {
 
   std::unique_ptr<nn::Layer> layer;
   Shape in, out;
-  Tensor x, y, r, dx;
+  Tensor x, r, dx;
+  nn::TapeSlot slot;  // the pass's slot (its y, the layer's saved state)
   std::vector<Tensor> params, grads, buffers;
 };
 
@@ -202,7 +206,7 @@ TEST_P(LayerContract, BackwardWritesTheInputGradientAndAccumulatesParameterGradi
   const std::vector<Tensor> before = b.copy(b.grads);
   Tensor dx(b.in);
   dx.fill(kNaN);
-  b.layer->backward(b.x, b.y, b.r, &dx, nn::BackwardMode::params_and_input);
+  b.layer->backward(b.x, b.slot, b.r, &dx, nn::BackwardMode::params_and_input);
   EXPECT_TRUE(same_bytes(dx, dx_ref)) << "dx must be written (=), all of it, whatever the buffer held";
   for (size_t i = 0; i < b.grads.size(); ++i)
     for (int64_t j = 0; j < b.grads[i].numel(); ++j)
@@ -214,14 +218,14 @@ TEST_P(LayerContract, BackwardWritesTheInputGradientAndAccumulatesParameterGradi
   b.prefill_grads(6);
   const std::vector<Tensor> before_io = b.copy(b.grads);
   dx.fill(kNaN);
-  b.layer->backward(b.x, b.y, b.r, &dx, nn::BackwardMode::input_only);
+  b.layer->backward(b.x, b.slot, b.r, &dx, nn::BackwardMode::input_only);
   for (size_t i = 0; i < b.grads.size(); ++i) EXPECT_TRUE(same_bytes(b.grads[i], before_io[i])) << "input_only touched gradient " << i;
   for (int64_t j = 0; j < dx.numel(); ++j) ASSERT_NEAR(dx[j], dx_ref[j], 1e-6 * (1 + std::fabs(dx_ref[j]))) << "input_only dx[" << j << "]";
 
   // dx == nullptr: the caller does not need it; parameter gradients are the same.
   b.forward(nn::Mode::train);
   b.fill_grads(0.0f);
-  b.layer->backward(b.x, b.y, b.r, nullptr, nn::BackwardMode::params_and_input);
+  b.layer->backward(b.x, b.slot, b.r, nullptr, nn::BackwardMode::params_and_input);
   for (size_t i = 0; i < b.grads.size(); ++i)
     for (int64_t j = 0; j < b.grads[i].numel(); ++j) ASSERT_NEAR(b.grads[i][j], g_ref[i][j], 1e-6 * (1 + std::fabs(g_ref[i][j])));
 }
@@ -255,7 +259,7 @@ TEST_P(LayerContract, FusedBackwardUpdateEqualsBackwardThenUpdate) {
   b.prefill_grads(8);  // the fused path writes its gradients: whatever was there must not matter
   Tensor dx(b.in);
   dx.fill(kNaN);
-  const bool fused = b.layer->backward_update(b.x, b.y, b.r, &dx, PlainSgd{});
+  const bool fused = b.layer->backward_update(b.x, b.slot, b.r, &dx, PlainSgd{});
   if (!fused) {
     for (size_t i = 0; i < b.params.size(); ++i) EXPECT_TRUE(same_bytes(b.params[i], p0[i])) << "declined, yet changed";
     return;
@@ -326,7 +330,7 @@ TEST_P(LayerContract, Perf) {
   Bench b(c, batch);
   Tensor dx(b.in);
   b.forward(nn::Mode::train);  // warm-up: JIT kernels, primitives
-  b.layer->backward(b.x, b.y, b.r, &dx, nn::BackwardMode::params_and_input);
+  b.layer->backward(b.x, b.slot, b.r, &dx, nn::BackwardMode::params_and_input);
   const Tensor dx_warm = dx.clone();
   advnet::PrimitiveTotals prims;
   const auto t0 = std::chrono::steady_clock::now();
@@ -334,7 +338,7 @@ TEST_P(LayerContract, Perf) {
     const advnet::PrimitiveClock clock;
     for (int i = 0; i < reps; ++i) {
       b.forward(nn::Mode::train);
-      b.layer->backward(b.x, b.y, b.r, &dx, nn::BackwardMode::params_and_input);
+      b.layer->backward(b.x, b.slot, b.r, &dx, nn::BackwardMode::params_and_input);
     }
     prims = clock.totals();
   }

@@ -56,6 +56,7 @@ TEST(Net, InitFollowsSpecAndSeed) {
 }
 
 TEST(Net, ParameterGradientsAccumulateInputGradientsAreWritten) {
+  advnet::nn::Tape tape_net;
   Net net({4}, {layer("linear", {{"units", 3}}), layer("tanh")});
   net.init(Rng(2));
   Tensor x(Shape{2, 4}), dy(Shape{2, 3});
@@ -64,11 +65,11 @@ TEST(Net, ParameterGradientsAccumulateInputGradientsAreWritten) {
   r.uniform(dy.data(), 6, -1, 1);
   ForwardContext ctx;
   net.zero_grad();
-  net.forward(x, ctx);
-  Tensor dx1 = net.backward(dy, BackwardMode::params_and_input).clone();
+  net.forward(x, ctx, tape_net);
+  Tensor dx1 = net.backward(tape_net, dy, BackwardMode::params_and_input).clone();
   Tensor g1 = net.grads().clone();
-  net.forward(x, ctx);
-  const Tensor& dx2 = net.backward(dy, BackwardMode::params_and_input);
+  net.forward(x, ctx, tape_net);
+  const Tensor& dx2 = net.backward(tape_net, dy, BackwardMode::params_and_input);
   for (int64_t i = 0; i < g1.numel(); ++i) ASSERT_FLOAT_EQ(net.grads()[i], 2.0f * g1[i]);
   for (int64_t i = 0; i < dx1.numel(); ++i) ASSERT_FLOAT_EQ(dx2[i], dx1[i]);
   net.zero_grad();
@@ -76,6 +77,7 @@ TEST(Net, ParameterGradientsAccumulateInputGradientsAreWritten) {
 }
 
 TEST(Net, InputOnlyModeLeavesParameterGradientsAlone) {
+  advnet::nn::Tape tape_d;
   Net d = paper_discriminator();
   d.init(Rng(4));
   Tensor x(Shape{3, 784}), dy(Shape{3, 1});
@@ -84,8 +86,8 @@ TEST(Net, InputOnlyModeLeavesParameterGradientsAlone) {
   r.uniform(x.data(), x.numel(), 0, 1);
   d.zero_grad();
   Rng drop(6);
-  d.forward(x, {Mode::train, &drop});
-  const Tensor& dx = d.backward(dy, BackwardMode::input_only);
+  d.forward(x, {Mode::train, &drop}, tape_d);
+  const Tensor& dx = d.backward(tape_d, dy, BackwardMode::input_only);
   for (int64_t i = 0; i < d.grads().numel(); ++i) ASSERT_EQ(d.grads()[i], 0.0f);
   double norm = 0;
   for (int64_t i = 0; i < dx.numel(); ++i) norm += std::fabs(dx[i]);
@@ -93,33 +95,36 @@ TEST(Net, InputOnlyModeLeavesParameterGradientsAlone) {
 }
 
 TEST(Net, PartialForwardStopsBeforeTheSigmoid) {
+  advnet::nn::Tape tape_d;
   Net d = paper_discriminator();
   d.init(Rng(7));
   Tensor x(Shape{2, 784});
   x.fill(0.5f);
   ForwardContext eval;
-  const Tensor logits = d.forward(x, eval, d.size() - 1).clone();
-  const Tensor& probs = d.forward(x, eval);
+  const Tensor logits = d.forward(x, eval, tape_d, d.size() - 1).clone();
+  const Tensor& probs = d.forward(x, eval, tape_d);
   for (int i = 0; i < 2; ++i) EXPECT_FLOAT_EQ(probs[i], 1.0f / (1.0f + std::exp(-logits[i])));
 }
 
 TEST(Net, DropoutKeepsAboutIncludeProbAndIsIdentityInEval) {
+  advnet::nn::Tape tape_net;
   Net net({10000}, {layer("dropout", {{"include_prob", 0.8}, {"scale", 1.25}})});
   Tensor x(Shape{1, 10000});
   x.fill(1.0f);
   Rng r(8);
-  const Tensor& y = net.forward(x, {Mode::train, &r});
+  const Tensor& y = net.forward(x, {Mode::train, &r}, tape_net);
   int kept = 0;
   for (int64_t i = 0; i < y.numel(); ++i) {
     ASSERT_TRUE(y[i] == 0.0f || y[i] == 1.25f);
     kept += y[i] != 0.0f;
   }
   EXPECT_NEAR(kept / 10000.0, 0.8, 0.015);
-  const Tensor& e = net.forward(x, ForwardContext{});
+  const Tensor& e = net.forward(x, ForwardContext{}, tape_net);
   for (int64_t i = 0; i < e.numel(); ++i) ASSERT_EQ(e[i], 1.0f);
 }
 
 TEST(Net, ErrorsNameTheLayerAndTheShapes) {
+  advnet::nn::Tape tape_net;
   try {
     Net bad({784}, {layer("linear", {{"units", 10}}), layer("reshape", {{"shape", std::vector<int64_t>{3, 3}}})});
     FAIL();
@@ -136,12 +141,14 @@ TEST(Net, ErrorsNameTheLayerAndTheShapes) {
   }
   Net net({4}, {layer("linear", {{"units", 2}})});
   Tensor wrong(Shape{3, 5});
-  EXPECT_THROW(net.forward(wrong, ForwardContext{}), Error);
+  EXPECT_THROW(net.forward(wrong, ForwardContext{}, tape_net), Error);
   EXPECT_THROW(net.param("9.weight"), Error);
   EXPECT_THROW(Net({4}, {layer("maxout", {{"units", 2}, {"pieces", 0}})}), Error);
 }
 
 TEST(Net, SkippingTheInputGradientKeepsParameterGradients) {
+  advnet::nn::Tape tape_a;
+  advnet::nn::Tape tape_b;
   Net a({5}, {layer("linear", {{"units", 3}})}), b({5}, {layer("linear", {{"units", 3}})});
   a.init(Rng(9));
   b.init(Rng(9));
@@ -151,10 +158,10 @@ TEST(Net, SkippingTheInputGradientKeepsParameterGradients) {
   r.uniform(dy.data(), 6, -1, 1);
   a.zero_grad();
   b.zero_grad();
-  a.forward(x, {});
-  b.forward(x, {});
-  EXPECT_TRUE(a.backward(dy, BackwardMode::params_and_input, false).empty());
-  b.backward(dy, BackwardMode::params_and_input, true);
+  a.forward(x, {}, tape_a);
+  b.forward(x, {}, tape_b);
+  EXPECT_TRUE(a.backward(tape_a, dy, BackwardMode::params_and_input, false).empty());
+  b.backward(tape_b, dy, BackwardMode::params_and_input, true);
   for (int64_t i = 0; i < a.grads().numel(); ++i) ASSERT_EQ(a.grads()[i], b.grads()[i]);
 }
 

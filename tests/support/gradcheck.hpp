@@ -26,11 +26,12 @@ struct GradCheckOptions {
   // For nets without kinks (BatchNorm, sigmoid, tanh): take the first step's central difference and
   // skip the kink test, whose second difference would flag ordinary curvature (BatchNorm's is large).
   bool smooth = false;
+  // Every pass reuses the draws (dropout masks) already on the tape given to grad_check.
+  bool reuse_draws = false;
 };
 
-inline double dot_output(nn::Net& net, const Tensor& x, const Tensor& r, nn::Mode mode, Rng& rng) {
-  nn::ForwardContext ctx{mode, &rng};
-  const Tensor& y = net.forward(x, ctx);
+inline double dot_output(nn::Net& net, const Tensor& x, const Tensor& r, const nn::ForwardContext& ctx, nn::Tape& tape) {
+  const Tensor& y = net.forward(x, ctx, tape);
   double s = 0.0;
   for (int64_t i = 0; i < y.numel(); ++i) s += static_cast<double>(y[i]) * r[i];
   return s;
@@ -71,22 +72,26 @@ inline void check_coordinates(const std::string& what, float* values, int64_t n,
   EXPECT_LE(skipped, std::max<int64_t>(1, n / 50)) << what << ": too many coordinates sit on kinks";
 }
 
-// Checks input and parameter gradients of `net` at input x.
-inline void grad_check(nn::Net& net, Tensor& x, const GradCheckOptions& o = {}, uint64_t seed = 7) {
+// Checks input and parameter gradients of `net` at input x; every pass on `draws_tape` when given
+// (with o.reuse_draws: the draws it holds), else on a tape of its own.
+inline void grad_check(nn::Net& net, Tensor& x, const GradCheckOptions& o = {}, uint64_t seed = 7,
+                       nn::Tape* draws_tape = nullptr) {
   Rng rng(seed);
   Tensor r(net.output_shape(x.dim(0)));
   rng.uniform(r.data(), r.numel(), -1.0f, 1.0f);
   Rng fwd_rng(seed + 1);
-  auto f = [&]() { return dot_output(net, x, r, o.mode, fwd_rng); };
+  nn::Tape own;
+  nn::Tape& tape = draws_tape ? *draws_tape : own;
+  const nn::ForwardContext ctx{.mode = o.mode, .rng = &fwd_rng, .reuse_draws = o.reuse_draws};
+  auto f = [&]() { return dot_output(net, x, r, ctx, tape); };
 
   // Parameter gradients must accumulate (+=): the buffer starts filled with random values, and the
   // gradient is what backward added to them. A layer that writes (=) instead fails the check.
   Tensor before(net.grads().shape());
   Rng(seed + 2).uniform(before.data(), before.numel(), -1.0f, 1.0f);
   std::copy(before.data(), before.data() + before.numel(), net.grads().data());
-  nn::ForwardContext ctx{o.mode, &fwd_rng};
-  net.forward(x, ctx);
-  Tensor dx = net.backward(r, nn::BackwardMode::params_and_input).clone();
+  net.forward(x, ctx, tape);
+  Tensor dx = net.backward(tape, r, nn::BackwardMode::params_and_input).clone();
   Tensor dparams = net.grads().clone();
   for (int64_t i = 0; i < dparams.numel(); ++i) dparams[i] -= before[i];
 

@@ -3,6 +3,7 @@
 // drawn from stream.split(e), so any (epoch, batch) can be reproduced, and a run resumed in the
 // middle of an epoch sees the same batches as one that never stopped.
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "advnet/core/rng.hpp"
@@ -15,8 +16,10 @@ class Batcher {
   // n examples, batches of `batch` (a last, incomplete batch is dropped).
   Batcher(int64_t n, int64_t batch, Rng stream);
   int64_t batches_per_epoch() const { return n_ / batch_; }
-  // Copies the rows of batch i of epoch e from x: (n, ...) into out: (batch, ...).
-  void gather(const Tensor& x, int64_t epoch, int64_t i, Tensor& out);
+  // Copies the rows of batch i of epoch e from x: (n, ...) into out: (batch, ...), and their labels
+  // (one per row of x, or none) into out_labels (emptied when there are none).
+  void gather(const Tensor& x, std::span<const int32_t> labels, int64_t epoch, int64_t i, Tensor& out,
+              std::vector<int32_t>& out_labels);
 
  private:
   void shuffle_for(int64_t epoch);

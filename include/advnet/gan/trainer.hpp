@@ -3,6 +3,7 @@
 // step) and the reference code's simultaneous update, with the schedules and monitoring of the
 // reference configuration. The trainer works on tensors; reading files is io/'s and data/'s job.
 #include <functional>
+#include <span>
 
 #include "advnet/core/rng.hpp"
 #include "advnet/data/batcher.hpp"
@@ -44,8 +45,11 @@ struct TrainerState {
 
 class Trainer {
  public:
-  // data: (N, features...) training examples; kept by reference, must outlive the trainer.
-  Trainer(GanConfig config, const Tensor& data);
+  // data: (N, features...) training examples; labels: one per example (a class, a mode index) or
+  // none. Both kept by reference: they must outlive the trainer. The labels of each batch reach D's
+  // passes on the data (ForwardContext::labels); a net with a layer that needs labels refuses data
+  // without them.
+  Trainer(GanConfig config, const Tensor& data, std::span<const int32_t> labels = {});
 
   // Initialises both nets from the seed, and G's output bias from the data when configured.
   void init_parameters();
@@ -81,25 +85,29 @@ class Trainer {
   double flops_per_iteration() const;
 
  private:
-  // D's output before a trailing sigmoid (losses on logits are stable when D saturates).
-  const Tensor& d_forward(const Tensor& x);
-  // Loss of rows [first, first + n) of D's last output against `target` (mean over those rows, times
-  // scale); writes those rows of dl_; the mean probability and the fraction on the wrong side of 1/2
-  // go to mean_prob and frac_wrong when given.
-  double d_loss_rows(int64_t first, int64_t n, float target, float scale, double* mean_prob, double* frac_wrong);
+  // D's output before a trailing sigmoid (losses on logits are stable when D saturates), recorded
+  // on `tape`; labels: one per row of x, or none.
+  const Tensor& d_forward(const Tensor& x, std::span<const int32_t> labels, nn::Tape& tape);
+  // Loss of rows [first, first + n) of D's output on `tape` (the last d_forward's) against `target`
+  // (mean over those rows, times scale); writes those rows of dl_; the mean probability and the
+  // fraction on the wrong side of 1/2 go to mean_prob and frac_wrong when given.
+  double d_loss_rows(const nn::Tape& tape, int64_t first, int64_t n, float target, float scale, double* mean_prob,
+                     double* frac_wrong);
   void discriminator_step(EpochStats& s, bool apply);
   void generator_step(EpochStats& s, bool fresh_forward);
   void update_generator_ema();  // every training.g_ema_every generator updates (G itself before g_ema_start_epoch)
   // One optimizer update of `net` from its accumulated gradients (apply_update), or fused with the
   // backward pass from the loss gradient dy (backward_update, see Net::backward_update).
   void apply_update(nn::Net& net, nn::Optimizer& opt, int64_t& updates, EpochStats* s);
-  void backward_update(nn::Net& net, nn::Optimizer& opt, int64_t& updates, const Tensor& dy, EpochStats* s);
+  void backward_update(nn::Net& net, nn::Tape& tape, nn::Optimizer& opt, int64_t& updates, const Tensor& dy,
+                       EpochStats* s);
   void schedule_update(nn::Optimizer& opt, int64_t& updates, EpochStats* s);
   [[noreturn]] void diverged(const std::string& what);
   void check_loss(double loss, const char* which);
 
   GanConfig config_;
   const Tensor& data_;
+  std::span<const int32_t> labels_;
   nn::Net g_, d_;
   std::unique_ptr<nn::Net> g_ema_;  // training.g_ema > 0
   std::unique_ptr<nn::Optimizer> g_opt_, d_opt_;
@@ -108,6 +116,10 @@ class Trainer {
   size_t d_depth_;  // layers of D run for the loss (all but a trailing sigmoid)
   bool d_mixes_rows_ = false;  // D has BatchNorm: real and generated batches go through it apart
   Tensor z_, real_, both_, dl_, probs_;  // both_: (2m, ...) data then samples, D's batch in its step
+  std::vector<int32_t> real_labels_, both_labels_;  // (m) of real_, (2m) of both_ (kNoLabel for samples)
+  // One tape per live pass: G's; D's on the data (or on data and samples as one 2m-row pass); D's on
+  // the samples, which the simultaneous update's G half goes back through after D's backward.
+  nn::Tape tape_g_, tape_d_, tape_d_fake_;
 };
 
 // Sets the bias of G's last linear layer to log(p / (1 − p)), p the mean of each data feature,

@@ -13,8 +13,8 @@ class ReLU : public Elementwise {
  public:
   static constexpr char kType[] = "relu";  // its name in configs (the layer registry)
   std::string describe() const override { return "ReLU"; }
-  void forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) override;
-  void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, BackwardMode mode) override;
+  void forward(const Tensor& x, TapeSlot& slot, const ForwardContext& ctx) override;
+  void backward(const Tensor& x, TapeSlot& slot, const Tensor& dy, Tensor* dx, BackwardMode mode) override;
 };
 
 class LeakyReLU : public Elementwise {
@@ -22,8 +22,8 @@ class LeakyReLU : public Elementwise {
   explicit LeakyReLU(float slope);
   static constexpr char kType[] = "leaky_relu";  // its name in configs (the layer registry)
   std::string describe() const override;
-  void forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) override;
-  void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, BackwardMode mode) override;
+  void forward(const Tensor& x, TapeSlot& slot, const ForwardContext& ctx) override;
+  void backward(const Tensor& x, TapeSlot& slot, const Tensor& dy, Tensor* dx, BackwardMode mode) override;
   float slope() const { return slope_; }
 
  private:
@@ -34,16 +34,16 @@ class Sigmoid : public Elementwise {
  public:
   static constexpr char kType[] = "sigmoid";  // its name in configs (the layer registry)
   std::string describe() const override { return "Sigmoid"; }
-  void forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) override;
-  void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, BackwardMode mode) override;
+  void forward(const Tensor& x, TapeSlot& slot, const ForwardContext& ctx) override;
+  void backward(const Tensor& x, TapeSlot& slot, const Tensor& dy, Tensor* dx, BackwardMode mode) override;
 };
 
 class Tanh : public Elementwise {
  public:
   static constexpr char kType[] = "tanh";  // its name in configs (the layer registry)
   std::string describe() const override { return "Tanh"; }
-  void forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) override;
-  void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, BackwardMode mode) override;
+  void forward(const Tensor& x, TapeSlot& slot, const ForwardContext& ctx) override;
+  void backward(const Tensor& x, TapeSlot& slot, const Tensor& dy, Tensor* dx, BackwardMode mode) override;
 };
 
 }  // namespace advnet::nn

@@ -9,6 +9,8 @@ namespace advnet::nn {
 // (× m/(m − 1), m = values per channel). Eval mode: normalise with the running estimates.
 // y = (x − mean)/√(var + eps)·weight + bias. Parameters weight (C) = 1, bias (C) = 0; buffers
 // running_mean (C) = 0, running_var (C) = 1, num_batches_tracked (a count; torch keeps it too).
+// On the tape: saved = (2, C), the mean and 1/√(var + eps) the forward normalised with. A pass with
+// ForwardContext::update_buffers false leaves the running statistics and the count alone.
 class BatchNorm : public Layer {
  public:
   BatchNorm(const Shape& input, float momentum, float eps);
@@ -21,8 +23,8 @@ class BatchNorm : public Layer {
   void bind_buffers(std::vector<Tensor> buffers) override;
   std::vector<std::string> counter_names() const override { return {"num_batches_tracked"}; }
   void bind_counters(std::vector<int64_t*> counters) override { tracked_ = counters[0]; }
-  void forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) override;
-  void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, BackwardMode mode) override;
+  void forward(const Tensor& x, TapeSlot& slot, const ForwardContext& ctx) override;
+  void backward(const Tensor& x, TapeSlot& slot, const Tensor& dy, Tensor* dx, BackwardMode mode) override;
 
  private:
   int64_t c_, spatial_;  // channels; H·W (1 for (N, C) inputs)
@@ -30,8 +32,6 @@ class BatchNorm : public Layer {
   float momentum_, eps_;
   Tensor w_, b_, dw_, db_, running_mean_, running_var_;
   int64_t* tracked_ = nullptr;  // num_batches_tracked, in the Net's counters
-  std::vector<float> mean_, inv_std_;  // of the last forward, per channel
-  bool last_train_ = false;
 };
 
 }  // namespace advnet::nn

@@ -29,8 +29,8 @@ class Conv2d : public Layer {
   Shape output_shape(const Shape& in) const override;
   std::vector<ParamSpec> param_specs() const override;
   void bind(std::vector<Tensor> params, std::vector<Tensor> grads) override;
-  void forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) override;
-  void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, BackwardMode mode) override;
+  void forward(const Tensor& x, TapeSlot& slot, const ForwardContext& ctx) override;
+  void backward(const Tensor& x, TapeSlot& slot, const Tensor& dy, Tensor* dx, BackwardMode mode) override;
   double forward_flops_per_example() const override;
 
  private:
@@ -53,8 +53,8 @@ class ConvTranspose2d : public Layer {
   Shape output_shape(const Shape& in) const override;
   std::vector<ParamSpec> param_specs() const override;
   void bind(std::vector<Tensor> params, std::vector<Tensor> grads) override;
-  void forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) override;
-  void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, BackwardMode mode) override;
+  void forward(const Tensor& x, TapeSlot& slot, const ForwardContext& ctx) override;
+  void backward(const Tensor& x, TapeSlot& slot, const Tensor& dy, Tensor* dx, BackwardMode mode) override;
   double forward_flops_per_example() const override;
 
  private:
@@ -65,7 +65,8 @@ class ConvTranspose2d : public Layer {
 
 // MaxoutConv: a convolution with units·pieces output channels, then the max over each unit's
 // pieces: y = conv(x).view(N, units, pieces, H', W').max(2), the layout of that torch expression.
-// weight: (units·pieces, C_in, k, k), bias: (units·pieces).
+// weight: (units·pieces, C_in, k, k), bias: (units·pieces). On the tape: saved = the convolution's
+// output z (N, units·pieces, H', W'), winners (N, units, H', W'), work = dz.
 class MaxoutConv : public Layer {
  public:
   MaxoutConv(const Shape& input, int64_t units, int64_t pieces, const ConvOptions& o);
@@ -75,16 +76,14 @@ class MaxoutConv : public Layer {
   Shape output_shape(const Shape& in) const override;
   std::vector<ParamSpec> param_specs() const override;
   void bind(std::vector<Tensor> params, std::vector<Tensor> grads) override;
-  void forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) override;
-  void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, BackwardMode mode) override;
+  void forward(const Tensor& x, TapeSlot& slot, const ForwardContext& ctx) override;
+  void backward(const Tensor& x, TapeSlot& slot, const Tensor& dy, Tensor* dx, BackwardMode mode) override;
   double forward_flops_per_example() const override;
 
  private:
   std::unique_ptr<DnnlConv> conv_;
   int64_t units_, pieces_;
   Tensor w_, b_, dw_, db_;
-  Tensor z_, dz_;             // (N, units·pieces, H', W')
-  std::vector<int32_t> arg_;  // (N, units, H', W') winning piece
 };
 
 }  // namespace advnet::nn

@@ -4,23 +4,29 @@
 // - Tensors are batch-major and row-major: (N, features) or (N, C, H, W).
 // - A layer does not own its parameters: the Net owns one flat parameter buffer and one flat
 //   gradient buffer, and bind() hands each layer views into them, in the order of param_specs().
-// - forward(x, y, ctx) writes y (the Net has already sized it to output_shape(x.shape())) and keeps
-//   whatever else backward needs (maxout's winning pieces, dropout's mask). x and y themselves stay
-//   alive and unchanged until backward: the Net owns them and passes them back in.
-// - backward(x, y, dy, dx, mode):
+// - A layer keeps no per-call state of its own: what forward leaves for backward (maxout's winning
+//   pieces, dropout's mask, BatchNorm's batch statistics) goes into the TapeSlot of the pass
+//   (nn/tape.hpp), which the caller owns. A layer holds only its settings, its views of parameters,
+//   gradients and buffers, and caches that do not change results (oneDNN primitives).
+// - forward(x, slot, ctx) writes slot.y (the Net has already sized it to output_shape(x.shape())).
+//   x and slot stay alive and unchanged until backward: the caller owns them and passes them back in.
+// - backward(x, slot, dy, dx, mode):
 //     * parameter gradients are ACCUMULATED (+=) into the gradient views; the Net clears them
 //       (zero_grad). In mode input_only no parameter gradient is touched (and the weight-gradient
 //       GEMMs are skipped): that is the discriminator's mode in the generator's step.
 //     * the input gradient is WRITTEN (=) into *dx, already sized like x; dx == nullptr means the
 //       caller does not need it (the first layer of a net) and the layer may skip that work.
-// - backward_update(x, y, dy, dx, update) is the fused form of backward in params_and_input mode
+//     * the slot may be used again (its `work`): backward through one tape twice gives the same.
+// - backward_update(x, slot, dy, dx, update) is the fused form of backward in params_and_input mode
 //   (Net::backward_update): parameter gradients are WRITTEN (=), each finished block of parameters
 //   goes to `update` at once, and dx is computed from the parameters as they were before. Where
 //   `update` has a linear form (update.linear_state: SGD with momentum), a GEMM may write the
 //   optimizer's state instead, and those gradients are not written. A layer without the fused form
 //   returns false and the Net runs backward, then updates the whole layer.
-// - ctx carries train/eval mode and the random stream for dropout; there is no global state.
+// - ctx carries the pass: train/eval mode, the random draws, the labels of its rows, and whether it
+//   may touch buffers. There is no global state.
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -28,10 +34,10 @@
 #include "advnet/core/schema.hpp"
 #include "advnet/core/tensor.hpp"
 #include "advnet/nn/param_update.hpp"
+#include "advnet/nn/tape.hpp"
 
 namespace advnet::nn {
 
-enum class Mode { train, eval };
 // The GEMMs of linear and maxout layers: float32 (dnnl_sgemm) or the opt-in bfloat16 inputs with
 // float32 accumulation (core/gemm_bf16.hpp). Convolutions stay float32.
 enum class Precision { f32, bf16 };
@@ -39,9 +45,22 @@ inline constexpr EnumName<Precision> kPrecisions[] = {{Precision::f32, "f32"}, {
 constexpr std::span<const EnumName<Precision>> names(Precision) { return kPrecisions; }
 enum class BackwardMode { params_and_input, input_only };
 
+// The label of a row that has none (a generated row of an unconditional GAN).
+inline constexpr int32_t kNoLabel = -1;
+
 struct ForwardContext {
   Mode mode = Mode::eval;
   Rng* rng = nullptr;  // needed by stochastic layers in train mode
+  // One label per row of the batch (a class, a synthetic set's mode index; kNoLabel where a row has
+  // none), or empty when the data have no labels. Net::forward refuses a pass without them through a
+  // layer whose type needs them (LayerTraits::needs_labels).
+  std::span<const int32_t> labels;
+  // false: the pass leaves buffers alone (BatchNorm's running statistics and count), as a
+  // penalty's or a metric's extra pass through D must.
+  bool update_buffers = true;
+  // Stochastic layers reuse the draws already in their tape slot (TapeSlot::draws) instead of
+  // drawing: golden tests put PyTorch's dropout masks there.
+  bool reuse_draws = false;
 };
 
 // One parameter tensor of a layer: its local name ("weight", "bias") and shape.
@@ -76,11 +95,11 @@ class Layer {
   // 0 for elementwise layers. Used to report achieved GFLOP/s.
   virtual double forward_flops_per_example() const { return 0.0; }
   virtual void set_precision(Precision p) { (void)p; }
-  virtual void forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) = 0;
-  virtual void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, BackwardMode mode) = 0;
-  virtual bool backward_update(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx,
+  virtual void forward(const Tensor& x, TapeSlot& slot, const ForwardContext& ctx) = 0;
+  virtual void backward(const Tensor& x, TapeSlot& slot, const Tensor& dy, Tensor* dx, BackwardMode mode) = 0;
+  virtual bool backward_update(const Tensor& x, TapeSlot& slot, const Tensor& dy, Tensor* dx,
                                const ParamUpdate& update) {
-    (void)x, (void)y, (void)dy, (void)dx, (void)update;
+    (void)x, (void)slot, (void)dy, (void)dx, (void)update;
     return false;
   }
 };

@@ -57,6 +57,9 @@ struct LayerTraits {
   bool mixes_rows = false;
   // The logistic sigmoid: a GAN folds it into its loss when it ends a discriminator.
   bool logistic = false;
+  // The layer reads the labels of its rows (ForwardContext::labels): a conditional layer. A net
+  // with such a layer refuses data without labels and a pass without them, naming the layer.
+  bool needs_labels = false;
 };
 
 // A layer's parameters and buffers by their local names ("weight", "running_var"), as views into
@@ -88,6 +91,8 @@ const LayerType& layer_type(std::string_view name);
 // Checks spec against its type (unknown keys, types, ranges, required keys, rules) and fills in the
 // defaults of every key that applies. Throws KeyError naming the key (the type's name: key "type").
 LayerSpec resolve(const LayerSpec& spec);
+// The same against a given type (spec.type names it).
+LayerSpec resolve(const LayerType& type, const LayerSpec& spec);
 // A resolve() error as one line: "linear.units: 0 is out of range [1, 16777216]".
 std::string resolve_error(const LayerSpec& spec, const KeyError& e);
 // resolve, then the type's factory.

@@ -18,9 +18,9 @@ class Linear : public Layer {
   void bind(std::vector<Tensor> params, std::vector<Tensor> grads) override;
   double forward_flops_per_example() const override { return 2.0 * static_cast<double>(in_ * out_); }
   void set_precision(Precision p) override;
-  void forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) override;
-  void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, BackwardMode mode) override;
-  bool backward_update(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx,
+  void forward(const Tensor& x, TapeSlot& slot, const ForwardContext& ctx) override;
+  void backward(const Tensor& x, TapeSlot& slot, const Tensor& dy, Tensor* dx, BackwardMode mode) override;
+  bool backward_update(const Tensor& x, TapeSlot& slot, const Tensor& dy, Tensor* dx,
                        const ParamUpdate& update) override;
 
   int64_t in_features() const { return in_; }

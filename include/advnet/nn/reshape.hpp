@@ -9,8 +9,8 @@ class Flatten : public Layer {
   static constexpr char kType[] = "flatten";  // its name in configs (the layer registry)
   std::string describe() const override { return "Flatten"; }
   Shape output_shape(const Shape& in) const override;
-  void forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) override;
-  void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, BackwardMode mode) override;
+  void forward(const Tensor& x, TapeSlot& slot, const ForwardContext& ctx) override;
+  void backward(const Tensor& x, TapeSlot& slot, const Tensor& dy, Tensor* dx, BackwardMode mode) override;
 };
 
 // Reshape: x: (N, ...) → y: (N, example_shape...), same number of elements per example.
@@ -21,8 +21,8 @@ class Reshape : public Layer {
   static constexpr char kType[] = "reshape";  // its name in configs (the layer registry)
   std::string describe() const override;
   Shape output_shape(const Shape& in) const override;
-  void forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) override;
-  void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, BackwardMode mode) override;
+  void forward(const Tensor& x, TapeSlot& slot, const ForwardContext& ctx) override;
+  void backward(const Tensor& x, TapeSlot& slot, const Tensor& dy, Tensor* dx, BackwardMode mode) override;
 
  private:
   std::vector<int64_t> example_shape_;
