@@ -89,6 +89,7 @@ Dataset load_synthetic(const DataConfig& c, Split split) {
       total += c.kind == DataKind::gaussian_1d ? 1.0 : c.weights[j];
     }
     d.x = Tensor(Shape{n, 1});
+    d.labels.resize(static_cast<size_t>(n));
     for (int64_t i = 0; i < n; ++i) {
       // Pick the component by inverting the cumulative weights.
       double acc = 0;
@@ -98,14 +99,17 @@ Dataset load_synthetic(const DataConfig& c, Split split) {
         if (u[static_cast<size_t>(i)] < acc) break;
       }
       d.x[i] = static_cast<float>(c.means[j] + c.stds[j] * g[static_cast<size_t>(i)]);
+      d.labels[static_cast<size_t>(i)] = static_cast<int32_t>(j);  // the component
     }
   } else if (c.kind == DataKind::ring_2d || c.kind == DataKind::grid_2d) {
     check(c.std > 0, "data.std: must be positive");
     const int64_t modes = c.kind == DataKind::ring_2d ? c.modes : c.grid * c.grid;
     check(modes > 0, "data: the number of modes must be positive");
     d.x = Tensor(Shape{n, 2});
+    d.labels.resize(static_cast<size_t>(n));
     for (int64_t i = 0; i < n; ++i) {
       const int64_t m = std::min<int64_t>(modes - 1, static_cast<int64_t>(u[static_cast<size_t>(i)] * modes));
+      d.labels[static_cast<size_t>(i)] = static_cast<int32_t>(m);  // the mode
       double mx, my;
       if (c.kind == DataKind::ring_2d) {
         const double a = 2.0 * std::numbers::pi * static_cast<double>(m) / static_cast<double>(modes);

@@ -52,8 +52,6 @@ Trainer::Trainer(GanConfig config, const Tensor& data, std::span<const int32_t> 
   if (t.g_ema > 0) g_ema_ = std::make_unique<nn::Net>(std::vector<int64_t>{config_.noise.dim}, config_.generator);
   g_.set_precision(t.gemm);
   d_.set_precision(t.gemm);
-  state_.noise = stream(config_.seed, Stream::noise);
-  state_.dropout = stream(config_.seed, Stream::dropout);
 }
 
 void Trainer::init_parameters() {
@@ -77,12 +75,24 @@ void Trainer::update_generator_ema() {
 
 int64_t Trainer::iterations_per_epoch() const { return batcher_.batches_per_epoch() / config_.training.k; }
 
-const Tensor& Trainer::d_forward(const Tensor& x, std::span<const int32_t> labels, nn::Tape& tape) {
-  const Tensor& out = d_.forward(x, {.mode = nn::Mode::train, .rng = &state_.dropout, .labels = labels}, tape, d_depth_);
+const Tensor& Trainer::d_forward(const Tensor& x, const Rng& draws, std::span<const nn::RowBlock> blocks,
+                                 std::span<const int32_t> labels, nn::Tape& tape) {
+  const nn::ForwardContext ctx{.mode = nn::Mode::train, .draws = &draws, .blocks = blocks, .labels = labels};
+  const Tensor& out = d_.forward(x, ctx, tape, d_depth_);
   // Sized once per pass: d_loss_rows writes parts of them (the real and the generated rows).
   dl_.resize(out.shape());
   probs_.resize(out.shape());
   return out;
+}
+
+const Tensor& Trainer::g_forward(int64_t step, Pass pass) {
+  const int64_t m = config_.training.batch_size;
+  const auto id = static_cast<uint64_t>(pass);
+  z_.resize(Shape{m, config_.noise.dim});
+  sample_noise(config_.noise, step_stream(config_.seed, Stream::noise, step, NetId::generator), id, 0, z_);
+  const Rng draws = step_stream(config_.seed, Stream::dropout, step, NetId::generator);
+  const nn::RowBlock rows{id, 0, m};
+  return g_.forward(z_, {.mode = nn::Mode::train, .draws = &draws, .blocks = {&rows, 1}}, tape_g_);
 }
 
 double Trainer::d_loss_rows(const nn::Tape& tape, int64_t first, int64_t n, float target, float scale,
@@ -151,11 +161,12 @@ void Trainer::backward_update(nn::Net& net, nn::Tape& tape, nn::Optimizer& opt, 
 // and the same numbers per row — unless D has a layer that mixes rows (BatchNorm), which must see
 // the real and the generated batch separately, as in the DCGAN reference code.
 void Trainer::discriminator_step(EpochStats& s, bool apply) {
-  const int64_t m = config_.training.batch_size;
+  const int64_t m = config_.training.batch_size, step = state_.d_updates;
   batcher_.gather(data_, labels_, state_.epoch, state_.batch++, real_, real_labels_);
-  z_.resize(Shape{m, config_.noise.dim});
-  sample_noise(config_.noise, state_.noise, z_);
-  const Tensor& fake = g_.forward(z_, {.mode = nn::Mode::train, .rng = &state_.dropout}, tape_g_);
+  const Tensor& fake = g_forward(step, Pass::generated);
+  const Rng draws = step_stream(config_.seed, Stream::dropout, step, NetId::discriminator);
+  // The data rows and the generated rows: each block's rows start at global row 0 of its own pass.
+  const nn::RowBlock both[] = {{static_cast<uint64_t>(Pass::data), 0, m}, {static_cast<uint64_t>(Pass::generated), 0, m}};
 
   double d_real, fn, d_fake, fp, loss;
   if (apply && !d_mixes_rows_) {
@@ -168,16 +179,16 @@ void Trainer::discriminator_step(EpochStats& s, bool apply) {
       both_labels_.assign(real_labels_.begin(), real_labels_.end());
       both_labels_.resize(static_cast<size_t>(2 * m), nn::kNoLabel);
     }
-    d_forward(both_, both_labels_, tape_d_);
+    d_forward(both_, draws, both, both_labels_, tape_d_);
     loss = d_loss_rows(tape_d_, 0, m, 1.0f, 0.5f, &d_real, &fn) + d_loss_rows(tape_d_, m, m, 0.0f, 0.5f, &d_fake, &fp);
     check_loss(loss, "discriminator's");
     backward_update(d_, tape_d_, *d_opt_, state_.d_updates, dl_, &s);
   } else {
     d_.zero_grad();
-    d_forward(real_, real_labels_, tape_d_);
+    d_forward(real_, draws, {&both[0], 1}, real_labels_, tape_d_);
     loss = d_loss_rows(tape_d_, 0, m, 1.0f, 0.5f, &d_real, &fn);
     d_.backward(tape_d_, dl_, nn::BackwardMode::params_and_input, false);
-    d_forward(fake, {}, tape_d_fake_);
+    d_forward(fake, draws, {&both[1], 1}, {}, tape_d_fake_);
     loss += d_loss_rows(tape_d_fake_, 0, m, 0.0f, 0.5f, &d_fake, &fp);
     check_loss(loss, "discriminator's");
     d_.backward(tape_d_fake_, dl_, nn::BackwardMode::params_and_input, false);
@@ -192,8 +203,11 @@ void Trainer::discriminator_step(EpochStats& s, bool apply) {
 // discriminator step's forward pass on G(z) (simultaneous).
 void Trainer::generator_step(EpochStats& s, bool fresh_forward) {
   if (fresh_forward) {
-    sample_noise(config_.noise, state_.noise, z_);
-    d_forward(g_.forward(z_, {.mode = nn::Mode::train, .rng = &state_.dropout}, tape_g_), {}, tape_d_fake_);
+    const int64_t step = state_.g_updates;
+    const Tensor& fake = g_forward(step, Pass::generator_step);
+    const Rng draws = step_stream(config_.seed, Stream::dropout, step, NetId::discriminator);
+    const nn::RowBlock rows{static_cast<uint64_t>(Pass::generator_step), 0, config_.training.batch_size};
+    d_forward(fake, draws, {&rows, 1}, {}, tape_d_fake_);
   }
   const bool non_saturating = config_.training.g_loss == GLoss::non_saturating;
   // non_saturating: BCE(1, D(G(z))) = −log D(G(z)); minimax: log(1 − D(G(z))) = −BCE(0, D(G(z))).

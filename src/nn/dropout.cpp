@@ -27,9 +27,12 @@ void Dropout::forward(const Tensor& x, TapeSlot& slot, const ForwardContext& ctx
   if (ctx.reuse_draws) {
     check_shape(mask.shape(), x.shape(), "Dropout: the mask to reuse");
   } else {
-    check(ctx.rng != nullptr, "Dropout: train mode needs a random stream in the ForwardContext");
+    check(ctx.draws != nullptr, "Dropout: train mode needs the draws' stream in the ForwardContext");
     mask.resize(x.shape());
-    ctx.rng->bernoulli(mask.data(), mask.numel(), include_prob_);
+    // Row by row, each from its own stream (the draw scheme: layer.hpp, row_stream).
+    const int64_t rows = x.dim(0), per = x.shape().inner();
+#pragma omp parallel for schedule(static) if (rows * per >= 32768)
+    for (int64_t r = 0; r < rows; ++r) ctx.row_draws(slot.layer, r).bernoulli(mask.data() + r * per, per, include_prob_);
   }
   kernels::masked_scale(x.data(), mask.data(), scale_, slot.y.data(), x.numel());
 }

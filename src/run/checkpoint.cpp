@@ -65,8 +65,6 @@ std::string fmt_double(double v) {
   return b;
 }
 
-std::string rng_text(const Rng& r) { return std::to_string(r.state().key) + ":" + std::to_string(r.state().counter); }
-
 uint64_t parse_u64(const SafetensorsFile& f, const std::string& key, const std::string& text) {
   try {
     size_t used = 0;
@@ -75,15 +73,6 @@ uint64_t parse_u64(const SafetensorsFile& f, const std::string& key, const std::
   } catch (const std::exception&) {
   }
   throw Error(f.path() + ": __metadata__." + key + " = '" + text + "' is not a natural number");
-}
-
-Rng parse_rng(const SafetensorsFile& f, const std::string& key) {
-  const std::string& text = f.meta(key);
-  const size_t colon = text.find(':');
-  if (colon == std::string::npos) throw Error(f.path() + ": __metadata__." + key + " is not 'key:counter'");
-  Rng r;
-  r.set_state({parse_u64(f, key, text.substr(0, colon)), parse_u64(f, key, text.substr(colon + 1))});
-  return r;
 }
 
 }  // namespace
@@ -102,8 +91,6 @@ void save_checkpoint(const std::string& path, gan::Trainer& t, const RunConfig& 
                      {"batch", std::to_string(st.batch)},
                      {"d_updates", std::to_string(st.d_updates)},
                      {"g_updates", std::to_string(st.g_updates)},
-                     {"rng.noise", rng_text(st.noise)},
-                     {"rng.dropout", rng_text(st.dropout)},
                      {"lr_scale", fmt_double(st.lr_scale)},
                      {"image_shape", shape_text},
                      {"numerics", gan::numerics_record(config.gan.training)},
@@ -153,8 +140,7 @@ void load_checkpoint(const SafetensorsFile& f, gan::Trainer& t) {
   st.batch = static_cast<int64_t>(parse_u64(f, "batch", f.meta("batch")));
   st.d_updates = static_cast<int64_t>(parse_u64(f, "d_updates", f.meta("d_updates")));
   st.g_updates = static_cast<int64_t>(parse_u64(f, "g_updates", f.meta("g_updates")));
-  st.noise = parse_rng(f, "rng.noise");
-  st.dropout = parse_rng(f, "rng.dropout");
+  // rng.noise and rng.dropout (the streams' positions, before the per-example draws) are ignored.
   // lr_scale (the divergence rollback's factor) came in a later version; older checkpoints ran at 1.
   st.lr_scale = 1.0;
   if (f.metadata().count("lr_scale") != 0) {

@@ -78,7 +78,8 @@ TEST_F(Cli, ResumeIsByteIdenticalToAnUnbrokenRun) {
   EXPECT_TRUE(fs::exists(a + "/config.toml"));
 }
 
-// The numerics record (gan/numerics.hpp): a run of 2 + 2 epochs equals 4 straight byte for byte, and
+// The numerics record (gan/numerics.hpp): a run of 2 + 2 epochs equals 4 straight byte for byte (a
+// dropout D, both update orders), and
 // its checkpoints say what they were trained with; the checkpoint of a run with other numerics (here
 // denormals kept) resumes with this run's, and says so in one line.
 TEST_F(Cli, NumericsAreRecordedAndSameNumericsResumeByteIdentically) {
@@ -91,37 +92,53 @@ TEST_F(Cli, NumericsAreRecordedAndSameNumericsResumeByteIdentically) {
   const std::string x = read_bytes(a + "/checkpoints/latest.safetensors");
   EXPECT_TRUE(x == read_bytes(b + "/checkpoints/latest.safetensors")) << "2 + 2 epochs differ from 4";
   const advnet::io::SafetensorsFile f = advnet::io::SafetensorsFile::read(a + "/checkpoints/latest.safetensors");
-  EXPECT_EQ(advnet::run::checkpoint_numerics(f), "denormals=flush");
+  EXPECT_EQ(advnet::run::checkpoint_numerics(f), "denormals=flush;draws=per-example");
   EXPECT_NE(read_bytes(a + "/config.toml").find("flush_denormals = true"), std::string::npos);
+
+  // The paper's D has dropout: the same holds in the other update order (alternating, one 2m-row D pass).
+  const std::string alt = " --set training.update_order=alternating", a2 = dir.file("alt_straight"), b2 = dir.file("alt_resumed");
+  ASSERT_EQ(run("train " + mnist_args(a2, 4, 300) + alt).code, 0);
+  ASSERT_EQ(run("train " + mnist_args(b2, 2, 300) + alt).code, 0);
+  ASSERT_EQ(run("train --out " + b2 + " --resume --epochs 4 --threads 2").code, 0);
+  EXPECT_TRUE(read_bytes(a2 + "/checkpoints/latest.safetensors") == read_bytes(b2 + "/checkpoints/latest.safetensors"))
+      << "alternating: 2 + 2 epochs differ from 4";
 
   ASSERT_EQ(run("train " + mnist_args(c, 2, 500) + " --set training.flush_denormals=false").code, 0);
   EXPECT_EQ(advnet::run::checkpoint_numerics(advnet::io::SafetensorsFile::read(c + "/checkpoints/latest.safetensors")),
-            "denormals=keep");
+            "denormals=keep;draws=per-example");
   r = run("train --out " + c + " --resume --epochs 3 --threads 2 --set training.flush_denormals=true");
   ASSERT_EQ(r.code, 0) << r.output;
-  EXPECT_NE(r.output.find("this run was trained with numerics denormals=keep; it continues with denormals=flush, so "
-                          "its bytes differ from an uninterrupted run of either"),
+  EXPECT_NE(r.output.find("this run was trained with numerics denormals=keep;draws=per-example; it continues with "
+                          "denormals=flush;draws=per-example, so its bytes differ from an uninterrupted run of either"),
             std::string::npos)
       << r.output;
 }
 
-// A checkpoint written before numerics records (tests/run/old_configs/toy_1d_epoch2.safetensors)
-// resumes, samples and evaluates with the current numerics, each saying so in one line.
-TEST_F(Cli, CheckpointsWithoutANumericsRecordResumeAndSampleWithANotice) {
-  const std::string old = kSource + "/tests/run/old_configs/toy_1d_epoch2.safetensors";
-  const std::string runs = dir.file("old");
-  fs::create_directories(runs + "/checkpoints");
-  fs::copy_file(old, runs + "/checkpoints/latest.safetensors");
-  const std::string notice = "this run was trained with numerics unrecorded (before numerics records: denormals "
-                             "kept); it continues with denormals=flush";
-  Result r = run("train --out " + runs + " --resume --epochs 3 --threads 2");
-  ASSERT_EQ(r.code, 0) << r.output;
-  EXPECT_NE(r.output.find(notice), std::string::npos) << r.output;
-  EXPECT_EQ(advnet::run::checkpoint_numerics(advnet::io::SafetensorsFile::read(runs + "/checkpoints/latest.safetensors")),
-            "denormals=flush");
-  r = run("sample " + old + " -n 10 --out " + dir.file("s.npy"));
-  ASSERT_EQ(r.code, 0) << r.output;
-  EXPECT_NE(r.output.find(notice), std::string::npos) << r.output;
+// Checkpoints of older numerics resume, sample and evaluate with the current ones, each saying so in
+// one line: one written before numerics records (tests/run/old_configs/toy_1d_epoch2.safetensors),
+// and one of the speed issue's numerics, whose draws followed the batch layout
+// (toy_1d_draws_by_layout_epoch2.safetensors, "denormals=flush", with its streams' rng.noise and
+// rng.dropout positions, which are ignored now).
+TEST_F(Cli, CheckpointsOfOlderNumericsResumeAndSampleWithANotice) {
+  const std::string now = "it continues with denormals=flush;draws=per-example";
+  for (const auto& [file, trained] :
+       {std::pair<std::string, std::string>{"toy_1d_epoch2", "unrecorded (before numerics records: denormals kept"},
+        {"toy_1d_draws_by_layout_epoch2", "denormals=flush;"}}) {
+    const std::string old = kSource + "/tests/run/old_configs/" + file + ".safetensors";
+    const std::string runs = dir.file(file);
+    fs::create_directories(runs + "/checkpoints");
+    fs::copy_file(old, runs + "/checkpoints/latest.safetensors");
+    const std::string notice = "this run was trained with numerics " + trained;
+    Result r = run("train --out " + runs + " --resume --epochs 3 --threads 2");
+    ASSERT_EQ(r.code, 0) << r.output;
+    EXPECT_NE(r.output.find(notice), std::string::npos) << file << ": " << r.output;
+    EXPECT_NE(r.output.find(now), std::string::npos) << file << ": " << r.output;
+    EXPECT_EQ(advnet::run::checkpoint_numerics(advnet::io::SafetensorsFile::read(runs + "/checkpoints/latest.safetensors")),
+              "denormals=flush;draws=per-example");
+    r = run("sample " + old + " -n 10 --out " + dir.file(file + ".npy"));
+    ASSERT_EQ(r.code, 0) << r.output;
+    EXPECT_NE(r.output.find(notice), std::string::npos) << file << ": " << r.output;
+  }
 }
 
 TEST_F(Cli, SigintWritesACheckpointAndExits130ThenResumeFinishes) {

@@ -16,10 +16,13 @@ TEST(Synthetic, RingOfEightGaussians) {
   const data::Dataset d = data::load(c, data::Split::train);
   ASSERT_EQ(d.x.shape(), (advnet::Shape{4000, 2}));
   std::set<int> modes;
+  ASSERT_EQ(d.labels.size(), 4000u);  // the mode index of each example
   for (int64_t i = 0; i < 4000; ++i) {
     const double x = d.x[2 * i], y = d.x[2 * i + 1];
     EXPECT_NEAR(std::hypot(x, y), 1.0, 0.06);
-    modes.insert(static_cast<int>(std::lround(std::atan2(y, x) / (2 * M_PI / 8) + 8)) % 8);
+    const int mode = static_cast<int>(std::lround(std::atan2(y, x) / (2 * M_PI / 8) + 8)) % 8;
+    modes.insert(mode);
+    ASSERT_EQ(d.labels[static_cast<size_t>(i)], mode) << "example " << i;
   }
   EXPECT_EQ(modes.size(), 8u);
 }
@@ -35,6 +38,8 @@ TEST(Synthetic, GridOf25GaussiansAndMixtureWeights) {
     const double x = d.x[2 * i], y = d.x[2 * i + 1];
     EXPECT_NEAR(x, 2.0 * std::round(x / 2.0), 0.3);
     cells.insert({std::lround(x / 2.0), std::lround(y / 2.0)});
+    // Mode m sits at column m % 5, row m / 5 of the grid.
+    ASSERT_EQ(d.labels[static_cast<size_t>(i)], (std::lround(y / 2.0) + 2) * 5 + std::lround(x / 2.0) + 2);
   }
   EXPECT_EQ(cells.size(), 25u);
   EXPECT_EQ(cells.begin()->first, -2);  // means at {−4, −2, 0, 2, 4}
@@ -47,7 +52,10 @@ TEST(Synthetic, GridOf25GaussiansAndMixtureWeights) {
   m.size = 20000;
   const data::Dataset md = data::load(m, data::Split::train);
   int right = 0;
-  for (int64_t i = 0; i < 20000; ++i) right += md.x[i] > 0;
+  for (int64_t i = 0; i < 20000; ++i) {
+    right += md.x[i] > 0;
+    ASSERT_EQ(md.labels[static_cast<size_t>(i)], md.x[i] > 0 ? 1 : 0) << "the component of example " << i;
+  }
   EXPECT_NEAR(right / 20000.0, 0.75, 0.015);
   EXPECT_NEAR(data::mixture_pdf(m, 3.0), 0.75 / (0.5 * std::sqrt(2 * M_PI)), 1e-9);
 }

@@ -137,12 +137,13 @@ struct Bench {
 
   // y = layer(x) on `s` (the bench's own slot by default), with a fresh copy of the same random
   // stream each time (the same dropout mask).
-  const Tensor& forward(nn::Mode mode, bool poison = false, nn::TapeSlot* s = nullptr, const Tensor* input = nullptr) {
+  const Tensor& forward(nn::Mode mode, bool poison = false, nn::TapeSlot* s = nullptr, const Tensor* input = nullptr,
+                        uint64_t stream_seed = 77) {
     nn::TapeSlot& on = s ? *s : slot;
     on.mode = mode;
     on.y.resize(out);
     if (poison) on.y.fill(kNaN);
-    Rng stream(77);
+    const Rng stream(stream_seed);
     layer->forward(input ? *input : x, on, {mode, mode == nn::Mode::train ? &stream : nullptr});
     return on.y;
   }
@@ -283,6 +284,69 @@ TEST_P(LayerContract, EvalModeIsDeterministicAndDiffersFromTrainOnlyByDesign) {
     EXPECT_TRUE(same_bytes(train, eval1)) << "train and eval mode should agree here";
 }
 
+// Tape isolation: everything forward leaves for backward lives in the pass's slot. Forward A, then
+// forward B (another input, other draws) on another slot, then backward A: the same bytes as
+// backward A right after forward A. A layer that kept per-call state of its own would give B's.
+TEST_P(LayerContract, PassesOnTheirOwnTapesDoNotDisturbEachOther) {
+  const LayerCase& c = GetParam();
+  Bench b(c, c.batch);
+  const auto [dx_ref, g_ref] = b.reference_gradients();
+  Tensor other(b.in);
+  Rng(99).uniform(other.data(), other.numel(), -1.5f, 1.5f);
+  nn::TapeSlot a, second;
+  b.forward(nn::Mode::train, false, &a);
+  b.forward(nn::Mode::train, false, &second, &other, 78);
+  b.fill_grads(0.0f);
+  Tensor dx(b.in);
+  b.layer->backward(b.x, a, b.r, &dx, nn::BackwardMode::params_and_input);
+  EXPECT_TRUE(same_bytes(dx, dx_ref)) << c.name << ": backward A after forward B differs in dx";
+  for (size_t i = 0; i < b.grads.size(); ++i)
+    EXPECT_TRUE(same_bytes(b.grads[i], g_ref[i])) << c.name << ": backward A after forward B differs in gradient " << i;
+}
+
+// Row slices (types that do not mix rows): a pass over rows [1, N) of the batch, told that its first
+// global row is 1, draws bit for bit what those rows draw in the pass over the whole batch, and its
+// output and input gradient equal those rows' to 1e-6 (a GEMM over fewer rows may round otherwise).
+TEST_P(LayerContract, ARowSliceDrawsAndComputesWhatItsRowsDoInTheWholeBatch) {
+  const LayerCase& c = GetParam();
+  if (nn::layer_type(c.spec.type).traits.mixes_rows) GTEST_SKIP() << "exempt: its rows depend on each other (mixes_rows)";
+  Bench b(c, c.batch);
+  const int64_t n = c.batch, first = 1, rows = n - first, in_row = b.in.inner(), out_row = b.out.inner();
+  const Rng draws(31);
+  b.slot.mode = nn::Mode::train;
+  b.slot.y.resize(b.out);
+  b.layer->forward(b.x, b.slot, {.mode = nn::Mode::train, .draws = &draws});
+  Tensor dx_whole(b.in);
+  b.layer->backward(b.x, b.slot, b.r, &dx_whole, nn::BackwardMode::input_only);
+
+  const Tensor x_part = Tensor::view(b.x.data() + first * in_row, b.in.with_batch(rows));
+  const Tensor r_part = Tensor::view(b.r.data() + first * out_row, b.out.with_batch(rows));
+  const nn::RowBlock block{0, first, rows};
+  nn::TapeSlot part;
+  part.mode = nn::Mode::train;
+  part.y.resize(b.out.with_batch(rows));
+  b.layer->forward(x_part, part, {.mode = nn::Mode::train, .draws = &draws, .blocks = {&block, 1}});
+  Tensor dx_part(b.in.with_batch(rows));
+  b.layer->backward(x_part, part, r_part, &dx_part, nn::BackwardMode::input_only);
+
+  ASSERT_EQ(part.draws.empty(), b.slot.draws.empty()) << c.name;
+  if (!b.slot.draws.empty()) {  // a stochastic layer: its draws, row for row
+    ASSERT_EQ(part.draws.numel(), b.slot.draws.numel() / n * rows) << "the slice drew another amount";
+    const int64_t draw_row = part.draws.numel() / rows;
+    EXPECT_EQ(0, std::memcmp(part.draws.data(), b.slot.draws.data() + first * draw_row,
+                             static_cast<size_t>(part.draws.numel()) * sizeof(float)))
+        << c.name << ": the slice's rows drew differently";
+  }
+  for (int64_t i = 0; i < rows * out_row; ++i) {
+    const float want = b.slot.y[first * out_row + i];
+    ASSERT_NEAR(part.y[i], want, 1e-6 * (1 + std::fabs(want))) << c.name << " y[" << i << "]";
+  }
+  for (int64_t i = 0; i < rows * in_row; ++i) {
+    const float want = dx_whole[first * in_row + i];
+    ASSERT_NEAR(dx_part[i], want, 1e-6 * (1 + std::fabs(want))) << c.name << " dx[" << i << "]";
+  }
+}
+
 // The registry's traits say what the layer does: an output row depends on other rows of the batch
 // (train mode) exactly when the type declares mixes_rows, which tells the trainer to keep real and
 // generated examples in separate batches.
@@ -349,6 +413,45 @@ TEST_P(LayerContract, Perf) {
   std::printf("[ perf     ] %-32s batch %4lld  %9.1f us  %7.2f GFLOP/s\n", c.name.c_str(), static_cast<long long>(batch),
               s * 1e6, flops / s / 1e9);
   EXPECT_TRUE(std::isfinite(s));
+}
+
+// A test-only layer type that needs labels (no shipped layer does yet): y = x + label of the row.
+class AddLabel : public nn::Layer {
+ public:
+  std::string describe() const override { return "AddLabel"; }
+  Shape output_shape(const Shape& in) const override { return in; }
+  void forward(const Tensor& x, nn::TapeSlot& slot, const nn::ForwardContext& ctx) override {
+    const int64_t per = x.shape().inner();
+    for (int64_t i = 0; i < x.numel(); ++i) slot.y[i] = x[i] + static_cast<float>(ctx.labels[static_cast<size_t>(i / per)]);
+  }
+  void backward(const Tensor&, nn::TapeSlot&, const Tensor& dy, Tensor* dx, nn::BackwardMode) override {
+    if (dx) dx->copy_from(dy);
+  }
+};
+
+// A type that declares it needs labels: the Net names it, and refuses a pass without them.
+TEST(LayerContractLabels, ALayerThatNeedsLabelsRefusesAPassWithoutThem) {
+  std::vector<nn::LayerType> types = nn::layer_types();
+  types.push_back({.name = "add_label", .doc = "test only", .traits = {.needs_labels = true},
+                   .make = [](const nn::LayerSpec&, const Shape&) -> std::unique_ptr<nn::Layer> { return std::make_unique<AddLabel>(); }});
+  nn::Net net({2}, {nn::layer("linear", {{"units", 2}}), nn::layer("add_label")}, types);
+  net.init(Rng(1));
+  EXPECT_EQ(net.layer_needing_labels(), "layer 1 (add_label)");
+  EXPECT_EQ(nn::Net({2}, {nn::layer("linear", {{"units", 2}})}).layer_needing_labels(), "");
+  Tensor x(Shape{3, 2});
+  x.fill(0.5f);
+  nn::Tape tape;
+  try {
+    net.forward(x, {}, tape);
+    ADD_FAILURE() << "a pass without labels went through a layer that needs them";
+  } catch (const advnet::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("layer 1 (add_label) needs a label per row"), std::string::npos) << e.what();
+  }
+  const std::vector<int32_t> labels{0, 1, 2}, too_few{0, 1};
+  EXPECT_THROW(net.forward(x, {.labels = too_few}, tape), advnet::Error);
+  const Tensor& y = net.forward(x, {.labels = labels}, tape);
+  const Tensor& lin = tape.slot(0).y;
+  for (int64_t r = 0; r < 3; ++r) EXPECT_EQ(y[r * 2], lin[r * 2] + static_cast<float>(r));
 }
 
 std::string case_name(const ::testing::TestParamInfo<LayerCase>& info) {

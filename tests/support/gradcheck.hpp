@@ -82,7 +82,7 @@ inline void grad_check(nn::Net& net, Tensor& x, const GradCheckOptions& o = {}, 
   Rng fwd_rng(seed + 1);
   nn::Tape own;
   nn::Tape& tape = draws_tape ? *draws_tape : own;
-  const nn::ForwardContext ctx{.mode = o.mode, .rng = &fwd_rng, .reuse_draws = o.reuse_draws};
+  const nn::ForwardContext ctx{.mode = o.mode, .draws = &fwd_rng, .reuse_draws = o.reuse_draws};
   auto f = [&]() { return dot_output(net, x, r, ctx, tape); };
 
   // Parameter gradients must accumulate (+=): the buffer starts filled with random values, and the

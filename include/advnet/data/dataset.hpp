@@ -56,7 +56,7 @@ enum class Split { train, valid, test };
 
 struct Dataset {
   Tensor x;                            // (N, features), images CHW, scaled to [0, 1] unless gcn
-  std::vector<int32_t> labels;         // empty for synthetic data
+  std::vector<int32_t> labels;         // one per example: the class, or a synthetic set's component or mode; empty for image folders
   int64_t image_channels = 0, image_height = 0, image_width = 0;  // 0 for non-image data
 };
 

@@ -12,11 +12,12 @@
 
 namespace advnet::gan {
 
-// The record: "part=value" items joined by ";", e.g. "denormals=flush".
+// The record: "part=value" items joined by ";", e.g. "denormals=flush;draws=per-example".
 std::string numerics_record(const TrainingConfig& t);
 
 // What a checkpoint without a record was trained with.
-inline const std::string kNumericsUnrecorded = "unrecorded (before numerics records: denormals kept)";
+inline const std::string kNumericsUnrecorded =
+    "unrecorded (before numerics records: denormals kept, draws by batch layout)";
 
 Denormals denormal_mode(const TrainingConfig& t);
 

@@ -8,6 +8,7 @@
 #include "advnet/core/rng.hpp"
 #include "advnet/data/batcher.hpp"
 #include "advnet/gan/config.hpp"
+#include "advnet/gan/streams.hpp"
 #include "advnet/nn/net.hpp"
 #include "advnet/nn/optimizer.hpp"
 
@@ -34,12 +35,12 @@ struct EpochStats {
   bool completed = false;  // false when stopped before the end of the epoch
 };
 
-// Counters and random streams: with the parameters and optimizer states, all that a resume needs.
+// Counters: with the parameters and optimizer states, all that a resume needs (every random draw
+// is a function of the seed and these: gan/streams.hpp).
 struct TrainerState {
   int64_t epoch = 0;  // the epoch in progress (0-based)
   int64_t batch = 0;  // the next data batch of that epoch
   int64_t d_updates = 0, g_updates = 0;
-  Rng noise, dropout;
   double lr_scale = 1.0;  // multiplies the scheduled learning rate; lowered by each divergence rollback
 };
 
@@ -77,6 +78,10 @@ class Trainer {
   // checkpoint that has none.
   void reset_generator_ema();
   nn::Net& discriminator() { return d_; }
+  // The tapes of the last passes of G and of D on the data (with the samples, when one pass of 2m
+  // rows), for tests and diagnostics: what each layer drew and computed.
+  const nn::Tape& generator_tape() const { return tape_g_; }
+  const nn::Tape& discriminator_tape() const { return tape_d_; }
   nn::Optimizer& g_optimizer() { return *g_opt_; }
   nn::Optimizer& d_optimizer() { return *d_opt_; }
   TrainerState& state() { return state_; }
@@ -85,9 +90,12 @@ class Trainer {
   double flops_per_iteration() const;
 
  private:
-  // D's output before a trailing sigmoid (losses on logits are stable when D saturates), recorded
-  // on `tape`; labels: one per row of x, or none.
-  const Tensor& d_forward(const Tensor& x, std::span<const int32_t> labels, nn::Tape& tape);
+  // D's output before a trailing sigmoid (losses on logits are stable when D saturates), in train
+  // mode with the step's draws in D, rows by `blocks`, labels one per row of x or none; on `tape`.
+  const Tensor& d_forward(const Tensor& x, const Rng& draws, std::span<const nn::RowBlock> blocks,
+                          std::span<const int32_t> labels, nn::Tape& tape);
+  // G(z_) in train mode with the step's draws in G, its rows one block of `pass`, on tape_g_.
+  const Tensor& g_forward(int64_t step, Pass pass);
   // Loss of rows [first, first + n) of D's output on `tape` (the last d_forward's) against `target`
   // (mean over those rows, times scale); writes those rows of dl_; the mean probability and the
   // fraction on the wrong side of 1/2 go to mean_prob and frac_wrong when given.

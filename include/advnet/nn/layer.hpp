@@ -48,9 +48,30 @@ enum class BackwardMode { params_and_input, input_only };
 // The label of a row that has none (a generated row of an unconditional GAN).
 inline constexpr int32_t kNoLabel = -1;
 
+// Consecutive rows of a batch that belong to one pass, the first of them being row `first_row` of
+// that pass (its global row). A 2m-row pass of D has two blocks, the data's and the samples', each
+// starting at global row 0; a rank of a data-parallel job holds a slice of each. Pass ids are the
+// trainer's (gan/streams.hpp).
+struct RowBlock {
+  uint64_t pass = 0;
+  int64_t first_row = 0;
+  int64_t rows = 0;
+};
+
+// The draw scheme: the stream that row `global_row` of pass `pass` draws from in layer `layer`,
+// given the stream of one step in one net (split from a run's stream by step and net). Each row
+// draws from a stream of its own, so the same rows draw the same whatever batch holds them.
+inline Rng row_stream(const Rng& step_net, uint64_t pass, uint64_t layer, int64_t global_row) {
+  return step_net.split(pass).split(layer).split(static_cast<uint64_t>(global_row));
+}
+
 struct ForwardContext {
   Mode mode = Mode::eval;
-  Rng* rng = nullptr;  // needed by stochastic layers in train mode
+  // Train mode's draws (dropout masks): the stream of this step in this net; row r of the batch
+  // draws in layer l from row_draws(l, r). nullptr: a stochastic layer in train mode throws.
+  const Rng* draws = nullptr;
+  // The batch's rows by pass; empty: one block of pass 0 whose global rows are the batch's rows.
+  std::span<const RowBlock> blocks;
   // One label per row of the batch (a class, a synthetic set's mode index; kNoLabel where a row has
   // none), or empty when the data have no labels. Net::forward refuses a pass without them through a
   // layer whose type needs them (LayerTraits::needs_labels).
@@ -61,6 +82,9 @@ struct ForwardContext {
   // Stochastic layers reuse the draws already in their tape slot (TapeSlot::draws) instead of
   // drawing: golden tests put PyTorch's dropout masks there.
   bool reuse_draws = false;
+
+  // The stream of row r of the batch in layer `layer` (row_stream of its block's pass and global row).
+  Rng row_draws(size_t layer, int64_t r) const;
 };
 
 // One parameter tensor of a layer: its local name ("weight", "bias") and shape.

@@ -1,0 +1,16 @@
+#include "advnet/core/error.hpp"
+#include "advnet/nn/layer.hpp"
+
+namespace advnet::nn {
+
+Rng ForwardContext::row_draws(size_t layer, int64_t r) const {
+  check(draws != nullptr, "ForwardContext: a train-mode pass through a stochastic layer needs its draws' stream");
+  if (blocks.empty()) return row_stream(*draws, 0, layer, r);
+  for (const RowBlock& b : blocks) {
+    if (r < b.rows) return row_stream(*draws, b.pass, layer, b.first_row + r);
+    r -= b.rows;
+  }
+  throw Error("ForwardContext: row " + std::to_string(r) + " lies beyond the row blocks");
+}
+
+}  // namespace advnet::nn
