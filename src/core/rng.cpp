@@ -57,7 +57,7 @@ std::array<uint32_t, 4> Rng::block(uint64_t key, uint64_t ctr) {
 }
 
 void Rng::uniform(float* out, int64_t n, float lo, float hi) {
-  check(n >= 0, "Rng::uniform: negative count");
+  if (n < 0) throw Error("Rng::uniform: negative count");  // not check(): fills run per row, no message built
   const int64_t nblocks = (n + 3) / 4;
   const float width = hi - lo;
   for_blocks(key_, counter_, nblocks, n, [&](int64_t b, const std::array<uint32_t, 4>& w) {
@@ -70,7 +70,7 @@ void Rng::uniform(float* out, int64_t n, float lo, float hi) {
 }
 
 void Rng::normal(float* out, int64_t n, float mean, float std) {
-  check(n >= 0, "Rng::normal: negative count");
+  if (n < 0) throw Error("Rng::normal: negative count");
   // Box–Muller: each block gives two pairs of uniforms → four normals.
   const int64_t nblocks = (n + 3) / 4;
   for_blocks(key_, counter_, nblocks, n, [&](int64_t b, const std::array<uint32_t, 4>& w) {
@@ -89,8 +89,8 @@ void Rng::normal(float* out, int64_t n, float mean, float std) {
 }
 
 void Rng::bernoulli(float* out, int64_t n, float p) {
-  check(n >= 0, "Rng::bernoulli: negative count");
-  check(p >= 0.0f && p <= 1.0f, "Rng::bernoulli: probability " + std::to_string(p) + " is outside [0, 1]");
+  if (n < 0) throw Error("Rng::bernoulli: negative count");
+  if (!(p >= 0.0f && p <= 1.0f)) throw Error("Rng::bernoulli: probability " + std::to_string(p) + " is outside [0, 1]");
   const int64_t nblocks = (n + 3) / 4;
   for_blocks(key_, counter_, nblocks, n, [&](int64_t b, const std::array<uint32_t, 4>& w) {
     for (int j = 0; j < 4; ++j) {

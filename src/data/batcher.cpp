@@ -26,8 +26,8 @@ void Batcher::shuffle_for(int64_t epoch) {
 
 void Batcher::gather(const Tensor& x, std::span<const int32_t> labels, int64_t epoch, int64_t i, Tensor& out,
                      std::vector<int32_t>& out_labels) {
-  check(labels.empty() || static_cast<int64_t>(labels.size()) == x.dim(0),
-        "Batcher::gather: " + std::to_string(labels.size()) + " labels for " + std::to_string(x.dim(0)) + " examples");
+  if (!labels.empty() && static_cast<int64_t>(labels.size()) != x.dim(0))  // per step: no message unless it throws
+    throw Error("Batcher::gather: " + std::to_string(labels.size()) + " labels for " + std::to_string(x.dim(0)) + " examples");
   shuffle_for(epoch);
   const int64_t per = x.shape().inner();
   out.resize(x.shape().with_batch(batch_));

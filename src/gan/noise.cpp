@@ -7,8 +7,8 @@
 namespace advnet::gan {
 
 void sample_noise(const NoiseConfig& c, const Rng& stream, uint64_t pass, int64_t first_row, Tensor& z) {
-  check(z.shape().rank() == 2 && z.dim(1) == c.dim,
-        "noise: tensor " + z.shape().str() + " is not (N, " + std::to_string(c.dim) + ")");
+  if (z.shape().rank() != 2 || z.dim(1) != c.dim)  // per step: no message built unless it throws
+    throw Error("noise: tensor " + z.shape().str() + " is not (N, " + std::to_string(c.dim) + ")");
   const int64_t n = z.dim(0), dim = c.dim;
   const float r = std::sqrt(3.0f);
 #pragma omp parallel for schedule(static) if (n * dim >= 32768)

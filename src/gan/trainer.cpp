@@ -47,6 +47,8 @@ Trainer::Trainer(GanConfig config, const Tensor& data, std::span<const int32_t> 
   for (auto [net, which] : {std::pair<const nn::Net*, const char*>{&g_, "generator"}, {&d_, "discriminator"}})
     if (const std::string layer = net->layer_needing_labels(); !layer.empty() && labels.empty())
       throw Error(std::string(which) + ": " + layer + " needs labels, and the data set has none");
+  // Labelled data: generated rows carry kNoLabel (an unconditional G draws no labels).
+  if (!labels.empty()) no_labels_.assign(static_cast<size_t>(t.batch_size), nn::kNoLabel);
   d_depth_ = d_.ends_with_sigmoid() ? d_.size() - 1 : d_.size();
   d_mixes_rows_ = d_.mixes_rows();
   if (t.g_ema > 0) g_ema_ = std::make_unique<nn::Net>(std::vector<int64_t>{config_.noise.dim}, config_.generator);
@@ -92,7 +94,7 @@ const Tensor& Trainer::g_forward(int64_t step, Pass pass) {
   sample_noise(config_.noise, step_stream(config_.seed, Stream::noise, step, NetId::generator), id, 0, z_);
   const Rng draws = step_stream(config_.seed, Stream::dropout, step, NetId::generator);
   const nn::RowBlock rows{id, 0, m};
-  return g_.forward(z_, {.mode = nn::Mode::train, .draws = &draws, .blocks = {&rows, 1}}, tape_g_);
+  return g_.forward(z_, {.mode = nn::Mode::train, .draws = &draws, .blocks = {&rows, 1}, .labels = no_labels_}, tape_g_);
 }
 
 double Trainer::d_loss_rows(const nn::Tape& tape, int64_t first, int64_t n, float target, float scale,
@@ -155,8 +157,8 @@ void Trainer::backward_update(nn::Net& net, nn::Tape& tape, nn::Optimizer& opt, 
 }
 
 // D's step: ascend (1/m) Σ log D(x) + log(1 − D(G(z))), i.e. descend 0.5·(BCE(1, D(x)) + BCE(0, D(G(z)))).
-// With apply == false the gradients stay in D for the simultaneous update, and D's last forward pass
-// is the one on G(z), which the generator's half of that update goes back through. Otherwise the
+// With apply == false the gradients stay in D for the simultaneous update, and D's pass on G(z)
+// (tape_d_fake_) is the one the generator's half of that update goes back through. Otherwise the
 // data and the samples go through D as one batch of 2m rows: one GEMM per layer instead of two,
 // and the same numbers per row — unless D has a layer that mixes rows (BatchNorm), which must see
 // the real and the generated batch separately, as in the DCGAN reference code.
@@ -188,7 +190,7 @@ void Trainer::discriminator_step(EpochStats& s, bool apply) {
     d_forward(real_, draws, {&both[0], 1}, real_labels_, tape_d_);
     loss = d_loss_rows(tape_d_, 0, m, 1.0f, 0.5f, &d_real, &fn);
     d_.backward(tape_d_, dl_, nn::BackwardMode::params_and_input, false);
-    d_forward(fake, draws, {&both[1], 1}, {}, tape_d_fake_);
+    d_forward(fake, draws, {&both[1], 1}, no_labels_, tape_d_fake_);
     loss += d_loss_rows(tape_d_fake_, 0, m, 0.0f, 0.5f, &d_fake, &fp);
     check_loss(loss, "discriminator's");
     d_.backward(tape_d_fake_, dl_, nn::BackwardMode::params_and_input, false);
@@ -207,7 +209,7 @@ void Trainer::generator_step(EpochStats& s, bool fresh_forward) {
     const Tensor& fake = g_forward(step, Pass::generator_step);
     const Rng draws = step_stream(config_.seed, Stream::dropout, step, NetId::discriminator);
     const nn::RowBlock rows{static_cast<uint64_t>(Pass::generator_step), 0, config_.training.batch_size};
-    d_forward(fake, draws, {&rows, 1}, {}, tape_d_fake_);
+    d_forward(fake, draws, {&rows, 1}, no_labels_, tape_d_fake_);
   }
   const bool non_saturating = config_.training.g_loss == GLoss::non_saturating;
   // non_saturating: BCE(1, D(G(z))) = −log D(G(z)); minimax: log(1 − D(G(z))) = −BCE(0, D(G(z))).

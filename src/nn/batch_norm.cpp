@@ -50,6 +50,7 @@ void BatchNorm::forward(const Tensor& x, TapeSlot& slot, const ForwardContext& c
   const bool train = ctx.mode == Mode::train, update = train && ctx.update_buffers;
   check(!train || m > 1, describe() + ": training needs more than one value per channel, got input " + x.shape().str());
   Tensor& y = slot.y;
+  slot.mode = ctx.mode;  // what backward reads
   slot.saved.resize(Shape{2, c_});
   float* mean_of = slot.saved.data();        // (C) the mean normalised with
   float* inv_std_of = mean_of + c_;          // (C) 1/√(var + eps)

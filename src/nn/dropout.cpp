@@ -19,6 +19,7 @@ std::string Dropout::describe() const {
 }
 
 void Dropout::forward(const Tensor& x, TapeSlot& slot, const ForwardContext& ctx) {
+  slot.mode = ctx.mode;  // what backward reads
   if (ctx.mode != Mode::train) {
     std::memcpy(slot.y.data(), x.data(), static_cast<size_t>(x.numel()) * sizeof(float));
     return;
@@ -27,10 +28,14 @@ void Dropout::forward(const Tensor& x, TapeSlot& slot, const ForwardContext& ctx
   if (ctx.reuse_draws) {
     check_shape(mask.shape(), x.shape(), "Dropout: the mask to reuse");
   } else {
-    check(ctx.draws != nullptr, "Dropout: train mode needs the draws' stream in the ForwardContext");
+    const int64_t rows = x.dim(0), per = x.shape().inner();
+    // Checked here, so that nothing throws inside the parallel loop (row_draws would).
+    if (ctx.draws == nullptr) throw Error("Dropout: train mode needs the draws' stream in the ForwardContext");
+    int64_t covered = ctx.blocks.empty() ? rows : 0;
+    for (const RowBlock& b : ctx.blocks) covered += b.rows;
+    if (covered != rows) throw Error("Dropout: the row blocks do not cover the batch's rows");
     mask.resize(x.shape());
     // Row by row, each from its own stream (the draw scheme: layer.hpp, row_stream).
-    const int64_t rows = x.dim(0), per = x.shape().inner();
 #pragma omp parallel for schedule(static) if (rows * per >= 32768)
     for (int64_t r = 0; r < rows; ++r) ctx.row_draws(slot.layer, r).bernoulli(mask.data() + r * per, per, include_prob_);
   }

@@ -4,7 +4,8 @@
 namespace advnet::nn {
 
 Rng ForwardContext::row_draws(size_t layer, int64_t r) const {
-  check(draws != nullptr, "ForwardContext: a train-mode pass through a stochastic layer needs its draws' stream");
+  // Called per row: no message is built unless it throws.
+  if (draws == nullptr) throw Error("ForwardContext: a train-mode pass through a stochastic layer needs its draws' stream");
   if (blocks.empty()) return row_stream(*draws, 0, layer, r);
   for (const RowBlock& b : blocks) {
     if (r < b.rows) return row_stream(*draws, b.pass, layer, b.first_row + r);

@@ -110,21 +110,22 @@ std::string Net::layer_needing_labels() const {
 
 const Tensor& Net::forward(const Tensor& x, const ForwardContext& ctx, Tape& tape, size_t n_layers) {
   n_layers = std::min(n_layers, layers_.size());
-  check(n_layers >= 1, "Net::forward: nothing to run");
+  // Every pass runs these: `if` rather than check(), so that no message is built unless one throws.
+  if (n_layers < 1) throw Error("Net::forward: nothing to run");
   const int64_t rows = x.dim(0);
   check_shape(x.shape(), input_shape(rows), "Net::forward: input");
-  check(ctx.labels.empty() || static_cast<int64_t>(ctx.labels.size()) == rows,
-        "Net::forward: " + std::to_string(ctx.labels.size()) + " labels for " + std::to_string(rows) + " rows");
+  if (!ctx.labels.empty() && static_cast<int64_t>(ctx.labels.size()) != rows)
+    throw Error("Net::forward: " + std::to_string(ctx.labels.size()) + " labels for " + std::to_string(rows) + " rows");
   if (!ctx.blocks.empty()) {
     int64_t covered = 0;
     for (const RowBlock& b : ctx.blocks) covered += b.rows;
-    check(covered == rows, "Net::forward: the row blocks cover " + std::to_string(covered) + " rows of " +
-                               std::to_string(rows));
+    if (covered != rows)
+      throw Error("Net::forward: the row blocks cover " + std::to_string(covered) + " rows of " + std::to_string(rows));
   }
   if (ctx.labels.empty())
     for (size_t i = 0; i < n_layers; ++i)
-      check(!types_[i]->traits.needs_labels, "layer " + std::to_string(i) + " (" + types_[i]->name +
-                                                 ") needs a label per row, and this pass has none");
+      if (types_[i]->traits.needs_labels)
+        throw Error("layer " + std::to_string(i) + " (" + types_[i]->name + ") needs a label per row, and this pass has none");
   if (tape.slots_.size() < layers_.size()) tape.slots_.resize(layers_.size());
   tape.input_ = &x;
   tape.net_ = this;
@@ -143,8 +144,8 @@ const Tensor& Net::forward(const Tensor& x, const ForwardContext& ctx, Tape& tap
 }
 
 void Net::check_tape(const Tape& tape, const Tensor& dy, const char* who) const {
-  check(tape.net_ == this && tape.input_ != nullptr && tape.depth_ > 0,
-        std::string(who) + ": the tape holds no forward pass of this net to go back through");
+  if (tape.net_ != this || tape.input_ == nullptr || tape.depth_ == 0)
+    throw Error(std::string(who) + ": the tape holds no forward pass of this net to go back through");
   check_shape(dy.shape(), tape.slots_[tape.depth_ - 1].y.shape(), std::string(who) + ": output gradient");
 }
 

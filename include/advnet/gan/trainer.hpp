@@ -48,8 +48,8 @@ class Trainer {
  public:
   // data: (N, features...) training examples; labels: one per example (a class, a mode index) or
   // none. Both kept by reference: they must outlive the trainer. The labels of each batch reach D's
-  // passes on the data (ForwardContext::labels); a net with a layer that needs labels refuses data
-  // without them.
+  // passes on the data (ForwardContext::labels), generated rows carry kNoLabel (a conditional G that
+  // draws labels is a later issue's); a net with a layer that needs labels refuses data without them.
   Trainer(GanConfig config, const Tensor& data, std::span<const int32_t> labels = {});
 
   // Initialises both nets from the seed, and G's output bias from the data when configured.
@@ -125,6 +125,7 @@ class Trainer {
   bool d_mixes_rows_ = false;  // D has BatchNorm: real and generated batches go through it apart
   Tensor z_, real_, both_, dl_, probs_;  // both_: (2m, ...) data then samples, D's batch in its step
   std::vector<int32_t> real_labels_, both_labels_;  // (m) of real_, (2m) of both_ (kNoLabel for samples)
+  std::vector<int32_t> no_labels_;  // (m) × kNoLabel for generated rows, when the data have labels
   // One tape per live pass: G's; D's on the data (or on data and samples as one 2m-row pass); D's on
   // the samples, which the simultaneous update's G half goes back through after D's backward.
   nn::Tape tape_g_, tape_d_, tape_d_fake_;

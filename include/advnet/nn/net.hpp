@@ -30,7 +30,8 @@ struct NamedParam {
 class Net {
  public:
   // example_shape: the shape of one input example, without the batch extent (e.g. {784} or {1, 28, 28}).
-  // types: the layer types the specs name (the registry; a test may add its own).
+  // types: the layer types the specs name (the registry; a test may add its own). The net keeps
+  // pointers into it: it must outlive the net (the registry does).
   Net(std::vector<int64_t> example_shape, std::vector<LayerSpec> specs,
       const std::vector<LayerType>& types = layer_types());
   Net(Net&&) = default;

@@ -9,9 +9,11 @@
 //                                                                which still load)
 //   generator_ema.<i>.weight/bias                              (the moving average of G's parameters,
 //                                                                only with training.g_ema > 0)
-// and in __metadata__: format, epoch, batch, d_updates, g_updates, rng.noise, rng.dropout
-// ("key:counter"), image_shape ("C,H,W" or empty), config (the resolved TOML) and numerics (the
-// numerics it was trained with, gan/numerics.hpp; absent in checkpoints written before it existed).
+// and in __metadata__: format, epoch, batch, d_updates, g_updates (every random draw of training
+// is a function of the seed and these counters: gan/streams.hpp; older files' rng.noise and
+// rng.dropout are ignored), lr_scale, image_shape ("C,H,W" or empty), config (the resolved TOML)
+// and numerics (the numerics it was trained with, gan/numerics.hpp; absent in checkpoints written
+// before it existed).
 // Nothing time-dependent is stored, so a resumed run ends byte-identical to an uninterrupted one.
 #include <string>
 
