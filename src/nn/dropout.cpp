@@ -31,9 +31,7 @@ void Dropout::forward(const Tensor& x, TapeSlot& slot, const ForwardContext& ctx
     const int64_t rows = x.dim(0), per = x.shape().inner();
     // Checked here, so that nothing throws inside the parallel loop (row_draws would).
     if (ctx.draws == nullptr) throw Error("Dropout: train mode needs the draws' stream in the ForwardContext");
-    int64_t covered = ctx.blocks.empty() ? rows : 0;
-    for (const RowBlock& b : ctx.blocks) covered += b.rows;
-    if (covered != rows) throw Error("Dropout: the row blocks do not cover the batch's rows");
+    if (ctx.rows_covered(rows) != rows) throw Error("Dropout: the row blocks do not cover the batch's rows");
     mask.resize(x.shape());
     // Row by row, each from its own stream (the draw scheme: layer.hpp, row_stream).
 #pragma omp parallel for schedule(static) if (rows * per >= 32768)

@@ -14,4 +14,11 @@ Rng ForwardContext::row_draws(size_t layer, int64_t r) const {
   throw Error("ForwardContext: row " + std::to_string(r) + " lies beyond the row blocks");
 }
 
+int64_t ForwardContext::rows_covered(int64_t batch) const {
+  if (blocks.empty()) return batch;
+  int64_t covered = 0;
+  for (const RowBlock& b : blocks) covered += b.rows;
+  return covered;
+}
+
 }  // namespace advnet::nn

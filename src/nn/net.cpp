@@ -116,12 +116,8 @@ const Tensor& Net::forward(const Tensor& x, const ForwardContext& ctx, Tape& tap
   check_shape(x.shape(), input_shape(rows), "Net::forward: input");
   if (!ctx.labels.empty() && static_cast<int64_t>(ctx.labels.size()) != rows)
     throw Error("Net::forward: " + std::to_string(ctx.labels.size()) + " labels for " + std::to_string(rows) + " rows");
-  if (!ctx.blocks.empty()) {
-    int64_t covered = 0;
-    for (const RowBlock& b : ctx.blocks) covered += b.rows;
-    if (covered != rows)
-      throw Error("Net::forward: the row blocks cover " + std::to_string(covered) + " rows of " + std::to_string(rows));
-  }
+  if (const int64_t covered = ctx.rows_covered(rows); covered != rows)
+    throw Error("Net::forward: the row blocks cover " + std::to_string(covered) + " rows of " + std::to_string(rows));
   if (ctx.labels.empty())
     for (size_t i = 0; i < n_layers; ++i)
       if (types_[i]->traits.needs_labels)

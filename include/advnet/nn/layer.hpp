@@ -85,6 +85,8 @@ struct ForwardContext {
 
   // The stream of row r of the batch in layer `layer` (row_stream of its block's pass and global row).
   Rng row_draws(size_t layer, int64_t r) const;
+  // The rows the blocks cover (`batch` itself when there are none): row_draws needs exactly the batch's.
+  int64_t rows_covered(int64_t batch) const;
 };
 
 // One parameter tensor of a layer: its local name ("weight", "bias") and shape.
