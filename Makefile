@@ -4,7 +4,7 @@
 #   make bench   micro-benchmarks, then advnet vs PyTorch and NumPy side by side (bench/compare.py)
 #   make fuzz    runs the libFuzzer targets for FUZZ_SECONDS each (make test runs them 30 s each)
 #   make docs    regenerates the reference section of docs/configuration.md from the code's declarations
-#   make golden  regenerates tests/golden/paper_nets.bin and conv_nets.bin with PyTorch (installs python3-torch)
+#   make golden  regenerates tests/golden/paper_nets.bin and conv_nets.bin with PyTorch, feature_metrics.* with SciPy
 #   make fresh-check  make test and make demo in a fresh Debian root (scripts/fresh_machine_check.sh; CI)
 SHELL := /bin/bash
 BUILD ?= build
@@ -93,6 +93,7 @@ golden:
 	@scripts/setup.sh --with-torch
 	@/usr/bin/python3 tests/golden/make_golden.py
 	@/usr/bin/python3 tests/golden/make_golden_conv.py
+	@/usr/bin/python3 tests/golden/make_feature_metrics.py
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

@@ -24,13 +24,14 @@ retry() {
 # that package is only a Recommends of libdnnl-dev, which --no-install-recommends leaves out.
 packages=(build-essential cmake ninja-build pkg-config libdnnl-dev ocl-icd-opencl-dev libtomlplusplus-dev
           libcli11-dev nlohmann-json3-dev libstb-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev
-          dataset-fashion-mnist)
+          dataset-fashion-mnist libeigen3-dev)
 # npm usually comes with the machine's Node.js; Debian's npm only where there is none.
 if ! command -v npm >/dev/null 2>&1; then packages+=(npm); fi
 for arg in "$@"; do
   case "$arg" in
     # OpenBLAS: without it Debian's torch runs on the reference BLAS, an unfair baseline.
-    --with-torch) packages+=(python3-torch python3-numpy libopenblas0-pthread time) ;;
+    # SciPy: the independent float64 references of the feature metrics (tests/golden) and their bench.
+    --with-torch) packages+=(python3-torch python3-numpy python3-scipy libopenblas0-pthread time) ;;
     # report test; libFuzzer targets (clang, its sanitizer runtimes, and LLVM's OpenMP for clang)
     --for-tests) packages+=(chromium clang libclang-rt-14-dev libomp-dev) ;;
     *) echo "setup: unknown option $arg" >&2; exit 2 ;;
