@@ -93,6 +93,7 @@ golden:
 	@scripts/setup.sh --with-torch
 	@/usr/bin/python3 tests/golden/make_golden.py
 	@/usr/bin/python3 tests/golden/make_golden_conv.py
+	@/usr/bin/python3 tests/golden/make_golden_losses.py
 	@/usr/bin/python3 tests/golden/make_feature_metrics.py
 
 clean:

@@ -13,9 +13,10 @@ declare -A allowed=(
   [nn]="core"
   [data]="core io"
   [gan]="core nn data"
+  [classify]="core nn data"
   [eval]="core io nn data gan"
-  [run]="core io nn data gan eval"
-  [cli]="core io nn data gan eval run"
+  [run]="core io nn data gan eval classify"
+  [cli]="core io nn data gan eval classify run"
 )
 
 status=0

@@ -7,6 +7,7 @@
 #include <functional>
 #include <string>
 
+#include "advnet/io/safetensors.hpp"
 #include "advnet/run/checkpoint.hpp"
 #include "advnet/run/generator_model.hpp"
 
@@ -21,6 +22,8 @@ Run add_eval(CLI::App& app);
 Run add_figure(CLI::App& app);
 Run add_report(CLI::App& app);
 Run add_config(CLI::App& app);
+Run add_classifier(CLI::App& app);
+Run add_eval_metrics(CLI::App& app);  // advnet eval metrics (a subcommand of eval)
 
 // --live, for the commands that load a generator: G's own parameters of the last step instead of
 // their moving average (checkpoints of training.g_ema > 0).

@@ -1,6 +1,6 @@
 // advnet eval parzen (CHECKPOINT | --samples FILE.npy) --data DIR [--sigma S] [--n-samples 10000]
 //                    [--n-valid 1000] [--split test|valid] [--seed S] [--threads T] [--live] [--json]
-// The paper's Table 1 protocol (PAPER.md §6).
+// The paper's Table 1 protocol (PAPER.md §6). advnet eval metrics: eval_metrics.cpp.
 #include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -87,7 +87,9 @@ Run add_eval(CLI::App& app) {
   parzen->add_option("--threads", a->threads, "threads, 0 = all cores")->check(CLI::NonNegativeNumber);
   add_live_flag(*parzen, a->live);
   parzen->add_flag("--json", a->json, "print a JSON object as the last line");
-  return [a] { return run_parzen(*a); };
+  CLI::App* metrics = app.add_subcommand("metrics", "FID, KID, IS, precision/recall, density/coverage on advnet's classifier features");
+  const Run run_metrics = add_eval_metrics(*metrics);
+  return [a, parzen, run_metrics] { return parzen->parsed() ? run_parzen(*a) : run_metrics(); };
 }
 
 }  // namespace advnet::cli

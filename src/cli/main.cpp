@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
   runs[sample] = advnet::cli::add_sample(*sample);
   CLI::App* bench = app.add_subcommand("bench", "time training iterations");
   runs[bench] = advnet::cli::add_bench(*bench);
-  CLI::App* eval = app.add_subcommand("eval", "evaluate a generator (Parzen-window log-likelihood)");
+  CLI::App* eval = app.add_subcommand("eval", "evaluate a generator (Parzen-window log-likelihood; feature metrics: FID, KID, ...)");
   runs[eval] = advnet::cli::add_eval(*eval);
   CLI::App* figure = app.add_subcommand("figure", "the paper's figures as PNG files");
   runs[figure] = advnet::cli::add_figure(*figure);
@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
   runs[report] = advnet::cli::add_report(*report);
   CLI::App* config = app.add_subcommand("config", "print a configuration resolved, or the reference of every key");
   runs[config] = advnet::cli::add_config(*config);
+  CLI::App* classifier = app.add_subcommand("classifier", "train or score the classifiers of the feature metrics");
+  runs[classifier] = advnet::cli::add_classifier(*classifier);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -25,10 +25,4 @@ std::string training_conflict(const TrainingConfig& t) {
   return "";
 }
 
-std::unique_ptr<nn::Optimizer> make_optimizer(const OptimizerConfig& c) {
-  if (c.kind == OptimizerKind::adam)
-    return std::make_unique<nn::Adam>(c.lr, c.beta1, c.beta2, c.eps, c.weight_decay, c.decoupled);
-  return std::make_unique<nn::Sgd>(c.lr, c.momentum, c.form);
-}
-
 }  // namespace advnet::gan

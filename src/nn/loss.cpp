@@ -65,4 +65,50 @@ double bce_with_probs(const Tensor& probs, float target, Tensor* grad, float sca
   return bce_probs_impl(probs, [=](int64_t) { return static_cast<double>(target); }, grad, scale);
 }
 
+namespace {
+
+void check_labels(const Tensor& logits, std::span<const int32_t> labels, const char* who) {
+  check(logits.shape().rank() == 2 && logits.dim(0) > 0,
+        std::string(who) + ": logits must be (N, classes) with N > 0, got " + logits.shape().str());
+  check(static_cast<int64_t>(labels.size()) == logits.dim(0), std::string(who) + ": " + std::to_string(labels.size()) +
+                                                                  " labels for " + std::to_string(logits.dim(0)) + " rows");
+  for (size_t i = 0; i < labels.size(); ++i)
+    if (labels[i] < 0 || labels[i] >= logits.dim(1))
+      throw Error(std::string(who) + ": row " + std::to_string(i) + " has label " + std::to_string(labels[i]) +
+                  ", outside [0, " + std::to_string(logits.dim(1)) + ")");
+}
+
+}  // namespace
+
+double softmax_cross_entropy(const Tensor& logits, std::span<const int32_t> labels, Tensor* grad, float scale) {
+  check_labels(logits, labels, "softmax_cross_entropy");
+  if (grad) check_shape(grad->shape(), logits.shape(), "softmax_cross_entropy: gradient");
+  const int64_t n = logits.dim(0), c = logits.dim(1);
+  const double inv = static_cast<double>(scale) / static_cast<double>(n);
+  double sum = 0.0;
+  for (int64_t i = 0; i < n; ++i) {
+    const float* x = logits.data() + i * c;
+    const double mx = *std::max_element(x, x + c);
+    double z = 0.0;
+    for (int64_t j = 0; j < c; ++j) z += std::exp(x[j] - mx);
+    const double lse = mx + std::log(z);
+    const int32_t y = labels[static_cast<size_t>(i)];
+    sum += lse - x[y];
+    if (grad)
+      for (int64_t j = 0; j < c; ++j) (*grad)[i * c + j] = static_cast<float>((std::exp(x[j] - lse) - (j == y)) * inv);
+  }
+  return sum * inv;
+}
+
+int64_t count_correct(const Tensor& logits, std::span<const int32_t> labels) {
+  check_labels(logits, labels, "count_correct");
+  const int64_t n = logits.dim(0), c = logits.dim(1);
+  int64_t correct = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const float* x = logits.data() + i * c;
+    correct += std::max_element(x, x + c) - x == labels[static_cast<size_t>(i)];
+  }
+  return correct;
+}
+
 }  // namespace advnet::nn

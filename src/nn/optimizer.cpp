@@ -110,4 +110,9 @@ void Adam::step_block(int64_t offset, float* th, const float* g, int64_t n) {
   });
 }
 
+std::unique_ptr<Optimizer> make_optimizer(const OptimizerConfig& c) {
+  if (c.kind == OptimizerKind::adam) return std::make_unique<Adam>(c.lr, c.beta1, c.beta2, c.eps, c.weight_decay, c.decoupled);
+  return std::make_unique<Sgd>(c.lr, c.momentum, c.form);
+}
+
 }  // namespace advnet::nn

@@ -143,12 +143,13 @@ std::string dotted(const std::string& table, const std::string& key) { return ta
 
 // The keys the table at `path` may hold: its fields and layers (when the schema has a table there) and
 // the tables below it ([schedule] holds lr and momentum).
-std::set<std::string> allowed_keys(const std::string& path) {
+template <class C>
+std::set<std::string> allowed_keys(const std::vector<TableOf<C>>& schema, const std::string& path) {
   std::set<std::string> keys;
   const std::string prefix = path.empty() ? "" : path + ".";
-  for (const TableSpec& t : config_schema()) {
+  for (const TableOf<C>& t : schema) {
     if (t.path == path) {
-      for (const Field& f : t.fields) keys.insert(f.key.name);
+      for (const FieldOf<C>& f : t.fields) keys.insert(f.key.name);
       if (t.layers) keys.insert("layers");
     } else if (t.path.size() > prefix.size() && t.path.starts_with(prefix)) {
       keys.insert(t.path.substr(prefix.size(), t.path.find('.', prefix.size()) - prefix.size()));
@@ -158,9 +159,10 @@ std::set<std::string> allowed_keys(const std::string& path) {
 }
 
 // Every table path the schema names, with the tables above them ("schedule" for "schedule.lr").
-std::set<std::string> table_paths() {
+template <class C>
+std::set<std::string> table_paths(const std::vector<TableOf<C>>& schema) {
   std::set<std::string> paths;
-  for (const TableSpec& t : config_schema())
+  for (const TableOf<C>& t : schema)
     for (size_t dot = 0; dot != std::string::npos;) {
       dot = t.path.find('.', dot + 1);
       paths.insert(t.path.substr(0, dot));
@@ -168,9 +170,11 @@ std::set<std::string> table_paths() {
   return paths;
 }
 
+template <class C>
 class Reader {
  public:
-  Reader(const toml::table& root, std::string source) : root_(root), source_(std::move(source)) {}
+  Reader(const std::vector<TableOf<C>>& schema, const toml::table& root, std::string source)
+      : schema_(schema), root_(root), source_(std::move(source)) {}
 
   [[noreturn]] void fail(const std::string& where, const std::string& what) const {
     throw Error(source_ + ": " + where + ": " + what);
@@ -180,7 +184,7 @@ class Reader {
   void check_keys(const std::string& path) const {
     const toml::table* t = table(path);
     if (!t) return;
-    const std::set<std::string> allowed = allowed_keys(path);
+    const std::set<std::string> allowed = allowed_keys(schema_, path);
     for (const auto& [k, v] : *t)
       if (!allowed.count(std::string(k.str())))
         fail(dotted(path, std::string(k.str())), "unknown key; allowed here: " + join(allowed));
@@ -202,7 +206,7 @@ class Reader {
     return t;
   }
 
-  void read(const TableSpec& spec, RunConfig& c) const {
+  void read(const TableOf<C>& spec, C& c) const {
     const toml::table* t = table(spec.path);
     if (!t) {
       if (spec.layers) fail(spec.path, "the configuration needs a [" + spec.path + "] table with layers");
@@ -210,7 +214,7 @@ class Reader {
       return;
     }
     if (spec.begin) spec.begin(c);
-    for (const Field& f : spec.fields) {
+    for (const FieldOf<C>& f : spec.fields) {
       const toml::node* n = t->get(f.key.name);
       if (!n) continue;
       const std::string where = dotted(spec.path, f.key.name);
@@ -219,13 +223,13 @@ class Reader {
       if (!v) fail(where, "expected " + describe(f.key) + ", got " + node_type(*n));
       checked(spec, [&] { f.set(c, checked_value(f.key, *v)); });
     }
-    if (spec.layers) c.gan.*spec.layers = read_layers(*t, dotted(spec.path, "layers"));
+    if (spec.layers) spec.layers.set(c, read_layers(*t, dotted(spec.path, "layers")));
     if (spec.check) checked(spec, [&] { spec.check(c); });
   }
 
  private:
   template <class F>
-  void checked(const TableSpec& spec, F f) const {
+  void checked(const TableOf<C>& spec, F f) const {
     try {
       f();
     } catch (const KeyError& e) {
@@ -264,6 +268,7 @@ class Reader {
     return out;
   }
 
+  const std::vector<TableOf<C>>& schema_;
   const toml::table& root_;
   std::string source_;
 };
@@ -312,9 +317,9 @@ std::string markdown_cell(std::string s) {
   return s;
 }
 
-}  // namespace
-
-RunConfig parse_config(const std::string& text, const std::string& source, const std::vector<std::string>& overrides) {
+template <class C>
+C parse_with(const std::vector<TableOf<C>>& schema, const std::string& text, const std::string& source,
+             const std::vector<std::string>& overrides) {
   toml::table root;
   try {
     root = toml::parse(shift_for_parser(text, false, source), source);
@@ -322,36 +327,37 @@ RunConfig parse_config(const std::string& text, const std::string& source, const
     throw Error(source + ":" + std::to_string(e.source().begin.line) + ": invalid TOML: " +
                 shift_for_parser(std::string(e.description()), true));
   }
-  RunConfig c;
+  C c;
   try {
     for (const std::string& o : overrides) apply_override(root, o);
-    const Reader reader(root, source);
-    for (const std::string& path : table_paths()) reader.check_keys(path);
-    for (const TableSpec& spec : config_schema()) reader.read(spec, c);
+    const Reader<C> reader(schema, root, source);
+    for (const std::string& path : table_paths(schema)) reader.check_keys(path);
+    for (const TableOf<C>& spec : schema) reader.read(spec, c);
   } catch (const Error& e) {
     throw Error(shift_for_parser(e.what(), true));  // keys quoted in messages, as the file has them
   }
   return c;
 }
 
-RunConfig load_config(const std::string& path, const std::vector<std::string>& overrides) {
+std::string read_file_text(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw Error(path + ": cannot open the configuration file");
   std::stringstream ss;
   ss << in.rdbuf();
-  return parse_config(ss.str(), path, overrides);
+  return ss.str();
 }
 
-std::string to_toml(const RunConfig& c) {
+template <class C>
+std::string toml_with(const std::vector<TableOf<C>>& schema, const C& c, const std::string& title) {
   toml::table root;
-  for (const TableSpec& spec : config_schema()) {
+  for (const TableOf<C>& spec : schema) {
     if (spec.present && !spec.present(c)) continue;
     toml::table& t = table_at(root, spec.path);
-    for (const Field& f : spec.fields)
+    for (const FieldOf<C>& f : spec.fields)
       if (!f.applies || f.applies(c)) insert(t, f.key.name, written_value(f.key, f.get(c)));
     if (!spec.layers) continue;
     toml::array layers;
-    for (const nn::LayerSpec& s : c.gan.*spec.layers) {
+    for (const nn::LayerSpec& s : spec.layers.get(c)) {
       toml::table l;
       l.insert("type", s.type);
       for (const nn::LayerKey& k : nn::layer_type(s.type).keys)
@@ -361,30 +367,64 @@ std::string to_toml(const RunConfig& c) {
     t.insert("layers", std::move(layers));
   }
   std::ostringstream o;
-  o << "# advnet run configuration (resolved: every default written out)\n"
-    << toml::toml_formatter(root, toml::format_flags::none) << "\n";
+  o << "# " << title << " (resolved: every default written out)\n" << toml::toml_formatter(root, toml::format_flags::none) << "\n";
   return o.str();
 }
 
-std::string config_reference() {
-  const RunConfig defaults;
-  std::ostringstream o;
-  o << "## Reference\n\n"
-    << "Every table and key, generated from the schema (src/run/config_schema.cpp) and the layer registry "
-       "(src/nn/layer_registry.cpp) by `make docs` (`advnet config --reference`). A key that applies only with some setting is "
-       "rejected without it.\n";
-  for (const TableSpec& spec : config_schema()) {
-    o << "\n### " << (spec.path.empty() ? "Top level" : "[" + spec.path + "]") << "\n\n" << spec.doc << "\n";
+// The tables of a schema as markdown, headings at `level` ("###").
+template <class C>
+void tables_reference(const std::vector<TableOf<C>>& schema, const std::string& level, std::ostringstream& o) {
+  const C defaults;
+  for (const TableOf<C>& spec : schema) {
+    o << "\n" << level << " " << (spec.path.empty() ? "Top level" : "[" + spec.path + "]") << "\n\n" << spec.doc << "\n";
     if (spec.layers) o << "\n`layers` (required): an array of layer tables, `{ type = \"...\", key = value, ... }`.\n";
     if (spec.fields.empty()) continue;
     o << "\n| key | accepts | default | |\n|---|---|---|---|\n";
-    for (const Field& f : spec.fields) {
+    for (const FieldOf<C>& f : spec.fields) {
       const std::string def = spec.default_doc.empty() ? "`" + to_text(written_value(f.key, f.get(defaults))) + "`"
                                                        : "from " + spec.default_doc;
       o << "| `" << f.key.name << "` | " << markdown_cell(describe(f.key)) << " | " << markdown_cell(def) << " | "
         << markdown_cell(f.key.doc) << (f.applies_doc.empty() ? "" : "; only with " + markdown_cell(f.applies_doc)) << " |\n";
     }
   }
+}
+
+}  // namespace
+
+RunConfig parse_config(const std::string& text, const std::string& source, const std::vector<std::string>& overrides) {
+  return parse_with(config_schema(), text, source, overrides);
+}
+
+RunConfig load_config(const std::string& path, const std::vector<std::string>& overrides) {
+  return parse_config(read_file_text(path), path, overrides);
+}
+
+std::string to_toml(const RunConfig& c) { return toml_with(config_schema(), c, "advnet run configuration"); }
+
+classify::ClassifierConfig parse_classifier_config(const std::string& text, const std::string& source,
+                                                   const std::vector<std::string>& overrides) {
+  return parse_with(classifier_schema(), text, source, overrides);
+}
+
+classify::ClassifierConfig load_classifier_config(const std::string& path, const std::vector<std::string>& overrides) {
+  return parse_classifier_config(read_file_text(path), path, overrides);
+}
+
+std::string to_toml(const classify::ClassifierConfig& c) {
+  return toml_with(classifier_schema(), c, "advnet classifier configuration");
+}
+
+std::string config_reference() {
+  std::ostringstream o;
+  o << "## Reference\n\n"
+    << "Every table and key, generated from the schemas (src/run/config_schema.cpp, src/run/classifier_schema.cpp) and the "
+       "layer registry (src/nn/layer_registry.cpp) by `make docs` (`advnet config --reference`). A key that applies only with "
+       "some setting is rejected without it.\n";
+  tables_reference(config_schema(), "###", o);
+  o << "\n### Classifier configurations\n\n"
+    << "`advnet classifier train CONFIG` reads these tables (configs/classifier_*.toml): the feature extractor of "
+       "`advnet eval metrics`.\n";
+  tables_reference(classifier_schema(), "####", o);
   o << "\n### Layer types\n";
   for (const nn::LayerType& t : nn::layer_types()) {
     o << "\n#### " << t.name << "\n\n" << t.doc << ".";

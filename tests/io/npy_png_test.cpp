@@ -4,6 +4,7 @@
 #include "../support/tempdir.hpp"
 #include "advnet/io/npy.hpp"
 #include "advnet/io/png.hpp"
+#include "advnet/io/sha256.hpp"
 
 using advnet::Error;
 using advnet::Shape;
@@ -76,4 +77,19 @@ TEST(Png, GridPlacesImagesWithPadding) {
   EXPECT_EQ(p[1 * w + 9], 128);  // the third cell is empty
   stbi_image_free(p);
   EXPECT_THROW(advnet::io::write_png_grid(dir.file("bad.png"), x, {.channels = 2}), Error);
+}
+
+TEST(Sha256, KnownDigests) {
+  // FIPS 180-4's examples: "", "abc", the two-block message, and a million 'a's across many updates.
+  EXPECT_EQ(advnet::io::Sha256().hex(), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  advnet::io::Sha256 abc;
+  abc.update("abc");
+  EXPECT_EQ(abc.hex(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  advnet::io::Sha256 two;
+  two.update("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq");
+  EXPECT_EQ(two.hex(), "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  advnet::io::Sha256 million;
+  const std::string chunk(1000, 'a');
+  for (int i = 0; i < 1000; ++i) million.update(chunk.substr(0, 7)), million.update(chunk.substr(0, 993));
+  EXPECT_EQ(million.hex(), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }

@@ -92,3 +92,30 @@ TEST(Loss, LogitsAndProbsAgreeOnModerateInputs) {
   for (int i = 0; i < 4; ++i) p[i] = 1.0f / (1.0f + std::exp(-x[i]));
   EXPECT_NEAR(nn::bce_with_logits(x, 0.0f, nullptr), nn::bce_with_probs(p, 0.0f, nullptr), 1e-6);
 }
+
+TEST(Loss, SoftmaxCrossEntropyKnownValuesAndFiniteDifferences) {
+  // Two equal logits: log 2 whichever the label; a confidently wrong row of ±100 stays finite (≈ 200).
+  Tensor x(Shape{2, 2});
+  x[2] = 100, x[3] = -100;
+  const std::vector<int32_t> y = {0, 1};
+  Tensor g(x.shape());
+  EXPECT_NEAR(nn::softmax_cross_entropy(x, y, &g), (std::log(2.0) + 200.0) / 2, 1e-9);
+  for (int i = 0; i < 4; ++i) EXPECT_TRUE(std::isfinite(g[i]));
+  EXPECT_EQ(nn::count_correct(x, y), 1);  // row 0 ties (the first wins: 0, right), row 1 is wrong
+  Tensor z(Shape{5, 4});
+  advnet::Rng(3).uniform(z.data(), z.numel(), -4, 4);
+  const std::vector<int32_t> t = {0, 3, 2, 1, 3};
+  check_loss_gradient(z, [&](const Tensor& in, Tensor* gr) { return nn::softmax_cross_entropy(in, t, gr, 0.5f); }, 1e-5);
+}
+
+TEST(Loss, SoftmaxCrossEntropyNamesTheRowOfABadLabel) {
+  Tensor x(Shape{3, 10});
+  const std::vector<int32_t> y = {1, 10, 2};
+  try {
+    nn::softmax_cross_entropy(x, y, nullptr);
+    FAIL() << "no error";
+  } catch (const advnet::Error& e) {
+    EXPECT_STREQ(e.what(), "softmax_cross_entropy: row 1 has label 10, outside [0, 10)");
+  }
+  EXPECT_THROW(nn::count_correct(x, std::vector<int32_t>{1, 2}), advnet::Error);
+}

@@ -148,3 +148,32 @@ beta2 = 0.9
   EXPECT_NE(error_of(kMinimal + "[discriminator.optimizer]\nkind = \"rmsprop\"\n").find("discriminator.optimizer.kind"),
             std::string::npos);
 }
+
+// A classifier's configuration goes through the same schema mechanism: the same errors, the same
+// round trip through the resolved TOML.
+TEST(ClassifierConfig, ShippedConfigsReadAndRoundTrip) {
+  for (const char* name : {"classifier_mnist.toml", "classifier_fashion_mnist.toml", "classifier_cifar10.toml"}) {
+    const advnet::classify::ClassifierConfig c = run::load_classifier_config(kConfigs + name);
+    EXPECT_EQ(c.classes, 10) << name;
+    EXPECT_GE(c.layers.size(), 2u) << name;
+    EXPECT_EQ(run::parse_classifier_config(run::to_toml(c), "resolved"), c) << name;
+  }
+}
+
+TEST(ClassifierConfig, ErrorsNameTheFileAndKey) {
+  const std::string net = "[net]\nlayers = [{ type = \"linear\", units = 10 }]\n";
+  const auto message = [](const std::string& text) {
+    try {
+      run::parse_classifier_config(text, "c.toml");
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  EXPECT_EQ(message("[training]\nepochs = 0\n" + net), "c.toml: training.epochs: 0 is out of range [1, 1073741824]");
+  EXPECT_EQ(message("[training]\nk = 1\n" + net).substr(0, 35), "c.toml: training.k: unknown key; al");
+  EXPECT_EQ(message("[data]\nkind = \"ring_2d\"\n" + net),
+            "c.toml: data.kind: a classifier needs labelled image data (mnist, fashion_mnist, cifar10)");
+  EXPECT_EQ(message("seed = 3\n"), "c.toml: net: the configuration needs a [net] table with layers");
+  EXPECT_EQ(message("[generator]\n" + net).substr(0, 30), "c.toml: generator: unknown key");
+}

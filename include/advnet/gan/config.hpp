@@ -23,9 +23,10 @@ inline constexpr EnumName<NoiseKind> kNoiseKinds[] = {
     {NoiseKind::uniform, "uniform"}, {NoiseKind::gaussian, "gaussian"}, {NoiseKind::spherical, "spherical"}};
 constexpr std::span<const EnumName<NoiseKind>> names(NoiseKind) { return kNoiseKinds; }
 
-enum class OptimizerKind { sgd, adam };
-inline constexpr EnumName<OptimizerKind> kOptimizerKinds[] = {{OptimizerKind::sgd, "sgd"}, {OptimizerKind::adam, "adam"}};
-constexpr std::span<const EnumName<OptimizerKind>> names(OptimizerKind) { return kOptimizerKinds; }
+// The optimizer settings are nn's (a classifier trains with them too).
+using nn::OptimizerConfig;
+using nn::OptimizerKind;
+using nn::make_optimizer;
 
 enum class ScheduleKind { constant, exponential, linear };
 inline constexpr EnumName<ScheduleKind> kScheduleKinds[] = {
@@ -51,16 +52,6 @@ struct NoiseConfig {
   NoiseKind kind = NoiseKind::uniform;
   int64_t dim = 100;
   bool operator==(const NoiseConfig&) const = default;
-};
-
-struct OptimizerConfig {
-  OptimizerKind kind = OptimizerKind::sgd;
-  nn::Sgd::Form form = nn::Sgd::Form::pylearn2;  // sgd
-  float lr = 0.1f;
-  float momentum = 0.5f;          // sgd
-  float beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f, weight_decay = 0.0f;  // adam
-  bool decoupled = false;         // adam: AdamW's decoupled weight decay
-  bool operator==(const OptimizerConfig&) const = default;
 };
 
 // A value that changes over training (learning rate, momentum).
@@ -120,7 +111,5 @@ struct GanConfig {
   uint64_t seed = 1;
   bool operator==(const GanConfig&) const = default;
 };
-
-std::unique_ptr<nn::Optimizer> make_optimizer(const OptimizerConfig& c);
 
 }  // namespace advnet::gan

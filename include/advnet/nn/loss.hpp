@@ -1,6 +1,9 @@
 #pragma once
 // Binary cross-entropy, mean over elements, times `scale`.
 // Each returns the loss and, when grad != nullptr, WRITES d(loss)/d(input) into *grad (shaped like the input).
+#include <cstdint>
+#include <span>
+
 #include "advnet/core/tensor.hpp"
 
 namespace advnet::nn {
@@ -15,5 +18,13 @@ double bce_with_logits(const Tensor& logits, float target, Tensor* grad, float s
 // gradient (p − t) / max(p·(1 − p), 1e−12).
 double bce_with_probs(const Tensor& probs, const Tensor& targets, Tensor* grad, float scale = 1.0f);
 double bce_with_probs(const Tensor& probs, float target, Tensor* grad, float scale = 1.0f);
+
+// Softmax cross-entropy on logits (N, C) with one class label in [0, C) per row, mean over rows,
+// times `scale` (torch.nn.functional.cross_entropy): in the log-sum-exp form, loss_i = lse(x_i) − x_i,y,
+// finite for any finite logits; gradient (softmax(x_i) − onehot(y_i)) · scale / N. Throws Error naming
+// the row of a label outside [0, C).
+double softmax_cross_entropy(const Tensor& logits, std::span<const int32_t> labels, Tensor* grad, float scale = 1.0f);
+// Rows whose largest logit is their label's (the first largest, on ties).
+int64_t count_correct(const Tensor& logits, std::span<const int32_t> labels);
 
 }  // namespace advnet::nn

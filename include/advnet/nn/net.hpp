@@ -68,6 +68,8 @@ class Net {
   const std::vector<int64_t>& example_shape() const { return example_shape_; }
   Shape input_shape(int64_t batch) const;
   Shape output_shape(int64_t batch) const;
+  // The output shape of layer i (0-based) at this batch size.
+  Shape layer_output_shape(size_t i, int64_t batch) const { return example_out_.at(i).with_batch(batch); }
   // The last layer is the logistic sigmoid (LayerTraits::logistic), which a GAN folds into its loss.
   bool ends_with_sigmoid() const;
   // Some layer's output rows depend on other rows of the batch (LayerTraits::mixes_rows).

@@ -96,4 +96,21 @@ class OptimizerUpdate : public ParamUpdate {
   float* base_;
 };
 
+// An optimizer as a configuration names it ([optimizer] of a GAN or a classifier).
+enum class OptimizerKind { sgd, adam };
+inline constexpr EnumName<OptimizerKind> kOptimizerKinds[] = {{OptimizerKind::sgd, "sgd"}, {OptimizerKind::adam, "adam"}};
+constexpr std::span<const EnumName<OptimizerKind>> names(OptimizerKind) { return kOptimizerKinds; }
+
+struct OptimizerConfig {
+  OptimizerKind kind = OptimizerKind::sgd;
+  Sgd::Form form = Sgd::Form::pylearn2;  // sgd
+  float lr = 0.1f;
+  float momentum = 0.5f;          // sgd
+  float beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f, weight_decay = 0.0f;  // adam
+  bool decoupled = false;         // adam: AdamW's decoupled weight decay
+  bool operator==(const OptimizerConfig&) const = default;
+};
+
+std::unique_ptr<Optimizer> make_optimizer(const OptimizerConfig& c);
+
 }  // namespace advnet::nn

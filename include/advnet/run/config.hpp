@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "advnet/classify/config.hpp"
 #include "advnet/data/dataset.hpp"
 #include "advnet/gan/config.hpp"
 
@@ -60,8 +61,13 @@ RunConfig parse_config(const std::string& text, const std::string& source,
                        const std::vector<std::string>& overrides = {});
 // The resolved configuration as TOML (toml++'s formatter): every key that applies, defaults included.
 std::string to_toml(const RunConfig& c);
+// A classifier's configuration (advnet classifier train), read and written by the same rules.
+classify::ClassifierConfig load_classifier_config(const std::string& path, const std::vector<std::string>& overrides = {});
+classify::ClassifierConfig parse_classifier_config(const std::string& text, const std::string& source,
+                                                   const std::vector<std::string>& overrides = {});
+std::string to_toml(const classify::ClassifierConfig& c);
 // docs/configuration.md's reference section (between its "generated" markers): every table and key
-// of the schema and every registered layer type, with types, allowed values, defaults and docs.
+// of both schemas and every registered layer type, with types, allowed values, defaults and docs.
 std::string config_reference();
 
 }  // namespace advnet::run

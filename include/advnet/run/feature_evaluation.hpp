@@ -1,0 +1,57 @@
+#pragma once
+// The feature metrics of a sample set against a data set's reference images, through a classifier
+// (advnet eval metrics, and training's [eval] metrics_every): the classifier's features of the
+// reference set (cached per classifier and data), of the samples, and the metrics of
+// eval/feature_metrics.hpp on them. docs/evaluation.md says what each number means.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "advnet/core/tensor.hpp"
+#include "advnet/data/dataset.hpp"
+#include "advnet/eval/feature_metrics.hpp"
+#include "advnet/run/classifier_model.hpp"
+
+namespace advnet::run {
+
+// The reference set as the metrics see it: its features (N, d), logits and Gaussian statistics, with
+// the hashes that say which classifier and which data they belong to.
+struct FeatureReference {
+  std::string classifier_sha256, data_sha256;
+  Tensor features;
+  eval::FeatureStats stats;
+};
+
+// The classifier's features of `reference` (a data set's test split). With a cache directory, a file
+// reference-<classifier sha>-<data sha>.safetensors there is read when present and written when not
+// (atomically); `explicit_file` instead names one to read (written when missing). A file whose hashes
+// are another classifier's or data set's is refused with an Error naming both.
+FeatureReference reference_features(ClassifierModel& classifier, const data::Dataset& reference,
+                                    const std::string& cache_dir, const std::string& explicit_file = "");
+
+// $XDG_CACHE_HOME/advnet, else $HOME/.cache/advnet, else "" (no cache).
+std::string default_cache_dir();
+
+struct FeatureScores {
+  double fid = 0, kid = 0, kid_std = 0, is = 0, is_std = 0;
+  double precision = 0, recall = 0, density = 0, coverage = 0;
+  int64_t n_samples = 0, n_reference = 0;
+};
+
+struct FeatureOptions {
+  int64_t kid_subsets = 100, kid_subset_size = 1000;  // torch-fidelity's defaults
+  uint64_t kid_seed = 0;
+  int64_t pr_k = 3, dc_k = 5;                          // Kynkäänniemi et al.; Naeem et al.
+  int64_t is_splits = 10;
+};
+
+// samples: (N, the data's values per example) in [0, 1]. sample_features, when given, receives the
+// samples' features (N, d). Throws Error naming both sizes when there are too few samples for KID's
+// subsets or the nearest-neighbour metrics.
+FeatureScores feature_scores(ClassifierModel& classifier, const FeatureReference& reference, const Tensor& samples,
+                             const FeatureOptions& options = {}, Tensor* sample_features = nullptr);
+
+// The first rows of samples that are NaN or outside [lo, hi]: "" when none, else "index I is V".
+std::string first_out_of_range(const Tensor& samples, float lo, float hi);
+
+}  // namespace advnet::run

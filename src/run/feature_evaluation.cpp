@@ -1,0 +1,96 @@
+#include "advnet/run/feature_evaluation.hpp"
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+
+#include "advnet/classify/classifier.hpp"
+#include "advnet/io/safetensors.hpp"
+
+namespace advnet::run {
+namespace {
+
+constexpr const char* kReferenceFormat = "advnet-reference-features-1";
+
+FeatureReference read_reference(const std::string& path, const std::string& classifier_sha, const std::string& data_sha) {
+  const io::SafetensorsFile f = io::SafetensorsFile::read(path);
+  const auto format = f.metadata().find("format");
+  if (format == f.metadata().end() || format->second != kReferenceFormat)
+    throw Error(path + ": not an advnet reference-statistics file (__metadata__.format is not \"" + kReferenceFormat + "\")");
+  if (f.meta("classifier_sha256") != classifier_sha)
+    throw Error(path + ": stale reference statistics: made with classifier " + f.meta("classifier_sha256").substr(0, 16) +
+                "…, this classifier is " + classifier_sha.substr(0, 16) + "… (delete the file or give another)");
+  if (f.meta("data_sha256") != data_sha)
+    throw Error(path + ": stale reference statistics: made from data " + f.meta("data_sha256").substr(0, 16) +
+                "…, these reference images are " + data_sha.substr(0, 16) + "… (delete the file or give another)");
+  FeatureReference r{classifier_sha, data_sha, Tensor(f.shape("features")), {}};
+  f.copy_to("features", r.features.data(), r.features.shape());
+  r.stats = eval::feature_stats(r.features);
+  return r;
+}
+
+}  // namespace
+
+std::string default_cache_dir() {
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return std::string(xdg) + "/advnet";
+  if (const char* home = std::getenv("HOME"); home && *home) return std::string(home) + "/.cache/advnet";
+  return "";
+}
+
+FeatureReference reference_features(ClassifierModel& classifier, const data::Dataset& reference, const std::string& cache_dir,
+                                    const std::string& explicit_file) {
+  const std::string data_sha = data_fingerprint(reference);
+  std::string path = explicit_file;
+  if (path.empty() && !cache_dir.empty())
+    path = cache_dir + "/reference-" + classifier.sha256().substr(0, 16) + "-" + data_sha.substr(0, 16) + ".safetensors";
+  if (!path.empty() && std::filesystem::exists(path)) return read_reference(path, classifier.sha256(), data_sha);
+  FeatureReference r{classifier.sha256(), data_sha, Tensor(), {}};
+  classify::classify_rows(classifier.net(), reference.x, nullptr, &r.features);
+  r.stats = eval::feature_stats(r.features);
+  if (!path.empty()) {
+    // A cache that cannot be written (a read-only home) costs time, not the result.
+    try {
+      if (const auto dir = std::filesystem::path(path).parent_path(); !dir.empty()) std::filesystem::create_directories(dir);
+      io::write_safetensors(path, {{"features", r.features.shape(), r.features.data()}},
+                            {{"format", kReferenceFormat},
+                             {"classifier_sha256", classifier.sha256()},
+                             {"data_sha256", data_sha},
+                             {"classifier", classifier.path()}});
+    } catch (const std::exception&) {
+      if (!explicit_file.empty()) throw;
+    }
+  }
+  return r;
+}
+
+std::string first_out_of_range(const Tensor& samples, float lo, float hi) {
+  for (int64_t i = 0; i < samples.numel(); ++i)
+    if (!(samples[i] >= lo && samples[i] <= hi)) return "index " + std::to_string(i) + " is " + std::to_string(samples[i]);
+  return "";
+}
+
+FeatureScores feature_scores(ClassifierModel& classifier, const FeatureReference& reference, const Tensor& samples,
+                             const FeatureOptions& o, Tensor* sample_features) {
+  const int64_t n = samples.dim(0), n_ref = reference.features.dim(0);
+  if (n < o.kid_subset_size || n_ref < o.kid_subset_size)
+    throw Error("KID: subsets of " + std::to_string(o.kid_subset_size) + " need at least that many samples and reference images, got " +
+                std::to_string(n) + " samples and " + std::to_string(n_ref) + " reference images (give more, or --kid-subset-size)");
+  Tensor features, logits;
+  classify::classify_rows(classifier.net(), samples, &logits, &features);
+  FeatureScores s;
+  s.n_samples = n, s.n_reference = n_ref;
+  s.fid = eval::frechet_distance(eval::feature_stats(features), reference.stats);
+  const eval::MeanStd kid = eval::kernel_inception_distance(
+      features, reference.features, eval::kid_subsets(n, n_ref, o.kid_subsets, o.kid_subset_size, o.kid_seed));
+  s.kid = kid.mean, s.kid_std = kid.std;
+  const eval::MeanStd is = eval::inception_score(logits, o.is_splits);
+  s.is = is.mean, s.is_std = is.std;
+  const eval::PrecisionRecall pr = eval::precision_recall(reference.features, features, o.pr_k);
+  s.precision = pr.precision, s.recall = pr.recall;
+  const eval::DensityCoverage dc = eval::density_coverage(reference.features, features, o.dc_k);
+  s.density = dc.density, s.coverage = dc.coverage;
+  if (sample_features) *sample_features = std::move(features);
+  return s;
+}
+
+}  // namespace advnet::run
