@@ -19,6 +19,10 @@
    (alternating). PyTorch's best setting now also tries torch.set_flush_denormal(True). Each row
    also gives the fraction of advnet's time inside oneDNN primitives (GEMM, matmul, convolution)
    and the primitives it created while timed (0: none after warm-up).
+6. The whole `advnet eval metrics --samples` (10 000 samples of a G against the 10 000 test images, the
+   shipped MNIST classifier, the reference features computed each time: an empty cache) against
+   bench/reference/metrics_torch_numpy.py (the classifier in PyTorch, the metrics in float64 NumPy/SciPy as
+   pytorch-fid, torch-fidelity and prdc compute them; OpenBLAS's environment unset), alternating.
 Prints each figure as median (min–max over the repetitions) and the ratios of each alternating pair;
 the last line is a JSON object with every figure.
 """
@@ -29,6 +33,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.environ.get("BUILD", os.path.join(ROOT, "build"))
@@ -187,6 +192,18 @@ def main():
         parzen_adv = [x["seconds"] for x in pa]
         parzen_np = [x["seconds"] for x in pn]
         agree = abs(pa[0]["mean"] - pn[0]["mean"])
+        classifier = os.path.join(ROOT, "models/classifier_mnist.safetensors")
+        ma, mn, mr = [], [], []
+        for rep in range(3):
+            env = dict(os.environ, XDG_CACHE_HOME=f"{tmp}/cache{rep}")  # no cached reference features
+            t0 = time.perf_counter()
+            mr.append(run_json([ADVNET, "eval", "metrics", "--samples", f"{tmp}/s.npy", "--data", mnist, "--classifier",
+                                classifier, "--threads", str(THREADS), "--json"], env))
+            ma.append(time.perf_counter() - t0)
+            mn.append(run_json(["/usr/bin/python3", os.path.join(ROOT, "bench/reference/metrics_torch_numpy.py"), f"{tmp}/s.npy",
+                                classifier, mnist, "--threads", str(THREADS)], torch_env(True)))
+        metrics_np = [x["seconds"] for x in mn]
+        fid_agree = abs(mr[0]["fid"] - mn[0]["fid"])
         timed = subprocess.run(["/usr/bin/time", "-v", ADVNET, "train", os.path.join(ROOT, "configs/paper_mnist.toml"), "--out",
                                 f"{tmp}/mem", "--epochs", "1", "--threads", str(THREADS)], capture_output=True, text=True, check=True)
         rss_mb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", timed.stderr).group(1)) / 1024
@@ -199,6 +216,9 @@ def main():
     print(f"Parzen protocol (10 000 samples, 10 sigmas on 1 000 valid, 10 000 test): advnet {fmt(parzen_adv)} s, "
           f"NumPy float64 {fmt(parzen_np)} s: {statistics.median(parzen_np) / statistics.median(parzen_adv):.1f}x "
           f"(means differ by {agree:.2e} nats)")
+    print(f"eval metrics (10 000 samples, 10 000 test images, FID/KID/IS/PR/DC, reference features computed): advnet "
+          f"{fmt(ma)} s (whole command), PyTorch + NumPy/SciPy {fmt(metrics_np)} s: "
+          f"{statistics.median(metrics_np) / statistics.median(ma):.1f}x (FID {mr[0]['fid']:.4f} vs {mn[0]['fid']:.4f})")
     dcgan_fractions = report(f"training from initial weights, DCGAN MNIST, batch 128, {THREADS} threads", dcgan, peak,
                              dcgan["pytorch_setting"])
     print("\nSTEADY STATE: from the same trained checkpoint, real batches")
@@ -217,6 +237,8 @@ def main():
               "parzen_seconds_advnet": med(parzen_adv), "parzen_seconds_numpy": med(parzen_np),
               "parzen_speedup": med(parzen_np) / med(parzen_adv), "parzen_mean_difference_nats": agree,
               "train_peak_rss_mb": rss_mb,
+              "metrics_seconds_advnet": med(ma), "metrics_seconds_torch_numpy": med(metrics_np),
+              "metrics_speedup": med(metrics_np) / med(ma), "metrics_fid_difference": fid_agree,
               "dcgan_advnet_iters_per_s": med(dcgan["advnet_iters_per_s"]), "dcgan_advnet_gflops": med(dcgan["advnet_gflops"]),
               "dcgan_fraction_of_peak": med(dcgan_fractions),
               "dcgan_pytorch_iters_per_s": med(dcgan["pytorch_iters_per_s"]), "dcgan_pytorch_threads": dcgan["pytorch_threads"],

@@ -24,27 +24,6 @@ struct MetricsArgs {
   bool data_samples = false, json = false, live = false;
 };
 
-// Where the shipped classifiers are: $ADVNET_MODELS, else the source tree's models/.
-std::string models_dir() {
-  if (const char* env = std::getenv("ADVNET_MODELS"); env && *env) return env;
-  return ADVNET_MODELS_DIR;
-}
-
-// The shipped classifier whose reference_sha256 is the data's: "" when none.
-std::string shipped_classifier(const std::string& data_sha) {
-  const std::filesystem::path dir = models_dir();
-  if (!std::filesystem::is_directory(dir)) return "";
-  for (const auto& e : std::filesystem::directory_iterator(dir)) {
-    if (e.path().extension() != ".safetensors") continue;
-    try {
-      const io::SafetensorsFile f = io::SafetensorsFile::read(e.path().string());
-      if (auto it = f.metadata().find("reference_sha256"); it != f.metadata().end() && it->second == data_sha) return e.path().string();
-    } catch (const Error&) {
-    }
-  }
-  return "";
-}
-
 int run_metrics(const MetricsArgs& a) {
   const int sources = !a.checkpoint.empty() + !a.samples.empty() + a.data_samples;
   if (sources != 1) throw Error("eval metrics: give one of a CHECKPOINT, --samples FILE.npy or --data-samples");
@@ -63,13 +42,7 @@ int run_metrics(const MetricsArgs& a) {
   dc.path = a.data;
   const data::Dataset reference = data::load(dc, data::Split::test);
   const std::string data_sha = run::data_fingerprint(reference);
-  if (!cls) {
-    const std::string found = shipped_classifier(data_sha);
-    if (found.empty())
-      throw Error("eval metrics: no shipped classifier (in " + models_dir() + ") was scored on the test images of " + a.data +
-                  " (data sha256 " + data_sha.substr(0, 16) + "…); train one (advnet classifier train) and give --classifier");
-    cls.emplace(run::ClassifierModel::load(found));
-  }
+  if (!cls) cls.emplace(run::ClassifierModel::load(run::shipped_classifier(data_sha, a.data)));
   const std::string cname = cls->path();
   const int64_t width = Shape::batch_of(1, cls->net().example_shape()).numel();
   if (reference.x.shape().inner() != width)

@@ -117,6 +117,12 @@ int run_train(const TrainArgs& a) {
     if (r.parzen)
       std::printf("  validation Parzen log-likelihood%s %.2f ± %.2f nats (sigma %.4f)\n",
                   trainer.generator_ema() ? " (G's moving average)" : "", r.parzen->mean, r.parzen->se, r.parzen->sigma);
+    if (const auto& f = r.features)
+      std::printf("  FID %.3f  KID %.5f ± %.5f  IS %.3f  precision %.3f  recall %.3f  density %.3f  coverage %.3f "
+                  "(%lld samples%s vs the %lld test images)\n",
+                  f->fid, f->kid, f->kid_std, f->is, f->precision, f->recall, f->density, f->coverage,
+                  static_cast<long long>(f->n_samples), trainer.generator_ema() ? " of G's moving average" : "",
+                  static_cast<long long>(f->n_reference));
     if (r.toy1d)
       std::printf("  max |D - D*| %.4f  JSD %.5f  C(G) %.5f (optimum -log 4 = %.5f)\n", r.toy1d->max_abs_d_minus_d_star,
                   r.toy1d->jsd, r.toy1d->c_g, -std::log(4.0));

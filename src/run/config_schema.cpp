@@ -55,6 +55,14 @@ TableSpec own_optimizer(const std::string& net, std::optional<gan::OptimizerConf
           .default_doc = "[optimizer]"};
 }
 
+Field best_by_field() {
+  Field f = string<C>("best_by", [](auto& c) -> auto& { return c.eval.best_by; },
+                      "the validation metric that chooses checkpoints/best.safetensors (higher or lower is better as the "
+                      "metric says: fid and kid lower)");
+  for (const ValidationMetric& m : validation_metrics()) f.key.choices.push_back(m.name);
+  return f;
+}
+
 std::vector<TableSpec> make_schema() {
   const auto shared = [](auto& c) -> auto& { return c.gan.optimizer; };
   const auto lr = [](auto& c) -> auto& { return c.gan.lr_schedule; };
@@ -128,7 +136,8 @@ std::vector<TableSpec> make_schema() {
                   integer<C>("sample_grid", [](auto& c) -> auto& { return c.output.sample_grid; }, 1, 100,
                           "samples.png is a grid × grid grid")}},
       {.path = "eval",
-       .doc = "Validation Parzen log-likelihood during training (PAPER.md §6); the best checkpoint by it is kept.",
+       .doc = "Validation during training: the Parzen log-likelihood (PAPER.md §6) and the feature metrics "
+              "(docs/evaluation.md); the best checkpoint by best_by is kept.",
        .fields = {integer<C>("parzen_every", [](auto& c) -> auto& { return c.eval.parzen_every; }, 0, kBig,
                           "epochs between evaluations (0: never)"),
                   number<C>("parzen_sigma", [](auto& c) -> auto& { return c.eval.parzen_sigma; }, 0, false, kInf, true,
@@ -136,7 +145,22 @@ std::vector<TableSpec> make_schema() {
                   integer<C>("parzen_samples", [](auto& c) -> auto& { return c.eval.parzen_samples; }, 1, 1 << 24,
                           "samples of G"),
                   integer<C>("parzen_valid", [](auto& c) -> auto& { return c.eval.parzen_valid; }, 1, 1 << 24,
-                          "validation examples (the first ones)")}},
+                          "validation examples (the first ones)"),
+                  integer<C>("metrics_every", [](auto& c) -> auto& { return c.eval.metrics_every; }, 0, kBig,
+                             "epochs between FID, KID, IS, precision/recall and density/coverage against the 10 000 test "
+                             "images (0: never; image data)"),
+                  integer<C>("metrics_samples", [](auto& c) -> auto& { return c.eval.metrics_samples; }, 1000, 1 << 24,
+                             "samples of G for them (at least KID's subset of 1 000)"),
+                  string<C>("classifier", [](auto& c) -> auto& { return c.eval.classifier; },
+                            "their classifier file; \"\": the shipped one scored on the data's test images (models/)"),
+                  best_by_field()},
+       .check =
+           [](const C& c) {
+             if (c.eval.metrics_every > 0 && !c.data.is_image())
+               throw KeyError("metrics_every", "the feature metrics need image data");
+             if (c.eval.best_by != "parzen_valid" && c.eval.metrics_every == 0)
+               throw KeyError("best_by", "\"" + c.eval.best_by + "\" is measured only with eval.metrics_every > 0");
+           }},
       {.path = "divergence",
        .doc = "When a loss, gradient or parameter becomes NaN or infinite.",
        .fields = {enumeration<C>("on_divergence", [](auto& c) -> auto& { return c.divergence.on_divergence; },
@@ -154,6 +178,29 @@ std::vector<TableSpec> make_schema() {
 const std::vector<TableSpec>& config_schema() {
   static const std::vector<TableSpec> schema = make_schema();
   return schema;
+}
+
+const std::vector<ValidationMetric>& validation_metrics() {
+  static const std::vector<ValidationMetric> all{
+      {"parzen_valid", true, "Validation Parzen log-likelihood (nats)"},
+      {"fid", false, "FID against the test images (advnet's classifier features)"},
+      {"kid", false, "KID against the test images"},
+      {"is", true, "Inception Score (advnet's classifier)"},
+      {"precision", true, "Precision (k = 3)"},
+      {"recall", true, "Recall (k = 3)"},
+      {"density", true, "Density (k = 5)"},
+      {"coverage", true, "Coverage (k = 5)"},
+  };
+  return all;
+}
+
+const ValidationMetric& validation_metric(const std::string& name) {
+  std::string known;
+  for (const ValidationMetric& m : validation_metrics()) {
+    if (m.name == name) return m;
+    known += (known.empty() ? "" : ", ") + m.name;
+  }
+  throw Error("'" + name + "' is not a validation metric; expected one of " + known);
 }
 
 }  // namespace advnet::run

@@ -31,6 +31,27 @@ FeatureReference read_reference(const std::string& path, const std::string& clas
 
 }  // namespace
 
+std::string models_dir() {
+  if (const char* env = std::getenv("ADVNET_MODELS"); env && *env) return env;
+  return ADVNET_MODELS_DIR;
+}
+
+std::string shipped_classifier(const std::string& data_sha, const std::string& data_dir) {
+  const std::filesystem::path dir = models_dir();
+  if (std::filesystem::is_directory(dir))
+    for (const auto& e : std::filesystem::directory_iterator(dir)) {
+      if (e.path().extension() != ".safetensors") continue;
+      try {
+        const io::SafetensorsFile f = io::SafetensorsFile::read(e.path().string());
+        if (auto it = f.metadata().find("reference_sha256"); it != f.metadata().end() && it->second == data_sha)
+          return e.path().string();
+      } catch (const Error&) {  // not a classifier file: not this data's
+      }
+    }
+  throw Error("no shipped classifier (in " + models_dir() + ") was scored on the test images of " + data_dir + " (data sha256 " +
+              data_sha.substr(0, 16) + "…); train one (advnet classifier train) and give it (--classifier, eval.classifier)");
+}
+
 std::string default_cache_dir() {
   if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return std::string(xdg) + "/advnet";
   if (const char* home = std::getenv("HOME"); home && *home) return std::string(home) + "/.cache/advnet";

@@ -1,5 +1,7 @@
 #include "advnet/run/report.hpp"
 
+#include "advnet/run/config.hpp"
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -42,20 +44,24 @@ std::string html_escape(const std::string& s) {
   return out;
 }
 
-// The charts: a title and the metrics (keys of metrics.jsonl) drawn in it. Charts whose metrics the
-// run did not log are left out.
+// The charts: a title and the metrics (keys of metrics.jsonl) drawn in it: the training statistics,
+// one per validation metric (config.hpp's validation_metrics()), the 1-D theory. Charts whose metrics
+// the run did not log are left out.
 const std::vector<std::pair<std::string, std::vector<std::string>>>& chart_specs() {
-  static const std::vector<std::pair<std::string, std::vector<std::string>>> specs{
-      {"Losses", {"d_loss", "g_loss"}},
-      {"Mean discriminator output", {"d_real", "d_fake"}},
-      {"Discriminator error rates", {"false_pos", "false_neg"}},
-      {"Learning rate", {"lr"}},
-      {"Momentum", {"momentum"}},
-      {"Validation Parzen log-likelihood (nats)", {"parzen_valid"}},
-      {"JSD(p_data || p_g) and max |D - D*|", {"jsd", "max_abs_d_minus_d_star"}},
-      {"C(G) = V(D*, G) and its minimum -log 4", {"c_g", "minus_log_4"}},
-      {"Throughput (examples/s)", {"examples_per_s"}},
-  };
+  static const std::vector<std::pair<std::string, std::vector<std::string>>> specs = [] {
+    std::vector<std::pair<std::string, std::vector<std::string>>> s{
+        {"Losses", {"d_loss", "g_loss"}},
+        {"Mean discriminator output", {"d_real", "d_fake"}},
+        {"Discriminator error rates", {"false_pos", "false_neg"}},
+        {"Learning rate", {"lr"}},
+        {"Momentum", {"momentum"}},
+    };
+    for (const ValidationMetric& m : validation_metrics()) s.push_back({m.title, {m.name}});
+    s.push_back({"JSD(p_data || p_g) and max |D - D*|", {"jsd", "max_abs_d_minus_d_star"}});
+    s.push_back({"C(G) = V(D*, G) and its minimum -log 4", {"c_g", "minus_log_4"}});
+    s.push_back({"Throughput (examples/s)", {"examples_per_s"}});
+    return s;
+  }();
   return specs;
 }
 

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <algorithm>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "advnet/core/error.hpp"
@@ -48,6 +50,15 @@ void append_line(const std::string& path, const std::string& line) {
 
 }  // namespace
 
+std::vector<std::pair<std::string, double>> validation_values(const EpochRecord& r) {
+  std::vector<std::pair<std::string, double>> v;
+  if (r.parzen) v.insert(v.end(), {{"parzen_valid", r.parzen->mean}, {"parzen_valid_se", r.parzen->se}, {"parzen_sigma", r.parzen->sigma}});
+  if (const auto& f = r.features)
+    v.insert(v.end(), {{"fid", f->fid}, {"kid", f->kid}, {"kid_std", f->kid_std}, {"is", f->is}, {"is_std", f->is_std},
+                       {"precision", f->precision}, {"recall", f->recall}, {"density", f->density}, {"coverage", f->coverage}});
+  return v;
+}
+
 std::string to_json_line(const EpochRecord& r) {
   const gan::EpochStats& s = r.stats;
   nlohmann::ordered_json j{{"epoch", s.epoch + 1},      {"completed", s.completed}, {"iterations", s.iterations},
@@ -55,11 +66,7 @@ std::string to_json_line(const EpochRecord& r) {
                            {"d_real", s.d_real},        {"d_fake", s.d_fake},       {"false_pos", s.false_pos},
                            {"false_neg", s.false_neg},  {"lr", s.lr},               {"momentum", s.momentum},
                            {"examples_per_s", s.examples_per_s}, {"seconds", s.seconds}};
-  if (r.parzen) {
-    j["parzen_valid"] = r.parzen->mean;
-    j["parzen_valid_se"] = r.parzen->se;
-    j["parzen_sigma"] = r.parzen->sigma;
-  }
+  for (const auto& [name, value] : validation_values(r)) j[name] = value;
   if (r.toy1d) {
     j["max_abs_d_minus_d_star"] = r.toy1d->max_abs_d_minus_d_star;
     j["jsd"] = r.toy1d->jsd;
@@ -93,6 +100,18 @@ TrainingSession::TrainingSession(const TrainRequest& request)
     const data::Dataset v = data::load(config_.data, data::Split::valid);
     valid_ = data::slice_rows(v.x, 0, std::min(v.x.dim(0), config_.eval.parzen_valid));
   }
+  if (config_.eval.metrics_every > 0) {
+    // The classifier and the reference features, checked before anything is written.
+    const data::Dataset test = data::load(config_.data, data::Split::test);
+    classifier_.emplace(ClassifierModel::load(config_.eval.classifier.empty()
+                                                  ? shipped_classifier(data_fingerprint(test), config_.data.path)
+                                                  : config_.eval.classifier));
+    if (Shape::batch_of(1, classifier_->net().example_shape()).numel() != test.x.shape().inner())
+      throw Error(classifier_->path() + ": the classifier takes " + Shape::batch_of(1, classifier_->net().example_shape()).str() +
+                  " per image, the data " + test.x.shape().with_batch(1).str() + " (eval.classifier)");
+    if (config_.data.gcn != 0) throw Error("eval.metrics_every: the feature metrics need pixels in [0, 1] (data.gcn = 0)");
+    reference_.emplace(reference_features(*classifier_, test, default_cache_dir()));
+  }
   trainer_.emplace(config_.gan, train_.x, train_.labels);
   if (resume_from) {
     load_checkpoint(*resume_from, *trainer_);
@@ -100,7 +119,16 @@ TrainingSession::TrainingSession(const TrainRequest& request)
   } else {
     trainer_->init_parameters();
   }
-  if (fs::exists(best_path_)) best_ = std::stod(io::SafetensorsFile::read(best_path_).meta("parzen_valid"));
+  if (fs::exists(best_path_)) {
+    // A best checkpoint of this metric holds its value; older ones (before best_by) the Parzen score.
+    const io::SafetensorsFile best = io::SafetensorsFile::read(best_path_);
+    const auto by = best.metadata().find("best_by");
+    const std::string metric = by == best.metadata().end() ? "parzen_valid" : by->second;
+    if (metric == config_.eval.best_by) {
+      const double v = std::stod(best.meta(by == best.metadata().end() ? "parzen_valid" : "best_value"));
+      best_ = validation_metric(metric).higher_is_better ? v : -v;
+    }
+  }
 
   // 2. The run directory.
   fs::create_directories(fs::path(out_) / "checkpoints");
@@ -132,12 +160,31 @@ std::optional<ParzenScore> TrainingSession::validation_score(int64_t done) {
   return ParzenScore{r.mean, r.se, r.sigma};
 }
 
-void TrainingSession::keep_if_best(const ParzenScore& score) {
-  if (!(score.mean > best_)) return;
-  best_ = score.mean;
-  char text[64];
-  std::snprintf(text, sizeof text, "%.17g", best_);
-  save_checkpoint(best_path_, *trainer_, config_, image_shape_, {{"parzen_valid", text}});
+std::optional<FeatureScores> TrainingSession::feature_metrics(int64_t done) {
+  if (!reference_ || done % config_.eval.metrics_every != 0) return std::nullopt;
+  Tensor z(Shape{config_.eval.metrics_samples, config_.gan.noise.dim}), samples;
+  Rng rng = gan::stream(config_.gan.seed, gan::Stream::validation_noise);  // the same noise every time
+  gan::sample_noise(config_.gan.noise, rng, z);
+  trainer_->generate(z, samples);
+  // A G without a sigmoid output may leave [0, 1]; the classifier saw images in it.
+  for (int64_t i = 0; i < samples.numel(); ++i) samples[i] = std::clamp(samples[i], 0.0f, 1.0f);
+  return feature_scores(*classifier_, *reference_, samples);
+}
+
+void TrainingSession::keep_if_best(const EpochRecord& record) {
+  const ValidationMetric& metric = validation_metric(config_.eval.best_by);
+  for (const auto& [name, value] : validation_values(record)) {
+    if (name != metric.name) continue;
+    const double signed_value = metric.higher_is_better ? value : -value;
+    if (!(signed_value > best_)) return;
+    best_ = signed_value;
+    char text[64];
+    std::snprintf(text, sizeof text, "%.17g", value);
+    std::map<std::string, std::string> meta{{"best_by", metric.name}, {"best_value", text}};
+    if (metric.name == "parzen_valid") meta["parzen_valid"] = text;  // what readers of older runs look for
+    save_checkpoint(best_path_, *trainer_, config_, image_shape_, meta);
+    return;
+  }
 }
 
 SessionEnd TrainingSession::run(const std::function<bool()>& stop, const SessionObserver& observer) {
@@ -167,19 +214,19 @@ SessionEnd TrainingSession::run(const std::function<bool()>& stop, const Session
       continue;
     }
     if (!last.completed) {
-      append_line(metrics_path_, to_json_line({last, trainer.state().g_updates, std::nullopt, std::nullopt}));
+      append_line(metrics_path_, to_json_line({last, trainer.state().g_updates, std::nullopt, std::nullopt, std::nullopt}));
       save_checkpoint(latest_, trainer, config_, image_shape_);
       stopped_in_epoch_ = epoch + 1;
       return SessionEnd::interrupted_mid_epoch;
     }
     const int64_t done = epoch + 1;
     const bool final_epoch = trainer.finished();
-    EpochRecord record{last, trainer.state().g_updates, validation_score(done), std::nullopt};
+    EpochRecord record{last, trainer.state().g_updates, validation_score(done), feature_metrics(done), std::nullopt};
     if (one_d)
       record.toy1d = eval::toy1d_diagnostics(config_.data, config_.gan.noise, trainer.generator(), trainer.discriminator(),
                                              gan::toy1d_diagnostics_seed(config_.gan.seed));
     append_line(metrics_path_, to_json_line(record));
-    if (record.parzen) keep_if_best(*record.parzen);
+    keep_if_best(record);
     if (observer.epoch_done) observer.epoch_done(record);
     if (config_.output.checkpoint_every > 0 && (done % config_.output.checkpoint_every == 0 || final_epoch)) {
       save_checkpoint((out / "checkpoints" / (epoch_name(done) + ".safetensors")).string(), trainer, config_, image_shape_);

@@ -237,3 +237,34 @@ TEST_F(MetricsCli, TheCifar10ClassifierConfigTrainsOnFilesInTheBinaryFormat) {
   EXPECT_EQ(w.code, 2) << w.output;
   EXPECT_NE(w.output.find("data_batch"), std::string::npos) << w.output;
 }
+
+// Training logs the feature metrics (eval.metrics_every) and keeps the best checkpoint by one of them
+// (eval.best_by = "fid": lower is better), the report charts them.
+TEST_F(MetricsCli, TrainingLogsFeatureMetricsAndKeepsTheBestCheckpointByFid) {
+  const std::string c = train_tiny(dir, "a");
+  const std::string run_dir = dir.file("gan");
+  const CliResult t = run("train " + kSource + "/configs/paper_mnist.toml --out " + run_dir + " --epochs 2 --threads 2 --set data.path=" +
+                          kMnist + " --set data.train_range=[0,1000] --set eval.parzen_every=0 --set eval.metrics_every=1"
+                          " --set eval.metrics_samples=1000 --set eval.best_by=\"fid\" --set eval.classifier=" + c);
+  ASSERT_EQ(t.code, 0) << t.output;
+  EXPECT_NE(t.output.find("FID "), std::string::npos) << t.output;
+  std::ifstream in(run_dir + "/metrics.jsonl");
+  std::vector<double> fids;
+  for (std::string line; std::getline(in, line);) {
+    const nlohmann::json j = nlohmann::json::parse(line);
+    for (const char* k : {"fid", "kid", "kid_std", "is", "is_std", "precision", "recall", "density", "coverage"})
+      ASSERT_TRUE(j.contains(k)) << k << " missing from " << line;
+    fids.push_back(j.at("fid").get<double>());
+  }
+  ASSERT_EQ(fids.size(), 2u);
+  const advnet::io::SafetensorsFile best = advnet::io::SafetensorsFile::read(run_dir + "/checkpoints/best.safetensors");
+  EXPECT_EQ(best.meta("best_by"), "fid");
+  EXPECT_NEAR(std::stod(best.meta("best_value")), std::min(fids[0], fids[1]), 1e-9);
+  EXPECT_NE(read_bytes(run_dir + "/report.html").find("FID against the test images"), std::string::npos);
+  // best_by a metric that is not measured is refused before anything is written.
+  const CliResult bad = run("train " + kSource + "/configs/paper_mnist.toml --out " + dir.file("bad") +
+                            " --epochs 1 --set eval.best_by=\"fid\"");
+  EXPECT_EQ(bad.code, 2) << bad.output;
+  EXPECT_NE(bad.output.find("eval.best_by: \"fid\" is measured only with eval.metrics_every > 0"), std::string::npos) << bad.output;
+  EXPECT_FALSE(fs::exists(dir.file("bad")));
+}

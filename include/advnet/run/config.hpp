@@ -19,13 +19,28 @@ struct OutputConfig {
   bool operator==(const OutputConfig&) const = default;
 };
 
-// Validation Parzen log-likelihood during training (PAPER.md §6), logged in metrics.jsonl; the best
-// checkpoint by it is kept as checkpoints/best.safetensors.
+// A validation metric of training: its key in metrics.jsonl (and [eval] best_by), whether higher is
+// better, and its chart's title. Declared once, here (validation_metrics()).
+struct ValidationMetric {
+  std::string name;
+  bool higher_is_better = true;
+  std::string title;
+};
+const std::vector<ValidationMetric>& validation_metrics();
+const ValidationMetric& validation_metric(const std::string& name);  // throws Error naming the known ones
+
+// Validation during training, logged in metrics.jsonl: the Parzen log-likelihood on validation
+// examples (PAPER.md §6) and the feature metrics against the test images (docs/evaluation.md); the
+// best checkpoint by best_by is kept as checkpoints/best.safetensors.
 struct EvalConfig {
   int64_t parzen_every = 0;       // epochs between evaluations (0: never)
   double parzen_sigma = 0.0;      // window width; 0: chosen each time among logspace(−1, 0, 10)
   int64_t parzen_samples = 10000; // samples of G
   int64_t parzen_valid = 1000;    // validation examples (the first ones)
+  int64_t metrics_every = 0;      // epochs between feature metrics (0: never)
+  int64_t metrics_samples = 10000;  // samples of G for them
+  std::string classifier;         // their classifier file; "": the shipped one of the data
+  std::string best_by = "parzen_valid";  // a validation_metrics() name
   bool operator==(const EvalConfig&) const = default;
 };
 

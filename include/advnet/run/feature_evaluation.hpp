@@ -32,6 +32,12 @@ FeatureReference reference_features(ClassifierModel& classifier, const data::Dat
 // $XDG_CACHE_HOME/advnet, else $HOME/.cache/advnet, else "" (no cache).
 std::string default_cache_dir();
 
+// Where the shipped classifiers are: $ADVNET_MODELS, else the source tree's models/.
+std::string models_dir();
+// The classifier file in models_dir() whose reference_sha256 is data_sha (a data set's test split,
+// data_fingerprint); throws Error saying to give one when there is none.
+std::string shipped_classifier(const std::string& data_sha, const std::string& data_dir);
+
 struct FeatureScores {
   double fid = 0, kid = 0, kid_std = 0, is = 0, is_std = 0;
   double precision = 0, recall = 0, density = 0, coverage = 0;

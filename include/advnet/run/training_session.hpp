@@ -15,7 +15,9 @@
 #include "advnet/data/dataset.hpp"
 #include "advnet/eval/toy1d.hpp"
 #include "advnet/gan/trainer.hpp"
+#include "advnet/run/classifier_model.hpp"
 #include "advnet/run/config.hpp"
+#include "advnet/run/feature_evaluation.hpp"
 
 namespace advnet::run {
 
@@ -36,8 +38,12 @@ struct EpochRecord {
   gan::EpochStats stats;
   int64_t g_updates = 0;
   std::optional<ParzenScore> parzen;  // with eval.parzen_every
+  std::optional<FeatureScores> features;  // with eval.metrics_every
   std::optional<eval::Toy1d> toy1d;   // with 1-D data: the theory's quantities
 };
+// The validation metrics the record holds, by their metrics.jsonl names (validation_metrics()), with
+// their companions (parzen_valid_se, parzen_sigma, kid_std, is_std).
+std::vector<std::pair<std::string, double>> validation_values(const EpochRecord& r);
 std::string to_json_line(const EpochRecord& r);  // the metrics.jsonl line, without the newline
 
 // What a session tells its caller as it goes (all optional).
@@ -83,8 +89,10 @@ class TrainingSession {
  private:
   void write_samples(const std::string& path);
   std::optional<ParzenScore> validation_score(int64_t done);
-  // The best-checkpoint policy: keeps checkpoints/best.safetensors at the highest validation score.
-  void keep_if_best(const ParzenScore& score);
+  std::optional<FeatureScores> feature_metrics(int64_t done);
+  // The best-checkpoint policy: keeps checkpoints/best.safetensors at the best value of eval.best_by
+  // (the highest or the lowest, as the metric says); records without it change nothing.
+  void keep_if_best(const EpochRecord& record);
 
   std::string out_, latest_, best_path_, metrics_path_;
   RunConfig config_;
@@ -92,7 +100,10 @@ class TrainingSession {
   Tensor valid_;  // the first eval.parzen_valid validation examples (when Parzen is evaluated)
   std::vector<int64_t> image_shape_;
   std::optional<gan::Trainer> trainer_;
-  double best_ = -std::numeric_limits<double>::infinity();  // the best validation score so far, across --resume
+  std::optional<ClassifierModel> classifier_;  // with eval.metrics_every
+  std::optional<FeatureReference> reference_;  // the test images' features
+  // The best value of eval.best_by so far, across --resume, signed so that higher is better.
+  double best_ = -std::numeric_limits<double>::infinity();
   int64_t rollbacks_ = 0;
   std::string divergence_;
   int64_t stopped_in_epoch_ = 0;
