@@ -45,6 +45,17 @@ struct Bf16Gemm::Impl {
   std::vector<uint16_t> a16, b16;
 };
 
+bool bf16_gemm_available() {
+  try {
+    const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+    const dnnl::memory::desc a({16, 16}, dt::bf16, dims{16, 1}), b({16, 16}, dt::bf16, dims{16, 1}), c({16, 16}, dt::f32, dims{16, 1});
+    const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a, b, c), engine);
+    return true;
+  } catch (const dnnl::error&) {
+    return false;
+  }
+}
+
 Bf16Gemm::Bf16Gemm() : impl_(std::make_unique<Impl>()) {}
 Bf16Gemm::~Bf16Gemm() = default;
 
@@ -72,6 +83,7 @@ void Bf16Gemm::operator()(bool trans_a, bool trans_b, int64_t M, int64_t N, int6
       it = impl_->prims.emplace(key, std::move(p)).first;
       primitive_clock::count_creation();
     } catch (const dnnl::error& e) {
+      if (!bf16_gemm_available()) throw Error(kNoBf16Gemm);
       throw Error(std::string("bf16 gemm: oneDNN cannot build a matmul for M=") + std::to_string(M) +
                   " N=" + std::to_string(N) + " K=" + std::to_string(K) + ": " + e.what());
     }

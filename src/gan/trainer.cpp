@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "advnet/core/float_mode.hpp"
+#include "advnet/core/gemm_bf16.hpp"
 #include "advnet/core/kernels.hpp"
 #include "advnet/gan/noise.hpp"
 #include "advnet/gan/numerics.hpp"
@@ -52,6 +53,7 @@ Trainer::Trainer(GanConfig config, const Tensor& data, std::span<const int32_t> 
   d_depth_ = d_.ends_with_sigmoid() ? d_.size() - 1 : d_.size();
   d_mixes_rows_ = d_.mixes_rows();
   if (t.g_ema > 0) g_ema_ = std::make_unique<nn::Net>(std::vector<int64_t>{config_.noise.dim}, config_.generator);
+  check(t.gemm != nn::Precision::bf16 || bf16_gemm_available(), std::string("training.gemm: ") + kNoBf16Gemm);
   g_.set_precision(t.gemm);
   d_.set_precision(t.gemm);
 }

@@ -3,6 +3,7 @@
 // naming the file and both shapes, nothing written).
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -72,7 +73,10 @@ class MetricsCli : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(fs::exists(kMnist + "/train-images-idx3-ubyte")) << kMnist << " has no MNIST: run scripts/setup.sh (make test does)";
+    // The reference-features cache of these runs: here, not in the user's ~/.cache.
+    setenv("XDG_CACHE_HOME", dir.file("cache").c_str(), 1);
   }
+  void TearDown() override { unsetenv("XDG_CACHE_HOME"); }
   TempDir dir;
 };
 
@@ -142,6 +146,11 @@ TEST_F(MetricsCli, SamplesInEitherRangeGiveTheSameNumbers) {
   ASSERT_EQ(b.code, 0) << b.output;
   EXPECT_NEAR(last_json(a).at("fid").get<double>(), last_json(b).at("fid").get<double>(), 1e-3);
   EXPECT_GT(last_json(a).at("fid").get<double>(), 10.0);  // noise is far from digits
+  // Both used one cached reference file, named by the classifier's and the data's hashes.
+  std::vector<std::string> cached;
+  for (const auto& e : fs::directory_iterator(dir.file("cache/advnet"))) cached.push_back(e.path().filename().string());
+  ASSERT_EQ(cached.size(), 1u);
+  EXPECT_EQ(cached[0].substr(0, 10), "reference-");
 }
 
 TEST_F(MetricsCli, BadInputIsOneLineExitTwoAndWritesNothing) {
@@ -235,7 +244,7 @@ TEST_F(MetricsCli, TheCifar10ClassifierConfigTrainsOnFilesInTheBinaryFormat) {
   // A CIFAR-10 classifier on an MNIST folder: the data are not in its format.
   const CliResult w = run("eval metrics --data " + kMnist + " --classifier " + dir.file("c/classifier.safetensors") + " --data-samples");
   EXPECT_EQ(w.code, 2) << w.output;
-  EXPECT_NE(w.output.find("data_batch"), std::string::npos) << w.output;
+  EXPECT_NE(w.output.find("test_batch.bin: no such CIFAR-10 batch file"), std::string::npos) << w.output;
 }
 
 // Training logs the feature metrics (eval.metrics_every) and keeps the best checkpoint by one of them

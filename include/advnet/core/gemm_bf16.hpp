@@ -25,6 +25,13 @@ class Bf16Gemm {
   std::unique_ptr<Impl> impl_;
 };
 
+// Whether oneDNN builds a bf16 matmul on this CPU (AVX512_CORE or newer: not on AVX2-only CPUs); where
+// it does not, Bf16Gemm throws Error saying so, and training.gemm = "bf16" is refused before training.
+bool bf16_gemm_available();
+// The message of that Error.
+inline constexpr const char* kNoBf16Gemm =
+    "bf16 gemm: oneDNN has no bfloat16 matmul on this CPU (it needs AVX512_CORE or newer); training.gemm = \"f32\" runs everywhere";
+
 // float → bfloat16 bits, round to nearest even (NaN stays NaN); n values.
 void to_bf16(const float* x, uint16_t* out, int64_t n);
 
