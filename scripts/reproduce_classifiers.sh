@@ -40,6 +40,7 @@ for name in "${names[@]}"; do
     data=$(sed -n 's/^path = "\(.*\)"/\1/p' "$(awk '{print $4}' <<<"$cmd")")
     a=$("$advnet" classifier eval "$shipped" --data "$data" --json | tail -1)
     b=$("$advnet" classifier eval "$fresh" --data "$data" --json | tail -1)
+    rm -rf "/tmp/reproduce-$name-"*  # the reference files of earlier runs belong to other classifiers
     for c in "$shipped" "$fresh"; do
       "$advnet" eval metrics --data "$data" --classifier "$c" --data-samples --n 1000 --save-features "/tmp/reproduce-$name-$(basename "$(dirname "$c")")" \
         --reference-stats "/tmp/reproduce-$name-$(basename "$(dirname "$c")").ref" > /dev/null

@@ -79,6 +79,9 @@ for i, s in enumerate(layers_spec):
     elif t == "max_pool2d":
         k = s["kernel"]; st = s.get("stride", k)
         mods.append(nn.MaxPool2d(k, st)); cur = [cur[0], (cur[1] - k) // st + 1, (cur[2] - k) // st + 1]
+    elif t == "batch_norm":  # advnet's BatchNorm: per channel of (N, C, H, W) or per feature of (N, C)
+        bn = nn.BatchNorm2d if len(cur) == 3 else nn.BatchNorm1d
+        mods.append(bn(cur[0], eps=s.get("eps", 1e-5), momentum=s.get("momentum", 0.1)))
     elif t == "relu":
         mods.append(nn.ReLU())
     elif t == "dropout":
@@ -88,7 +91,8 @@ for i, s in enumerate(layers_spec):
     else:
         raise SystemExit(f"metrics_torch_numpy.py: layer type {t} is not mapped here")
 net = nn.Sequential(*mods).eval()
-state = {k: torch.from_numpy(v.copy()) for k, v in weights.items()}
+state = {k: torch.from_numpy(v.copy().reshape(()) if k.endswith("num_batches_tracked") else v.copy())
+         for k, v in weights.items()}
 net.load_state_dict(state, strict=True)
 
 
@@ -128,10 +132,9 @@ for _ in range(100):
     kids.append((kxx.sum() - np.trace(kxx) + kyy.sum() - np.trace(kyy)) / (m * (m - 1)) - 2 * kxy.sum() / m**2)
 
 pr = scipy.special.softmax(ls, axis=1)
-part = len(pr) // 10
 scores = []
-for k in range(10):
-    q = pr[k * part:(k + 1) * part]
+for k in range(10):  # torch-fidelity's splits: rows k*N//10 to (k+1)*N//10
+    q = pr[k * len(pr) // 10:(k + 1) * len(pr) // 10]
     py = q.mean(0)
     scores.append(np.exp(np.mean(np.sum(scipy.special.rel_entr(q, py), axis=1))))
 

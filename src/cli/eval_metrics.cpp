@@ -56,8 +56,10 @@ int run_metrics(const MetricsArgs& a) {
     source = a.n == 0 ? "" : std::to_string(a.n) + " samples of " + a.checkpoint + (g->averaged() ? " (G's moving average)" : "");
     if (samples.shape().inner() != width)
       throw Error(a.checkpoint + ": G makes " + samples.shape().str() + ", the classifier takes " + std::to_string(width) + " values per image");
-    const std::string bad = run::first_out_of_range(samples, 0.0f, 1.0f);
-    if (!bad.empty()) throw Error(a.checkpoint + ": G's samples must be in [0, 1] (a sigmoid output); sample value " + bad);
+    // G's samples are clamped to [0, 1], as in training's [eval] metrics_every (a G without a sigmoid
+    // output may leave it); a NaN is an error.
+    const std::string bad = run::clamp_samples(samples);
+    if (!bad.empty()) throw Error(a.checkpoint + ": G's samples are not numbers: sample value " + bad);
   } else if (a.data_samples) {
     data::DataConfig tc = dc;
     const data::Dataset train = data::load(tc, data::Split::train);
@@ -81,9 +83,7 @@ int run_metrics(const MetricsArgs& a) {
   run::FeatureOptions opt;
   opt.kid_subset_size = a.kid_subset_size;
   // Every check that can fail on the sizes comes before anything is written.
-  if (samples.dim(0) < opt.kid_subset_size || reference.x.dim(0) < opt.kid_subset_size)
-    throw Error("eval metrics: KID's subsets of " + std::to_string(opt.kid_subset_size) + " need at least that many samples and reference images, got " +
-                std::to_string(samples.dim(0)) + " and " + std::to_string(reference.x.dim(0)) + " (--n, --kid-subset-size)");
+  run::check_feature_sizes(samples.dim(0), reference.x.dim(0), opt);
   const run::FeatureReference ref = run::reference_features(*cls, reference, a.reference_stats.empty() ? run::default_cache_dir() : "",
                                                             a.reference_stats);
   Tensor sample_features;

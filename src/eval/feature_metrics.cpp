@@ -73,6 +73,7 @@ Centred centred_pair(const Tensor& x, const Tensor& c, const Tensor& ref) {
 // of the norms it cancels (with d-term dot products, at most d · ε₃₂ · (‖x‖² + ‖c‖²) / 2; 1e-5 covers
 // d up to ~160 at that worst case, and the typical error is √d times smaller).
 constexpr double kGemmSlack = 1e-5;
+double gemm_slack(int64_t d) { return kGemmSlack * std::max(1.0, static_cast<double>(d) / 160.0); }
 
 // Calls hit(i, j) for every row i of x and row j of c with ‖x_i − c_j‖² < radius_sq (that of row i
 // when per_row, else that of row j): float32 distances decide, except within kGemmSlack of the
@@ -90,7 +91,7 @@ void for_each_pair_inside(const Tensor& x, const Tensor& c, const Centred& cen, 
       for (int64_t j = 0; j < m; ++j) {
         const double rad = radius_sq[static_cast<size_t>(per_row ? i : j)];
         const double dd = row[j];
-        const double slack = kGemmSlack * (cen.xx[static_cast<size_t>(i)] + cen.cc[static_cast<size_t>(j)]);
+        const double slack = gemm_slack(d) * (cen.xx[static_cast<size_t>(i)] + cen.cc[static_cast<size_t>(j)]);
         bool inside = dd < rad - slack;
         if (!inside && dd <= rad + slack) inside = exact_sq_distance(x.data() + i * d, c.data() + j * d, d) < rad;
         if (inside) hit(i, j);
@@ -193,8 +194,8 @@ MeanStd kernel_inception_distance(const Tensor& x, const Tensor& y, const KidSub
 
 MeanStd inception_score(const Tensor& logits, int64_t splits) {
   check_features(logits, "IS");
-  const int64_t n = logits.dim(0), c = logits.dim(1), part = n / std::max<int64_t>(splits, 1);
-  check(splits >= 1 && part >= 1, "IS: " + std::to_string(splits) + " splits need at least that many rows, got " + shape_text(logits));
+  const int64_t n = logits.dim(0), c = logits.dim(1);
+  check(splits >= 1 && n >= splits, "IS: " + std::to_string(splits) + " splits need at least that many rows, got " + shape_text(logits));
   // log p(y | x) per row, in double: (n, c)
   std::vector<double> logp(static_cast<size_t>(n * c));
 #pragma omp parallel for schedule(static)
@@ -209,12 +210,14 @@ MeanStd inception_score(const Tensor& logits, int64_t splits) {
   }
   std::vector<double> scores;
   for (int64_t k = 0; k < splits; ++k) {
+    // rows [k·n/splits, (k+1)·n/splits): every row in one split, as torch-fidelity
+    const int64_t first = k * n / splits, last = (k + 1) * n / splits, part = last - first;
     std::vector<double> py(static_cast<size_t>(c), 0.0);
-    for (int64_t i = k * part; i < (k + 1) * part; ++i)
+    for (int64_t i = first; i < last; ++i)
       for (int64_t j = 0; j < c; ++j) py[static_cast<size_t>(j)] += std::exp(logp[static_cast<size_t>(i * c + j)]);
     for (double& p : py) p /= static_cast<double>(part);
     double kl = 0;
-    for (int64_t i = k * part; i < (k + 1) * part; ++i)
+    for (int64_t i = first; i < last; ++i)
       for (int64_t j = 0; j < c; ++j) {
         const double lp = logp[static_cast<size_t>(i * c + j)], p = std::exp(lp);
         if (p > 0) kl += p * (lp - std::log(py[static_cast<size_t>(j)]));

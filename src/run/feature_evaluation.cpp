@@ -1,5 +1,6 @@
 #include "advnet/run/feature_evaluation.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -90,12 +91,30 @@ std::string first_out_of_range(const Tensor& samples, float lo, float hi) {
   return "";
 }
 
+void check_feature_sizes(int64_t n, int64_t n_ref, const FeatureOptions& o) {
+  const auto sizes = [&] { return std::to_string(n) + " samples and " + std::to_string(n_ref) + " reference images"; };
+  if (n < o.kid_subset_size || n_ref < o.kid_subset_size)
+    throw Error("KID's subsets of " + std::to_string(o.kid_subset_size) + " need at least that many samples and reference images, got " +
+                sizes() + " (give more, or --kid-subset-size)");
+  const int64_t knn = std::max(o.pr_k, o.dc_k) + 1;
+  if (n < std::max(knn, o.is_splits) || n_ref < knn)
+    throw Error("the metrics need at least " + std::to_string(std::max(knn, o.is_splits)) + " samples (IS's " +
+                std::to_string(o.is_splits) + " splits, k = " + std::to_string(knn - 1) + " neighbours) and " + std::to_string(knn) +
+                " reference images, got " + sizes());
+}
+
+std::string clamp_samples(Tensor& samples) {
+  for (int64_t i = 0; i < samples.numel(); ++i) {
+    if (std::isnan(samples[i])) return "index " + std::to_string(i) + " is nan";
+    samples[i] = std::clamp(samples[i], 0.0f, 1.0f);
+  }
+  return "";
+}
+
 FeatureScores feature_scores(ClassifierModel& classifier, const FeatureReference& reference, const Tensor& samples,
                              const FeatureOptions& o, Tensor* sample_features) {
   const int64_t n = samples.dim(0), n_ref = reference.features.dim(0);
-  if (n < o.kid_subset_size || n_ref < o.kid_subset_size)
-    throw Error("KID: subsets of " + std::to_string(o.kid_subset_size) + " need at least that many samples and reference images, got " +
-                std::to_string(n) + " samples and " + std::to_string(n_ref) + " reference images (give more, or --kid-subset-size)");
+  check_feature_sizes(n, n_ref, o);
   Tensor features, logits;
   classify::classify_rows(classifier.net(), samples, &logits, &features);
   FeatureScores s;

@@ -102,6 +102,7 @@ TrainingSession::TrainingSession(const TrainRequest& request)
   }
   if (config_.eval.metrics_every > 0) {
     // The classifier and the reference features, checked before anything is written.
+    if (config_.data.gcn != 0) throw Error("eval.metrics_every: the feature metrics need pixels in [0, 1] (data.gcn = 0)");
     const data::Dataset test = data::load(config_.data, data::Split::test);
     classifier_.emplace(ClassifierModel::load(config_.eval.classifier.empty()
                                                   ? shipped_classifier(data_fingerprint(test), config_.data.path)
@@ -109,7 +110,6 @@ TrainingSession::TrainingSession(const TrainRequest& request)
     if (Shape::batch_of(1, classifier_->net().example_shape()).numel() != test.x.shape().inner())
       throw Error(classifier_->path() + ": the classifier takes " + Shape::batch_of(1, classifier_->net().example_shape()).str() +
                   " per image, the data " + test.x.shape().with_batch(1).str() + " (eval.classifier)");
-    if (config_.data.gcn != 0) throw Error("eval.metrics_every: the feature metrics need pixels in [0, 1] (data.gcn = 0)");
     reference_.emplace(reference_features(*classifier_, test, default_cache_dir()));
   }
   trainer_.emplace(config_.gan, train_.x, train_.labels);
@@ -166,8 +166,8 @@ std::optional<FeatureScores> TrainingSession::feature_metrics(int64_t done) {
   Rng rng = gan::stream(config_.gan.seed, gan::Stream::validation_noise);  // the same noise every time
   gan::sample_noise(config_.gan.noise, rng, z);
   trainer_->generate(z, samples);
-  // A G without a sigmoid output may leave [0, 1]; the classifier saw images in it.
-  for (int64_t i = 0; i < samples.numel(); ++i) samples[i] = std::clamp(samples[i], 0.0f, 1.0f);
+  if (const std::string bad = clamp_samples(samples); !bad.empty())
+    throw Error("eval.metrics_every: G's samples are not numbers (" + bad + ")");
   return feature_scores(*classifier_, *reference_, samples);
 }
 

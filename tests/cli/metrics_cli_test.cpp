@@ -176,7 +176,7 @@ TEST_F(MetricsCli, BadInputIsOneLineExitTwoAndWritesNothing) {
   expect_bad("--samples " + dir.file("neg.npy"), "index 7 is -0.5");
   Tensor few(Shape{999, 784});
   advnet::io::write_npy(dir.file("few.npy"), few);
-  expect_bad("--samples " + dir.file("few.npy"), "KID's subsets of 1000 need at least that many samples and reference images, got 999 and 10000");
+  expect_bad("--samples " + dir.file("few.npy"), "KID's subsets of 1000 need at least that many samples and reference images, got 999 samples and 10000 reference images");
   // Reference statistics of another classifier: stale.
   const std::string stats = dir.file("ref.safetensors");
   ASSERT_EQ(run(metrics_args(c, "--data-samples --n 1000 --reference-stats " + stats)).code, 0);

@@ -15,7 +15,7 @@ Definitions (the references, written from the papers and the tools' documented f
   FID, any rank:    the trace term as sum sqrt(eig(R S2 R)), R = sqrt(S1) by numpy.linalg.eigh, eigenvalues
                     <= d * eps * lambda_max counted as 0 in both (advnet's documented formula, here in NumPy)
   KID:              unbiased MMD^2, k(x, y) = (x.y / d + 1)^3, mean and numpy.std over the stored subsets
-  IS:               exp(mean KL(p(y|x) || p(y))) over 10 consecutive splits, scipy.special.softmax and
+  IS:               exp(mean KL(p(y|x) || p(y))) over 10 splits, rows k*N//10 to (k+1)*N//10, scipy.special.softmax and
                     scipy.stats.entropy
   precision/recall: Kynkaenniemi et al. 2019, k = 3; density/coverage: Naeem et al. 2020, k = 5; radii the
                     distance to the k-th nearest other row; "inside" strictly closer; scipy.spatial cdist
@@ -83,10 +83,10 @@ def kid(x, y, xs, ys):
 
 def inception(logits, splits=10):
     p = scipy.special.softmax(logits.astype(np.float64), axis=1)
-    part = p.shape[0] // splits
+    n = p.shape[0]
     scores = []
     for k in range(splits):
-        q = p[k * part:(k + 1) * part]
+        q = p[k * n // splits:(k + 1) * n // splits]
         py = q.mean(axis=0)
         scores.append(np.exp(np.mean([scipy.stats.entropy(row, py) for row in q])))
     return float(np.mean(scores)), float(np.std(scores))
@@ -142,7 +142,7 @@ tensors["kid_x_rows"] = f32(np.stack(xs))
 tensors["kid_y_rows"] = f32(np.stack(ys))
 expect["kid_mean"], expect["kid_std"] = kid(tensors["kid_x"], tensors["kid_y"], xs, ys)
 
-# IS: 1 005 rows of 10 logits (the last 5 left out by the splits).
+# IS: 1 005 rows of 10 logits (splits of 100 and 101 rows).
 tensors["is_logits"] = f32(rng.randn(1005, 10) * 2.5 + np.linspace(0, 1, 10))
 expect["is_mean"], expect["is_std"] = inception(tensors["is_logits"])
 

@@ -46,15 +46,17 @@ KidSubsets kid_subsets(int64_t n_x, int64_t n_y, int64_t subsets, int64_t size, 
 MeanStd kernel_inception_distance(const Tensor& x, const Tensor& y, const KidSubsets& subsets);
 
 // The Inception Score exp(E_x KL(p(y|x) ‖ p(y))) of softmax(logits), over `splits` consecutive
-// splits of N / splits rows (the rest left out), as torch-fidelity and the original code do.
+// splits, rows [k·N/splits, (k+1)·N/splits) (every row in one), as torch-fidelity (without its shuffle).
 MeanStd inception_score(const Tensor& logits, int64_t splits = 10);
 
 // Precision: the fraction of fake rows inside some real row's k-NN ball (the ball's radius: the
 // distance to its k-th nearest other real row); recall the same with the roles swapped (k = 3 in
 // Kynkäänniemi et al.). Density: the mean number of real balls holding a fake row, divided by k;
 // coverage: the fraction of real rows whose ball holds a fake row (k = 5 in Naeem et al.). "Inside"
-// is strictly closer than the radius, as in prdc. Throws Error when a set has k rows or fewer, or
-// the dimensions differ.
+// is strictly closer than the radius, as in prdc; the comparisons are decided on exact distances, the
+// k-th neighbour that sets a radius is chosen by float32 distance. Throws Error when a set whose radii
+// are needed (both for precision/recall, the real one for density/coverage) has k rows or fewer, when
+// the other is empty, or when the dimensions differ.
 struct PrecisionRecall {
   double precision = 0, recall = 0;
 };

@@ -51,13 +51,19 @@ struct FeatureOptions {
   int64_t is_splits = 10;
 };
 
+// Throws Error naming both sizes when there are too few samples or reference images for KID's subsets,
+// IS's splits or the nearest-neighbour metrics' k + 1 rows (call it before anything is written).
+void check_feature_sizes(int64_t n_samples, int64_t n_reference, const FeatureOptions& options = {});
+
 // samples: (N, the data's values per example) in [0, 1]. sample_features, when given, receives the
-// samples' features (N, d). Throws Error naming both sizes when there are too few samples for KID's
-// subsets or the nearest-neighbour metrics.
+// samples' features (N, d). Checks the sizes first (check_feature_sizes).
 FeatureScores feature_scores(ClassifierModel& classifier, const FeatureReference& reference, const Tensor& samples,
                              const FeatureOptions& options = {}, Tensor* sample_features = nullptr);
 
-// The first rows of samples that are NaN or outside [lo, hi]: "" when none, else "index I is V".
+// The first value of samples that is NaN or outside [lo, hi]: "" when none, else "index I is V".
 std::string first_out_of_range(const Tensor& samples, float lo, float hi);
+// A generator's samples as the metrics take them: clamped to [0, 1] (the classifier saw images in
+// it); "" or, when a value is NaN, "index I is nan" (then samples are unspecified).
+std::string clamp_samples(Tensor& samples);
 
 }  // namespace advnet::run
