@@ -19,7 +19,7 @@ namespace {
 
 struct MetricsArgs {
   std::string checkpoint, samples, data, classifier, range = "0,1", reference_stats, save_features;
-  int64_t n = 10000, threads = 0, kid_subset_size = 1000;
+  int64_t n = 10000, n_reference = 10000, threads = 0, kid_subset_size = 1000;
   uint64_t seed = 0;
   bool data_samples = false, json = false, live = false;
 };
@@ -40,8 +40,9 @@ int run_metrics(const MetricsArgs& a) {
   if (g && !g->config().data.is_image()) throw Error(a.checkpoint + ": eval metrics needs a generator of images, this one's data are " + name_of(g->config().data.kind));
   if (dc.gcn != 0) throw Error("eval metrics: the data are contrast-normalised (data.gcn = " + std::to_string(dc.gcn) + "); the metrics need pixels in [0, 1]");
   dc.path = a.data;
-  const data::Dataset reference = data::load(dc, data::Split::test);
-  const std::string data_sha = run::data_fingerprint(reference);
+  data::Dataset reference = data::load(dc, data::Split::test);
+  const std::string data_sha = run::data_fingerprint(reference);  // of the whole split: it names the classifier
+  reference = run::reference_rows(std::move(reference), a.n_reference);
   if (!cls) cls.emplace(run::ClassifierModel::load(run::shipped_classifier(data_sha, a.data)));
   const std::string cname = cls->path();
   const int64_t width = Shape::batch_of(1, cls->net().example_shape()).numel();
@@ -119,6 +120,8 @@ Run add_eval_metrics(CLI::App& app) {
   app.add_option("--data", a->data, "the data directory; its 10 000 test images are the reference set")->required();
   app.add_option("--classifier", a->classifier, "a classifier file (default: the shipped one scored on these test images)");
   app.add_option("--n", a->n, "samples drawn from the generator (or training images)")->check(CLI::Range(int64_t{1}, int64_t{1} << 24));
+  app.add_option("--n-reference", a->n_reference, "reference images: the first N of the test split (FID depends on N)")
+      ->check(CLI::Range(int64_t{2}, int64_t{1} << 24));
   app.add_option("--range", a->range, "the values of --samples: 0,1 (a sigmoid G) or -1,1 (a tanh G; mapped by (x + 1) / 2)")
       ->check(CLI::IsMember({"0,1", "-1,1"}));
   app.add_option("--reference-stats", a->reference_stats, "the reference features' file (read, or written when missing) instead of the cache");

@@ -151,6 +151,8 @@ std::vector<TableSpec> make_schema() {
                              "images (0: never; image data)"),
                   integer<C>("metrics_samples", [](auto& c) -> auto& { return c.eval.metrics_samples; }, 1000, 1 << 24,
                              "samples of G for them (at least KID's subset of 1 000)"),
+                  integer<C>("metrics_reference", [](auto& c) -> auto& { return c.eval.metrics_reference; }, 1000, 1 << 24,
+                             "reference images for them: the first of the test split (FID depends on the sizes)"),
                   string<C>("classifier", [](auto& c) -> auto& { return c.eval.classifier; },
                             "their classifier file; \"\": the shipped one scored on the data's test images (models/)"),
                   best_by_field()},

@@ -32,6 +32,15 @@ FeatureReference read_reference(const std::string& path, const std::string& clas
 
 }  // namespace
 
+data::Dataset reference_rows(data::Dataset test, int64_t n) {
+  if (n > test.x.dim(0))
+    throw Error("the reference set of " + std::to_string(n) + " images is larger than the test split's " + std::to_string(test.x.dim(0)));
+  if (n == test.x.dim(0)) return test;
+  test.x = data::slice_rows(test.x, 0, n);
+  if (!test.labels.empty()) test.labels.resize(static_cast<size_t>(n));
+  return test;
+}
+
 std::string models_dir() {
   if (const char* env = std::getenv("ADVNET_MODELS"); env && *env) return env;
   return ADVNET_MODELS_DIR;

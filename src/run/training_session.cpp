@@ -103,14 +103,15 @@ TrainingSession::TrainingSession(const TrainRequest& request)
   if (config_.eval.metrics_every > 0) {
     // The classifier and the reference features, checked before anything is written.
     if (config_.data.gcn != 0) throw Error("eval.metrics_every: the feature metrics need pixels in [0, 1] (data.gcn = 0)");
-    const data::Dataset test = data::load(config_.data, data::Split::test);
+    data::Dataset test = data::load(config_.data, data::Split::test);
     classifier_.emplace(ClassifierModel::load(config_.eval.classifier.empty()
                                                   ? shipped_classifier(data_fingerprint(test), config_.data.path)
                                                   : config_.eval.classifier));
     if (Shape::batch_of(1, classifier_->net().example_shape()).numel() != test.x.shape().inner())
       throw Error(classifier_->path() + ": the classifier takes " + Shape::batch_of(1, classifier_->net().example_shape()).str() +
                   " per image, the data " + test.x.shape().with_batch(1).str() + " (eval.classifier)");
-    reference_.emplace(reference_features(*classifier_, test, default_cache_dir()));
+    reference_.emplace(reference_features(*classifier_, reference_rows(std::move(test), config_.eval.metrics_reference),
+                                          default_cache_dir()));
   }
   trainer_.emplace(config_.gan, train_.x, train_.labels);
   if (resume_from) {

@@ -29,6 +29,10 @@ struct FeatureReference {
 FeatureReference reference_features(ClassifierModel& classifier, const data::Dataset& reference,
                                     const std::string& cache_dir, const std::string& explicit_file = "");
 
+// The first n examples of a test split as the reference set (n at most its size: Error otherwise,
+// naming both); the whole set when n is its size.
+data::Dataset reference_rows(data::Dataset test, int64_t n);
+
 // $XDG_CACHE_HOME/advnet, else $HOME/.cache/advnet, else "" (no cache).
 std::string default_cache_dir();
 
