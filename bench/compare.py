@@ -24,7 +24,7 @@
    bench/reference/metrics_torch_numpy.py (the classifier in PyTorch, the metrics in float64 NumPy/SciPy as
    pytorch-fid, torch-fidelity and prdc compute them; OpenBLAS's environment unset), alternating.
 Prints each figure as median (min–max over the repetitions) and the ratios of each alternating pair;
-the last line is a JSON object with every figure.
+the last line is a JSON object with every figure. `ONLY=eval bench/compare.py` runs 2, 3 and 6 alone.
 """
 import json
 import os
@@ -146,36 +146,9 @@ def report(title, r, peak, torch_setting):
     return fractions
 
 
-def main():
-    peaks = []
-    cfg = lambda name: ["--config", os.path.join(ROOT, "configs", name)]
-    # Start of training: initial weights, random data (what `make bench` measured before December 2026).
-    mlp = side_by_side(f"paper MNIST GAN, start of training (alternating, batch 100), {THREADS} threads",
-                       cfg("paper_mnist.toml") + ALT, "torch_paper_mnist.py", ITERS, ITERS // 4, peaks)
-    dcgan = side_by_side(f"DCGAN MNIST, start of training (batch 128), {THREADS} threads", cfg("dcgan_mnist.toml"),
-                         "torch_dcgan_mnist.py", DCGAN_ITERS, DCGAN_ITERS // 2, peaks)
-    # Steady state: both start from the same trained checkpoint, on real batches, PyTorch's best
-    # setting chosen with and without flushing denormals.
+def eval_figures():
+    """Sections 2, 3 and 6: the Parzen protocol, eval metrics (alternating pairs) and training's peak memory."""
     mnist = os.path.join(ROOT, "data/mnist")
-    paper_ckpt = trained_checkpoint("paper_mnist_10", "configs/paper_mnist.toml", 10, ["--set", "eval.parzen_every=0"])
-    dcgan_ckpt = trained_checkpoint("dcgan_mnist_2", "configs/dcgan_mnist.toml", 2, ["--set", "eval.parzen_every=0"])
-    pacgan_ckpt = trained_checkpoint("pacgan_sized_3", "bench/configs/pacgan_sized.toml", 3)
-    steady = {}
-    for order in ("simultaneous", "alternating"):
-        steady[f"paper_{order}"] = side_by_side(
-            f"paper MNIST GAN, steady state (epoch 10, real batches, {order}), {THREADS} threads",
-            ["--checkpoint", paper_ckpt, "--data", mnist, "--set", f"training.update_order=\"{order}\""],
-            "torch_paper_mnist.py", ITERS, ITERS // 4, peaks,
-            ["--checkpoint", paper_ckpt, "--data", mnist, "--order", order], flush_trials=True)
-    steady["dcgan"] = side_by_side(f"DCGAN MNIST, steady state (epoch 2, real batches, alternating), {THREADS} threads",
-                                   ["--checkpoint", dcgan_ckpt, "--data", mnist], "torch_dcgan_mnist.py", DCGAN_ITERS,
-                                   DCGAN_ITERS // 2, peaks, ["--checkpoint", dcgan_ckpt, "--data", mnist],
-                                   flush_trials=True)
-    steady["pacgan_sized"] = side_by_side(
-        f"PacGAN-sized 2-D GAN, steady state (epoch 3, alternating), {THREADS} threads", ["--checkpoint", pacgan_ckpt],
-        "torch_pacgan_sized.py", PACGAN_ITERS, PACGAN_ITERS // 3, peaks, ["--checkpoint", pacgan_ckpt], flush_trials=True)
-    measure_peak(peaks)
-
     with tempfile.TemporaryDirectory() as tmp:
         # A generator to sample: one short epoch is enough for timing.
         subprocess.run([ADVNET, "train", os.path.join(ROOT, "configs/paper_mnist.toml"), "--out", f"{tmp}/run", "--epochs", "1",
@@ -208,24 +181,71 @@ def main():
                                 f"{tmp}/mem", "--epochs", "1", "--threads", str(THREADS)], capture_output=True, text=True, check=True)
         rss_mb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", timed.stderr).group(1)) / 1024
 
+    return {"parzen_adv": parzen_adv, "parzen_np": parzen_np, "parzen_agree": agree, "metrics_adv": ma,
+            "metrics_np": metrics_np, "metrics_ratios": [n / a for n, a in zip(metrics_np, ma)],
+            "fid_adv": mr[0]["fid"], "fid_np": mn[0]["fid"], "fid_agree": fid_agree, "rss_mb": rss_mb}
+
+
+def print_eval(e):
+    print(f"Parzen protocol (10 000 samples, 10 sigmas on 1 000 valid, 10 000 test): advnet {fmt(e['parzen_adv'])} s, "
+          f"NumPy float64 {fmt(e['parzen_np'])} s: {statistics.median(e['parzen_np']) / statistics.median(e['parzen_adv']):.1f}x "
+          f"(means differ by {e['parzen_agree']:.2e} nats)")
+    print(f"eval metrics (10 000 samples, 10 000 test images, FID/KID/IS/PR/DC, reference features computed): advnet "
+          f"{fmt(e['metrics_adv'])} s (whole command), PyTorch + NumPy/SciPy {fmt(e['metrics_np'])} s: "
+          f"{statistics.median(e['metrics_ratios']):.1f}x (pairs {fmt(e['metrics_ratios'], 1)}; "
+          f"FID {e['fid_adv']:.4f} vs {e['fid_np']:.4f})")
+
+
+def main():
+    if os.environ.get("ONLY") == "eval":  # `ONLY=eval bench/compare.py`: sections 2, 3 and 6 alone
+        e = eval_figures()
+        print_eval(e)
+        print(json.dumps(e))
+        return 0
+    peaks = []
+    cfg = lambda name: ["--config", os.path.join(ROOT, "configs", name)]
+    # Start of training: initial weights, random data (what `make bench` measured before December 2026).
+    mlp = side_by_side(f"paper MNIST GAN, start of training (alternating, batch 100), {THREADS} threads",
+                       cfg("paper_mnist.toml") + ALT, "torch_paper_mnist.py", ITERS, ITERS // 4, peaks)
+    dcgan = side_by_side(f"DCGAN MNIST, start of training (batch 128), {THREADS} threads", cfg("dcgan_mnist.toml"),
+                         "torch_dcgan_mnist.py", DCGAN_ITERS, DCGAN_ITERS // 2, peaks)
+    # Steady state: both start from the same trained checkpoint, on real batches, PyTorch's best
+    # setting chosen with and without flushing denormals.
+    mnist = os.path.join(ROOT, "data/mnist")
+    paper_ckpt = trained_checkpoint("paper_mnist_10", "configs/paper_mnist.toml", 10, ["--set", "eval.parzen_every=0"])
+    dcgan_ckpt = trained_checkpoint("dcgan_mnist_2", "configs/dcgan_mnist.toml", 2, ["--set", "eval.parzen_every=0"])
+    pacgan_ckpt = trained_checkpoint("pacgan_sized_3", "bench/configs/pacgan_sized.toml", 3)
+    steady = {}
+    for order in ("simultaneous", "alternating"):
+        steady[f"paper_{order}"] = side_by_side(
+            f"paper MNIST GAN, steady state (epoch 10, real batches, {order}), {THREADS} threads",
+            ["--checkpoint", paper_ckpt, "--data", mnist, "--set", f"training.update_order=\"{order}\""],
+            "torch_paper_mnist.py", ITERS, ITERS // 4, peaks,
+            ["--checkpoint", paper_ckpt, "--data", mnist, "--order", order], flush_trials=True)
+    steady["dcgan"] = side_by_side(f"DCGAN MNIST, steady state (epoch 2, real batches, alternating), {THREADS} threads",
+                                   ["--checkpoint", dcgan_ckpt, "--data", mnist], "torch_dcgan_mnist.py", DCGAN_ITERS,
+                                   DCGAN_ITERS // 2, peaks, ["--checkpoint", dcgan_ckpt, "--data", mnist],
+                                   flush_trials=True)
+    steady["pacgan_sized"] = side_by_side(
+        f"PacGAN-sized 2-D GAN, steady state (epoch 3, alternating), {THREADS} threads", ["--checkpoint", pacgan_ckpt],
+        "torch_pacgan_sized.py", PACGAN_ITERS, PACGAN_ITERS // 3, peaks, ["--checkpoint", pacgan_ckpt], flush_trials=True)
+    measure_peak(peaks)
+
+    e = eval_figures()
+
     peak = max(peaks)
     print(f"\ndnnl_sgemm peak, {THREADS} threads: {peak:.1f} GFLOP/s (best of {len(peaks)} measurements between the "
           f"repetitions; they ranged {min(peaks):.0f}–{max(peaks):.0f})")
     mlp_fractions = report(f"training from initial weights, paper MNIST GAN, alternating, batch 100, {THREADS} threads",
                            mlp, peak, mlp["pytorch_setting"])
-    print(f"Parzen protocol (10 000 samples, 10 sigmas on 1 000 valid, 10 000 test): advnet {fmt(parzen_adv)} s, "
-          f"NumPy float64 {fmt(parzen_np)} s: {statistics.median(parzen_np) / statistics.median(parzen_adv):.1f}x "
-          f"(means differ by {agree:.2e} nats)")
-    print(f"eval metrics (10 000 samples, 10 000 test images, FID/KID/IS/PR/DC, reference features computed): advnet "
-          f"{fmt(ma)} s (whole command), PyTorch + NumPy/SciPy {fmt(metrics_np)} s: "
-          f"{statistics.median(metrics_np) / statistics.median(ma):.1f}x (FID {mr[0]['fid']:.4f} vs {mn[0]['fid']:.4f})")
+    print_eval(e)
     dcgan_fractions = report(f"training from initial weights, DCGAN MNIST, batch 128, {THREADS} threads", dcgan, peak,
                              dcgan["pytorch_setting"])
     print("\nSTEADY STATE: from the same trained checkpoint, real batches")
     steady_fractions = {}
     for key, r in steady.items():
         steady_fractions[key] = report(f"steady state, {key}, {THREADS} threads", r, peak, r["pytorch_setting"])
-    print(f"peak memory of training the paper's MNIST config: {rss_mb:.0f} MB")
+    print(f"peak memory of training the paper's MNIST config: {e['rss_mb']:.0f} MB")
 
     med = statistics.median
     result = {"threads": THREADS, "reps": REPS, "gemm_peak_gflops": peak, "gemm_peak_measurements": peaks,
@@ -234,11 +254,12 @@ def main():
               "pytorch_iters_per_s": med(mlp["pytorch_iters_per_s"]), "pytorch_iters_per_s_spread": spread(mlp["pytorch_iters_per_s"]),
               "ratio": med(mlp["ratio"]), "ratio_spread": spread(mlp["ratio"]),
               "pytorch_threads": mlp["pytorch_threads"], "pytorch_openblas_env_unset": mlp["pytorch_openblas_env_unset"],
-              "parzen_seconds_advnet": med(parzen_adv), "parzen_seconds_numpy": med(parzen_np),
-              "parzen_speedup": med(parzen_np) / med(parzen_adv), "parzen_mean_difference_nats": agree,
-              "train_peak_rss_mb": rss_mb,
-              "metrics_seconds_advnet": med(ma), "metrics_seconds_torch_numpy": med(metrics_np),
-              "metrics_speedup": med(metrics_np) / med(ma), "metrics_fid_difference": fid_agree,
+              "parzen_seconds_advnet": med(e["parzen_adv"]), "parzen_seconds_numpy": med(e["parzen_np"]),
+              "parzen_speedup": med(e["parzen_np"]) / med(e["parzen_adv"]), "parzen_mean_difference_nats": e["parzen_agree"],
+              "train_peak_rss_mb": e["rss_mb"],
+              "metrics_seconds_advnet": med(e["metrics_adv"]), "metrics_seconds_torch_numpy": med(e["metrics_np"]),
+              "metrics_speedup": med(e["metrics_ratios"]), "metrics_speedup_spread": spread(e["metrics_ratios"]),
+              "metrics_fid_difference": e["fid_agree"],
               "dcgan_advnet_iters_per_s": med(dcgan["advnet_iters_per_s"]), "dcgan_advnet_gflops": med(dcgan["advnet_gflops"]),
               "dcgan_fraction_of_peak": med(dcgan_fractions),
               "dcgan_pytorch_iters_per_s": med(dcgan["pytorch_iters_per_s"]), "dcgan_pytorch_threads": dcgan["pytorch_threads"],

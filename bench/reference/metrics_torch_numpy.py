@@ -3,7 +3,8 @@
 the classifier's features and logits of the samples and of the 10 000 test images with PyTorch (the
 advnet classifier file loaded into the torch.nn.Sequential its names follow), then FID
 (scipy.linalg.sqrtm, as pytorch-fid), KID (torch-fidelity's 100 subsets of 1 000, float64 NumPy), IS
-(10 splits) and precision/recall/density/coverage (prdc's formulas on scipy.spatial cdist, float64).
+(10 splits) and precision/recall/density/coverage (prdc's formulas on float64 distances through a GEMM,
+as prdc's sklearn pairwise_distances; the real set's distances once for both k).
 Prints one JSON line: seconds (from the first file read to the last number) and the metrics.
 
 usage: metrics_torch_numpy.py SAMPLES.npy CLASSIFIER.safetensors DATA_DIR [--threads T]
@@ -18,7 +19,6 @@ import tomllib
 
 import numpy as np
 import scipy.linalg
-import scipy.spatial.distance
 import scipy.special
 import torch
 import torch.nn as nn
@@ -139,13 +139,20 @@ for k in range(10):  # torch-fidelity's splits: rows k*N//10 to (k+1)*N//10
     scores.append(np.exp(np.mean(np.sum(scipy.special.rel_entr(q, py), axis=1))))
 
 
-def radii(x, k):
-    dist = scipy.spatial.distance.cdist(x, x)
-    return np.partition(dist, k, axis=1)[:, k]  # the k-th nearest other row (the row itself is at 0)
+def sq_distances(a, b):
+    """Squared Euclidean distances in float64 through one BLAS GEMM, as prdc's sklearn pairwise_distances."""
+    return np.maximum((a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2.0 * a @ b.T, 0.0)
 
 
-d_rf = scipy.spatial.distance.cdist(fr, fs)
-r3, f3, r5 = radii(fr, 3), radii(fs, 3), radii(fr, 5)
+def radii(d_self, ks):
+    """prdc's k-NN radii (squared) for every k from one distance matrix: the k-th nearest other row."""
+    part = np.partition(d_self, max(ks), axis=1)  # the row itself is at 0, its k-th neighbour at column k
+    return [np.sort(part[:, :max(ks) + 1], axis=1)[:, k] for k in ks]
+
+
+d_rf = sq_distances(fr, fs)
+r3, r5 = radii(sq_distances(fr, fr), (3, 5))
+(f3,) = radii(sq_distances(fs, fs), (3,))
 result = {
     "fid": fid, "kid": float(np.mean(kids)), "is": float(np.mean(scores)),
     "precision": float((d_rf < r3[:, None]).any(axis=0).mean()), "recall": float((d_rf < f3[None, :]).any(axis=1).mean()),

@@ -4,9 +4,11 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <omp.h>
 
 #include "advnet/core/error.hpp"
 #include "advnet/core/rng.hpp"
+#include "advnet/core/threading.hpp"
 #include "advnet/eval/distances.hpp"
 
 namespace advnet::eval {
@@ -75,31 +77,6 @@ Centred centred_pair(const Tensor& x, const Tensor& c, const Tensor& ref) {
 constexpr double kGemmSlack = 1e-5;
 double gemm_slack(int64_t d) { return kGemmSlack * std::max(1.0, static_cast<double>(d) / 160.0); }
 
-// Calls hit(i, j) for every row i of x and row j of c with ‖x_i − c_j‖² < radius_sq (that of row i
-// when per_row, else that of row j): float32 distances decide, except within kGemmSlack of the
-// radius, where the exact distance of the original rows does. Rows of a block are visited in
-// parallel: hit(i, ·) may only touch row i's state.
-template <class Hit>
-void for_each_pair_inside(const Tensor& x, const Tensor& c, const Centred& cen, const std::vector<double>& radius_sq,
-                          bool per_row, Hit hit) {
-  const int64_t m = c.dim(0), d = c.dim(1);
-  for_each_distance_block(cen.x, cen.c, [&](int64_t first, int64_t rows, const float* dist) {
-#pragma omp parallel for schedule(static)
-    for (int64_t r = 0; r < rows; ++r) {
-      const int64_t i = first + r;
-      const float* row = dist + r * m;
-      for (int64_t j = 0; j < m; ++j) {
-        const double rad = radius_sq[static_cast<size_t>(per_row ? i : j)];
-        const double dd = row[j];
-        const double slack = gemm_slack(d) * (cen.xx[static_cast<size_t>(i)] + cen.cc[static_cast<size_t>(j)]);
-        bool inside = dd < rad - slack;
-        if (!inside && dd <= rad + slack) inside = exact_sq_distance(x.data() + i * d, c.data() + j * d, d) < rad;
-        if (inside) hit(i, j);
-      }
-    }
-  });
-}
-
 }  // namespace
 
 FeatureStats feature_stats(const Tensor& features) {
@@ -161,28 +138,52 @@ MeanStd kernel_inception_distance(const Tensor& x, const Tensor& y, const KidSub
   check_same_width(x, y, "KID");
   check(!subsets.x.empty() && subsets.x.size() == subsets.y.size(), "KID: no subsets");
   const int64_t d = x.dim(1);
-  const auto gather = [d](const Tensor& t, const std::vector<int64_t>& rows) {
-    MatrixXdR out(static_cast<int64_t>(rows.size()), d);
-    for (size_t r = 0; r < rows.size(); ++r) {
-      check(rows[r] >= 0 && rows[r] < t.dim(0), "KID: a subset row outside the set");
+  const auto gather = [d](const Tensor& t, const std::vector<int64_t>& rows, MatrixXdR& out) {
+    out.resize(static_cast<int64_t>(rows.size()), d);
+    for (size_t r = 0; r < rows.size(); ++r)
       for (int64_t k = 0; k < d; ++k) out(static_cast<int64_t>(r), k) = t[rows[r] * d + k];
-    }
-    return out;
   };
-  // k(a, b) = (aᵀb / d + 1)³ for every pair of rows: (m, m)
-  const auto kernel = [d](const MatrixXdR& a, const MatrixXdR& b) {
-    MatrixXdR g = a * b.transpose();
-    return (g.array() / static_cast<double>(d) + 1.0).cube().matrix().eval();
+  const double inv_d = 1.0 / static_cast<double>(d);
+  const auto k = [inv_d](double dot) {  // k(a, b) = (aᵀb / d + 1)³
+    const double t = dot * inv_d + 1.0;
+    return t * t * t;
   };
-  std::vector<double> mmd;
+  // Σ_{i≠j} k(a_i, a_j): the strictly lower triangle of a·aᵀ (a symmetric rank update, half a GEMM), twice
+  const auto off_diagonal_sum = [&k](const MatrixXdR& a, MatrixXdR& g) {
+    const int64_t m = a.rows();
+    g.setZero(m, m);
+    g.selfadjointView<Eigen::Lower>().rankUpdate(a);
+    double s = 0;
+    for (int64_t i = 1; i < m; ++i)
+      for (int64_t j = 0; j < i; ++j) s += k(g(i, j));
+    return 2.0 * s;
+  };
+  // Checked before the parallel loop: an exception may not leave it.
+  const auto inside = [](const std::vector<int64_t>& rows, int64_t n) {
+    return std::all_of(rows.begin(), rows.end(), [n](int64_t r) { return r >= 0 && r < n; });
+  };
   for (size_t s = 0; s < subsets.x.size(); ++s) {
-    const MatrixXdR a = gather(x, subsets.x[s]), b = gather(y, subsets.y[s]);
-    check(a.rows() == b.rows() && a.rows() >= 2, "KID: the subsets of a pair must have the same size, at least 2");
-    const double m = static_cast<double>(a.rows());
-    const MatrixXdR kxx = kernel(a, a), kyy = kernel(b, b), kxy = kernel(a, b);
-    // unbiased: the diagonals of K_XX and K_YY left out; K_XY whole
-    const double xx = kxx.sum() - kxx.trace(), yy = kyy.sum() - kyy.trace();
-    mmd.push_back((xx + yy) / (m * (m - 1)) - 2.0 * kxy.sum() / (m * m));
+    check(subsets.x[s].size() == subsets.y[s].size() && subsets.x[s].size() >= 2,
+          "KID: the subsets of a pair must have the same size, at least 2");
+    check(inside(subsets.x[s], x.dim(0)) && inside(subsets.y[s], y.dim(0)), "KID: a subset row outside the set");
+  }
+  // One subset per thread, each in a single-threaded Eigen product (Eigen does not nest inside a
+  // parallel region): a subset's value does not depend on the thread count.
+  // Each thread's matrices are allocated once (a subset's would be fresh pages every time).
+  std::vector<double> mmd(subsets.x.size());
+#pragma omp parallel
+  {
+    MatrixXdR a, b, g;  // (m, d), (m, d), (m, m)
+#pragma omp for schedule(dynamic)
+    for (size_t s = 0; s < subsets.x.size(); ++s) {
+      gather(x, subsets.x[s], a);
+      gather(y, subsets.y[s], b);
+      const double m = static_cast<double>(a.rows());
+      g.noalias() = a * b.transpose();  // K_XY whole
+      const double xy = g.unaryExpr(k).sum();
+      // unbiased: the diagonals of K_XX and K_YY left out
+      mmd[s] = (off_diagonal_sum(a, g) + off_diagonal_sum(b, g)) / (m * (m - 1)) - 2.0 * xy / (m * m);
+    }
   }
   MeanStd r;
   for (double v : mmd) r.mean += v;
@@ -232,59 +233,105 @@ MeanStd inception_score(const Tensor& logits, int64_t splits) {
   return r;
 }
 
-std::vector<double> kth_neighbour_sq_distances(const Tensor& x, int64_t k) {
+std::vector<std::vector<double>> kth_neighbour_sq_distances(const Tensor& x, const std::vector<int64_t>& ks) {
   check_features(x, "k-NN radii");
   const int64_t n = x.dim(0), d = x.dim(1);
-  check(k >= 1 && n > k, "k-NN radii: k = " + std::to_string(k) + " needs more than k rows, got " + shape_text(x));
+  check(!ks.empty(), "k-NN radii: no k");
+  const int64_t kmax = *std::max_element(ks.begin(), ks.end());
+  for (int64_t k : ks) check(k >= 1, "k-NN radii: k must be at least 1, got " + std::to_string(k));
+  check(n > kmax, "k-NN radii: k = " + std::to_string(kmax) + " needs more than k rows, got " + shape_text(x));
   const Centred cen = centred_pair(x, x, x);
-  std::vector<double> out(static_cast<size_t>(n));
+  std::vector<std::vector<double>> out(ks.size(), std::vector<double>(static_cast<size_t>(n)));
   for_each_distance_block(cen.x, cen.c, [&](int64_t first, int64_t rows, const float* dist) {
-#pragma omp parallel
-    {
-      std::vector<std::pair<float, int64_t>> row(static_cast<size_t>(n - 1));
-#pragma omp for schedule(static)
-      for (int64_t r = 0; r < rows; ++r) {
-        const int64_t i = first + r;
-        size_t at = 0;
-        for (int64_t j = 0; j < n; ++j)
-          if (j != i) row[at++] = {dist[r * n + j], j};
-        std::nth_element(row.begin(), row.begin() + (k - 1), row.end());
-        // the k-th nearest by float32 distance; its distance exactly
-        out[static_cast<size_t>(i)] = exact_sq_distance(x.data() + i * d, x.data() + row[static_cast<size_t>(k - 1)].second * d, d);
+#pragma omp parallel for schedule(static)
+    for (int64_t r = 0; r < rows; ++r) {
+      const int64_t i = first + r;
+      const float* row = dist + r * n;
+      // The kmax nearest other rows by float32 distance, nearest first (an insertion into a short
+      // sorted list: most rows are farther than its last and cost one comparison).
+      std::vector<float> near(static_cast<size_t>(kmax), std::numeric_limits<float>::infinity());
+      std::vector<int64_t> which(static_cast<size_t>(kmax), -1);
+      for (int64_t j = 0; j < n; ++j) {
+        if (j == i || !(row[j] < near.back())) continue;
+        size_t at = near.size() - 1;
+        for (; at > 0 && row[j] < near[at - 1]; --at) near[at] = near[at - 1], which[at] = which[at - 1];
+        near[at] = row[j], which[at] = j;
       }
+      // the k-th nearest by float32 distance; its distance exactly
+      for (size_t q = 0; q < ks.size(); ++q)
+        out[q][static_cast<size_t>(i)] =
+            exact_sq_distance(x.data() + i * d, x.data() + which[static_cast<size_t>(ks[q] - 1)] * d, d);
     }
   });
   return out;
 }
 
-PrecisionRecall precision_recall(const Tensor& real, const Tensor& fake, int64_t k) {
-  check_same_width(real, fake, "precision/recall");
-  const std::vector<double> real_radius = kth_neighbour_sq_distances(real, k), fake_radius = kth_neighbour_sq_distances(fake, k);
-  std::vector<char> fake_in(static_cast<size_t>(fake.dim(0)), 0), real_in(static_cast<size_t>(real.dim(0)), 0);
-  for_each_pair_inside(fake, real, centred_pair(fake, real, real), real_radius, false,
-                       [&](int64_t i, int64_t) { fake_in[static_cast<size_t>(i)] = 1; });
-  for_each_pair_inside(real, fake, centred_pair(real, fake, real), fake_radius, false,
-                       [&](int64_t i, int64_t) { real_in[static_cast<size_t>(i)] = 1; });
-  const auto fraction = [](const std::vector<char>& v) {
-    return static_cast<double>(std::count(v.begin(), v.end(), 1)) / static_cast<double>(v.size());
-  };
-  return {fraction(fake_in), fraction(real_in)};
+RealRadii real_radii(const Tensor& real, int64_t pr_k, int64_t dc_k) {
+  std::vector<std::vector<double>> r = kth_neighbour_sq_distances(real, {pr_k, dc_k});
+  return {pr_k, dc_k, std::move(r[0]), std::move(r[1])};
 }
 
-DensityCoverage density_coverage(const Tensor& real, const Tensor& fake, int64_t k) {
-  check_same_width(real, fake, "density/coverage");
-  check(fake.dim(0) >= 1, "density/coverage: no fake rows");
-  const std::vector<double> real_radius = kth_neighbour_sq_distances(real, k);
-  std::vector<int64_t> balls(static_cast<size_t>(fake.dim(0)), 0);  // per fake row: the real balls holding it
-  std::vector<char> covered(static_cast<size_t>(real.dim(0)), 0);
-  for_each_pair_inside(fake, real, centred_pair(fake, real, real), real_radius, false,
-                       [&](int64_t i, int64_t) { ++balls[static_cast<size_t>(i)]; });
-  for_each_pair_inside(real, fake, centred_pair(real, fake, real), real_radius, true,
-                       [&](int64_t i, int64_t) { covered[static_cast<size_t>(i)] = 1; });
+NeighbourScores neighbour_scores(const Tensor& real, const RealRadii& radii, const Tensor& fake) {
+  check_same_width(real, fake, "precision/recall");
+  const int64_t n = fake.dim(0), m = real.dim(0), d = real.dim(1);
+  check(n >= 1, "density/coverage: no fake rows");
+  check(static_cast<int64_t>(radii.pr.size()) == m && static_cast<int64_t>(radii.dc.size()) == m,
+        "precision/recall: the radii are of " + std::to_string(radii.pr.size()) + " real rows, not the " + std::to_string(m) + " given");
+  const std::vector<double> fake_radius = kth_neighbour_sq_distances(fake, {radii.pr_k})[0];
+  const Centred cen = centred_pair(fake, real, real);
+  std::vector<char> precise(static_cast<size_t>(n), 0);  // per fake row: inside some real pr-ball
+  std::vector<int64_t> balls(static_cast<size_t>(n), 0);  // per fake row: the real dc-balls holding it
+  // Per real row: inside some fake ball (recall), its dc-ball holds a fake row (coverage). Rows of
+  // fake are visited in parallel, so each thread marks its own copy; the copies are OR-ed after.
+  const int threads = num_threads();
+  std::vector<std::vector<char>> recalled(static_cast<size_t>(threads), std::vector<char>(static_cast<size_t>(m), 0));
+  std::vector<std::vector<char>> covered = recalled;
+  const double slack_per_norm = gemm_slack(d);
+  for_each_distance_block(cen.x, cen.c, [&](int64_t first, int64_t rows, const float* dist) {
+#pragma omp parallel num_threads(threads)
+    {
+      char* rec = recalled[static_cast<size_t>(omp_get_thread_num())].data();
+      char* cov = covered[static_cast<size_t>(omp_get_thread_num())].data();
+#pragma omp for schedule(static)
+      for (int64_t r = 0; r < rows; ++r) {
+        const int64_t i = first + r;
+        const float* row = dist + r * m;
+        const double fake_r = fake_radius[static_cast<size_t>(i)];
+        for (int64_t j = 0; j < m; ++j) {
+          const double dd = row[j];
+          const double pr_r = radii.pr[static_cast<size_t>(j)], dc_r = radii.dc[static_cast<size_t>(j)];
+          const double slack = slack_per_norm * (cen.xx[static_cast<size_t>(i)] + cen.cc[static_cast<size_t>(j)]);
+          if (dd > std::max({pr_r, dc_r, fake_r}) + slack) continue;  // outside every ball: most pairs
+          // Inside a ball of squared radius rad: the float32 distance decides, except within the slack
+          // of rad, where the exact distance of the original rows does.
+          double exact = -1;
+          const auto inside = [&](double rad) {
+            if (dd < rad - slack) return true;
+            if (dd > rad + slack) return false;
+            if (exact < 0) exact = exact_sq_distance(fake.data() + i * d, real.data() + j * d, d);
+            return exact < rad;
+          };
+          if (inside(pr_r)) precise[static_cast<size_t>(i)] = 1;
+          if (inside(dc_r)) ++balls[static_cast<size_t>(i)], cov[j] = 1;
+          if (inside(fake_r)) rec[j] = 1;
+        }
+      }
+    }
+  });
+  const auto fraction_marked = [](const std::vector<std::vector<char>>& per_thread) {
+    int64_t marked = 0;
+    for (size_t j = 0; j < per_thread[0].size(); ++j)
+      marked += std::any_of(per_thread.begin(), per_thread.end(), [j](const std::vector<char>& v) { return v[j] != 0; });
+    return static_cast<double>(marked) / static_cast<double>(per_thread[0].size());
+  };
+  NeighbourScores s;
+  s.precision = static_cast<double>(std::count(precise.begin(), precise.end(), 1)) / static_cast<double>(n);
+  s.recall = fraction_marked(recalled);
   double hits = 0;
   for (int64_t b : balls) hits += static_cast<double>(b);
-  return {hits / (static_cast<double>(k) * static_cast<double>(fake.dim(0))),
-          static_cast<double>(std::count(covered.begin(), covered.end(), 1)) / static_cast<double>(real.dim(0))};
+  s.density = hits / (static_cast<double>(radii.dc_k) * static_cast<double>(n));
+  s.coverage = fraction_marked(covered);
+  return s;
 }
 
 }  // namespace advnet::eval

@@ -13,6 +13,13 @@ namespace {
 
 constexpr const char* kReferenceFormat = "advnet-reference-features-1";
 
+// What the metrics derive from the reference features alone, once.
+void complete(FeatureReference& r) {
+  const FeatureOptions o;
+  r.stats = eval::feature_stats(r.features);
+  r.radii = eval::real_radii(r.features, o.pr_k, o.dc_k);
+}
+
 FeatureReference read_reference(const std::string& path, const std::string& classifier_sha, const std::string& data_sha) {
   const io::SafetensorsFile f = io::SafetensorsFile::read(path);
   const auto format = f.metadata().find("format");
@@ -24,9 +31,9 @@ FeatureReference read_reference(const std::string& path, const std::string& clas
   if (f.meta("data_sha256") != data_sha)
     throw Error(path + ": stale reference statistics: made from data " + f.meta("data_sha256").substr(0, 16) +
                 "…, these reference images are " + data_sha.substr(0, 16) + "… (delete the file or give another)");
-  FeatureReference r{classifier_sha, data_sha, Tensor(f.shape("features")), {}};
+  FeatureReference r{classifier_sha, data_sha, Tensor(f.shape("features")), {}, {}};
   f.copy_to("features", r.features.data(), r.features.shape());
-  r.stats = eval::feature_stats(r.features);
+  complete(r);
   return r;
 }
 
@@ -75,9 +82,9 @@ FeatureReference reference_features(ClassifierModel& classifier, const data::Dat
   if (path.empty() && !cache_dir.empty())
     path = cache_dir + "/reference-" + classifier.sha256().substr(0, 16) + "-" + data_sha.substr(0, 16) + ".safetensors";
   if (!path.empty() && std::filesystem::exists(path)) return read_reference(path, classifier.sha256(), data_sha);
-  FeatureReference r{classifier.sha256(), data_sha, Tensor(), {}};
+  FeatureReference r{classifier.sha256(), data_sha, Tensor(), {}, {}};
   classify::classify_rows(classifier.net(), reference.x, nullptr, &r.features);
-  r.stats = eval::feature_stats(r.features);
+  complete(r);
   if (!path.empty()) {
     // A cache that cannot be written (a read-only home) costs time, not the result.
     try {
@@ -134,10 +141,10 @@ FeatureScores feature_scores(ClassifierModel& classifier, const FeatureReference
   s.kid = kid.mean, s.kid_std = kid.std;
   const eval::MeanStd is = eval::inception_score(logits, o.is_splits);
   s.is = is.mean, s.is_std = is.std;
-  const eval::PrecisionRecall pr = eval::precision_recall(reference.features, features, o.pr_k);
-  s.precision = pr.precision, s.recall = pr.recall;
-  const eval::DensityCoverage dc = eval::density_coverage(reference.features, features, o.dc_k);
-  s.density = dc.density, s.coverage = dc.coverage;
+  const bool default_k = reference.radii.pr_k == o.pr_k && reference.radii.dc_k == o.dc_k;
+  const eval::NeighbourScores nn = eval::neighbour_scores(
+      reference.features, default_k ? reference.radii : eval::real_radii(reference.features, o.pr_k, o.dc_k), features);
+  s.precision = nn.precision, s.recall = nn.recall, s.density = nn.density, s.coverage = nn.coverage;
   if (sample_features) *sample_features = std::move(features);
   return s;
 }

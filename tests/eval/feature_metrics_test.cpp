@@ -11,6 +11,7 @@
 #include <set>
 
 #include "advnet/core/rng.hpp"
+#include "advnet/core/threading.hpp"
 #include "../support/error_message.hpp"
 #include "../support/golden.hpp"
 
@@ -146,6 +147,30 @@ TEST(FeatureMetrics, KidMatchesNumpyOnTheSameSubsets) {
   EXPECT_NEAR(kid.std, want("kid_std"), 1e-8 * want("kid_std"));
 }
 
+// KID's subsets run one per thread and the neighbour scores mark per-thread copies: neither may
+// change a bit with the thread count (sets larger than a distance block of 256 rows).
+TEST(FeatureMetrics, KidAndNeighbourScoresDoNotDependOnTheThreadCount) {
+  Rng rng(11);
+  Tensor x(Shape{700, 12}), y(Shape{600, 12});
+  rng.normal(x.data(), x.numel(), 0.0f, 1.0f);
+  rng.normal(y.data(), y.numel(), 0.3f, 0.8f);
+  const eval::KidSubsets subsets = eval::kid_subsets(700, 600, 7, 500, 3);
+  const auto run = [&](int threads) {
+    advnet::set_num_threads(threads);
+    const eval::MeanStd kid = eval::kernel_inception_distance(x, y, subsets);
+    const eval::NeighbourScores s = eval::neighbour_scores(x, eval::real_radii(x), y);
+    return std::vector<double>{kid.mean, kid.std, s.precision, s.recall, s.density, s.coverage};
+  };
+  const int before = advnet::num_threads();
+  const std::vector<double> one = run(1), two = run(2);
+  advnet::set_num_threads(before);
+  EXPECT_EQ(one, two);
+  EXPECT_GT(one[2], 0.0);  // the sets overlap: every score is a non-trivial count
+  EXPECT_LT(one[2], 1.0);
+  EXPECT_GT(one[3], 0.0);
+  EXPECT_LT(one[5], 1.0);
+}
+
 TEST(FeatureMetrics, KidSubsetsAreDistinctRowsInRangeAndRepeatable) {
   const eval::KidSubsets a = eval::kid_subsets(1200, 1000, 4, 1000, 5), b = eval::kid_subsets(1200, 1000, 4, 1000, 5);
   EXPECT_EQ(a.x, b.x);
@@ -179,31 +204,42 @@ TEST(FeatureMetrics, InceptionScoreMatchesScipy) {
 
 TEST(FeatureMetrics, PrecisionRecallDensityCoverageMatchPrdcDefinitions) {
   const Tensor real = golden().tensor("pr_real"), fake = golden().tensor("pr_fake");
-  const eval::PrecisionRecall pr = eval::precision_recall(real, fake, 3);
-  const eval::DensityCoverage dc = eval::density_coverage(real, fake, 5);
-  EXPECT_DOUBLE_EQ(pr.precision, want("precision"));
-  EXPECT_DOUBLE_EQ(pr.recall, want("recall"));
-  EXPECT_DOUBLE_EQ(dc.density, want("density"));
-  EXPECT_DOUBLE_EQ(dc.coverage, want("coverage"));
-  const std::vector<double> r = eval::kth_neighbour_sq_distances(real, 3);
+  const eval::RealRadii radii = eval::real_radii(real, 3, 5);
+  const eval::NeighbourScores s = eval::neighbour_scores(real, radii, fake);
+  EXPECT_DOUBLE_EQ(s.precision, want("precision"));
+  EXPECT_DOUBLE_EQ(s.recall, want("recall"));
+  EXPECT_DOUBLE_EQ(s.density, want("density"));
+  EXPECT_DOUBLE_EQ(s.coverage, want("coverage"));
   const Tensor ref = golden().tensor("pr_real_radius3");
-  for (int64_t i = 0; i < real.dim(0); ++i) EXPECT_NEAR(r[static_cast<size_t>(i)], ref[i], 1e-6 * ref[i]) << i;
+  for (int64_t i = 0; i < real.dim(0); ++i) EXPECT_NEAR(radii.pr[static_cast<size_t>(i)], ref[i], 1e-6 * ref[i]) << i;
+  // One pass gives every k: the 3rd nearest of a pass for k = 1, 3 and 5 is the 3rd nearest alone.
+  const std::vector<std::vector<double>> all = eval::kth_neighbour_sq_distances(real, {1, 3, 5});
+  EXPECT_EQ(all[1], radii.pr);
+  EXPECT_EQ(all[2], radii.dc);
+  for (int64_t i = 0; i < real.dim(0); ++i) {
+    EXPECT_LE(all[0][static_cast<size_t>(i)], all[1][static_cast<size_t>(i)]) << i;
+    EXPECT_LE(all[1][static_cast<size_t>(i)], all[2][static_cast<size_t>(i)]) << i;
+  }
 }
 
 TEST(FeatureMetrics, PrecisionRecallOfASetWithItselfIsOne) {
   const Tensor x = golden().tensor("pr_real");
-  const eval::PrecisionRecall pr = eval::precision_recall(x, x, 3);
-  EXPECT_DOUBLE_EQ(pr.precision, 1.0);
-  EXPECT_DOUBLE_EQ(pr.recall, 1.0);
+  const eval::NeighbourScores s = eval::neighbour_scores(x, eval::real_radii(x, 3, 5), x);
+  EXPECT_DOUBLE_EQ(s.precision, 1.0);
+  EXPECT_DOUBLE_EQ(s.recall, 1.0);
   // Each row lies in its own ball (distance 0) and in those of the rows it is among the 5 nearest of.
-  EXPECT_DOUBLE_EQ(eval::density_coverage(x, x, 5).coverage, 1.0);
+  EXPECT_DOUBLE_EQ(s.coverage, 1.0);
 }
 
 TEST(FeatureMetrics, NearestNeighbourMetricsRefuseTooFewRows) {
   Tensor few(Shape{3, 8}), many(Shape{50, 8});
-  const std::string m = error_message([&] { eval::precision_recall(few, many, 3); });
-  EXPECT_NE(m.find("k = 3 needs more than k rows, got (3, 8)"), std::string::npos) << m;
+  const std::string m = error_message([&] { eval::real_radii(few, 3, 5); });
+  EXPECT_NE(m.find("k = 5 needs more than k rows, got (3, 8)"), std::string::npos) << m;
+  const std::string f = error_message([&] { eval::neighbour_scores(many, eval::real_radii(many), few); });
+  EXPECT_NE(f.find("k = 3 needs more than k rows, got (3, 8)"), std::string::npos) << f;
   Tensor other(Shape{50, 4});
-  const std::string w = error_message([&] { eval::density_coverage(many, other, 5); });
+  const std::string w = error_message([&] { eval::neighbour_scores(many, eval::real_radii(many), other); });
   EXPECT_NE(w.find("different dimensions, (50, 8) and (50, 4)"), std::string::npos) << w;
+  const std::string r = error_message([&] { eval::neighbour_scores(many, eval::real_radii(Tensor(Shape{40, 8})), many); });
+  EXPECT_NE(r.find("the radii are of 40 real rows, not the 50 given"), std::string::npos) << r;
 }

@@ -21,7 +21,6 @@ Definitions (the references, written from the papers and the tools' documented f
                     distance to the k-th nearest other row; "inside" strictly closer; scipy.spatial cdist
 """
 import json
-import struct
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +28,8 @@ import scipy.linalg
 import scipy.spatial.distance
 import scipy.special
 import scipy.stats
+
+from advgold import write_whole
 
 OUT = Path(__file__).resolve().parent
 rng = np.random.RandomState(20261202)
@@ -153,18 +154,6 @@ expect.update(prdc(tensors["pr_real"], tensors["pr_fake"]))
 tensors["pr_real_radius3"] = f32(radii(tensors["pr_real"].astype(np.float64), 3) ** 2)
 
 
-def write(path, records):
-    with open(path, "wb") as f:
-        f.write(b"ADVGOLD1")
-        f.write(struct.pack("<I", len(records)))
-        for name, a in records.items():
-            nb = name.encode()
-            f.write(struct.pack("<I", len(nb)) + nb)
-            f.write(struct.pack("<II", 0, a.ndim))
-            f.write(struct.pack(f"<{a.ndim}q", *a.shape))
-            f.write(a.astype("<f4").tobytes())
-
-
-write(OUT / "feature_metrics.bin", tensors)
+write_whole(OUT / "feature_metrics.bin", tensors)
 (OUT / "feature_metrics.json").write_text(json.dumps(expect, indent=1, sort_keys=True) + "\n")
 print("wrote", OUT / "feature_metrics.bin", "and", OUT / "feature_metrics.json")

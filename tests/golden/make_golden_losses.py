@@ -10,13 +10,13 @@ stay finite), labels (i * 7) % 10 stored as float32; its loss (1,), its gradient
 arithmetic rounded to float32, the C++ test also checks scale 0.5 against the halved values.
 The format is make_golden.py's (ADVGOLD1), whole tensors only.
 """
-import struct
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from advgold import write_whole
 from make_golden import hash_uniform
 
 OUT = Path(__file__).resolve().parent / "losses.bin"
@@ -36,13 +36,5 @@ records = {
     "ce.loss": np.array([loss.item()], dtype=np.float32),
     "ce.grad": grad.numpy().astype(np.float32),
 }
-with open(OUT, "wb") as f:
-    f.write(b"ADVGOLD1")
-    f.write(struct.pack("<I", len(records)))
-    for name, a in records.items():
-        nb = name.encode()
-        f.write(struct.pack("<I", len(nb)) + nb)
-        f.write(struct.pack("<II", 0, a.ndim))
-        f.write(struct.pack(f"<{a.ndim}q", *a.shape))
-        f.write(np.ascontiguousarray(a, dtype="<f4").tobytes())
+write_whole(OUT, records)
 print("wrote", OUT)

@@ -54,19 +54,27 @@ MeanStd inception_score(const Tensor& logits, int64_t splits = 10);
 // Kynkäänniemi et al.). Density: the mean number of real balls holding a fake row, divided by k;
 // coverage: the fraction of real rows whose ball holds a fake row (k = 5 in Naeem et al.). "Inside"
 // is strictly closer than the radius, as in prdc; the comparisons are decided on exact distances, the
-// k-th neighbour that sets a radius is chosen by float32 distance. Throws Error when a set whose radii
-// are needed (both for precision/recall, the real one for density/coverage) has k rows or fewer, when
-// the other is empty, or when the dimensions differ.
-struct PrecisionRecall {
-  double precision = 0, recall = 0;
+// k-th neighbour that sets a radius is chosen by float32 distance.
+//
+// The real set's radii depend on it alone, so they are computed once per reference set (RealRadii,
+// one pass over its distances); the four scores then take two passes, the fake set's own distances
+// (its radii for recall) and the fake × real ones, which decide all four at once.
+struct RealRadii {
+  int64_t pr_k = 3, dc_k = 5;
+  std::vector<double> pr, dc;  // (N): squared distance to the pr_k-th and the dc_k-th nearest other row
 };
-PrecisionRecall precision_recall(const Tensor& real, const Tensor& fake, int64_t k = 3);
-struct DensityCoverage {
-  double density = 0, coverage = 0;
-};
-DensityCoverage density_coverage(const Tensor& real, const Tensor& fake, int64_t k = 5);
+// Throws Error when real has k rows or fewer (k the larger of the two).
+RealRadii real_radii(const Tensor& real, int64_t pr_k = 3, int64_t dc_k = 5);
 
-// Squared distance of each row of x to its k-th nearest other row (the row itself excluded).
-std::vector<double> kth_neighbour_sq_distances(const Tensor& x, int64_t k);
+struct NeighbourScores {
+  double precision = 0, recall = 0, density = 0, coverage = 0;
+};
+// Throws Error when the fake set is empty or has pr_k rows or fewer (its radii), when the radii are not
+// real's (another row count), or when the dimensions differ.
+NeighbourScores neighbour_scores(const Tensor& real, const RealRadii& radii, const Tensor& fake);
+
+// For each k of ks: the squared distance of each row of x to its k-th nearest other row (the row
+// itself excluded), all from one pass: ks.size() vectors of N.
+std::vector<std::vector<double>> kth_neighbour_sq_distances(const Tensor& x, const std::vector<int64_t>& ks);
 
 }  // namespace advnet::eval

@@ -14,12 +14,14 @@
 
 namespace advnet::run {
 
-// The reference set as the metrics see it: its features (N, d), logits and Gaussian statistics, with
-// the hashes that say which classifier and which data they belong to.
+// The reference set as the metrics see it: its features (N, d), their Gaussian statistics and k-NN
+// radii (for FeatureOptions' default k; computed once, here, rather than per evaluation), with the
+// hashes that say which classifier and which data they belong to.
 struct FeatureReference {
   std::string classifier_sha256, data_sha256;
   Tensor features;
   eval::FeatureStats stats;
+  eval::RealRadii radii;
 };
 
 // The classifier's features of `reference` (a data set's test split). With a cache directory, a file
