@@ -24,6 +24,7 @@ Run add_report(CLI::App& app);
 Run add_config(CLI::App& app);
 Run add_classifier(CLI::App& app);
 Run add_eval_metrics(CLI::App& app);  // advnet eval metrics (a subcommand of eval)
+Run add_eval_modes(CLI::App& app);    // advnet eval modes (a subcommand of eval)
 
 // --live, for the commands that load a generator: G's own parameters of the last step instead of
 // their moving average (checkpoints of training.g_ema > 0).

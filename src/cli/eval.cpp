@@ -1,6 +1,6 @@
 // advnet eval parzen (CHECKPOINT | --samples FILE.npy) --data DIR [--sigma S] [--n-samples 10000]
 //                    [--n-valid 1000] [--split test|valid] [--seed S] [--threads T] [--live] [--json]
-// The paper's Table 1 protocol (PAPER.md §6). advnet eval metrics: eval_metrics.cpp.
+// The paper's Table 1 protocol (PAPER.md §6). advnet eval metrics: eval_metrics.cpp; eval modes: eval_modes.cpp.
 #include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -89,7 +89,12 @@ Run add_eval(CLI::App& app) {
   parzen->add_flag("--json", a->json, "print a JSON object as the last line");
   CLI::App* metrics = app.add_subcommand("metrics", "FID, KID, IS, precision/recall, density/coverage on advnet's classifier features");
   const Run run_metrics = add_eval_metrics(*metrics);
-  return [a, parzen, run_metrics] { return parzen->parsed() ? run_parzen(*a) : run_metrics(); };
+  CLI::App* modes = app.add_subcommand("modes", "mode coverage of a 2-D ring or grid (modes, high-quality samples, reverse KL)");
+  const Run run_modes = add_eval_modes(*modes);
+  return [a, parzen, metrics, run_metrics, run_modes] {
+    if (parzen->parsed()) return run_parzen(*a);
+    return metrics->parsed() ? run_metrics() : run_modes();
+  };
 }
 
 }  // namespace advnet::cli

@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
   runs[sample] = advnet::cli::add_sample(*sample);
   CLI::App* bench = app.add_subcommand("bench", "time training iterations");
   runs[bench] = advnet::cli::add_bench(*bench);
-  CLI::App* eval = app.add_subcommand("eval", "evaluate a generator (Parzen-window log-likelihood; feature metrics: FID, KID, ...)");
+  CLI::App* eval = app.add_subcommand("eval", "evaluate a generator (Parzen-window log-likelihood; feature metrics: FID, KID, ...; mode coverage)");
   runs[eval] = advnet::cli::add_eval(*eval);
   CLI::App* figure = app.add_subcommand("figure", "the paper's figures as PNG files");
   runs[figure] = advnet::cli::add_figure(*figure);

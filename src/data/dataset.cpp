@@ -103,23 +103,14 @@ Dataset load_synthetic(const DataConfig& c, Split split) {
     }
   } else if (c.kind == DataKind::ring_2d || c.kind == DataKind::grid_2d) {
     check(c.std > 0, "data.std: must be positive");
-    const int64_t modes = c.kind == DataKind::ring_2d ? c.modes : c.grid * c.grid;
-    check(modes > 0, "data: the number of modes must be positive");
+    const std::vector<std::array<double, 2>> centres = mode_centres(c);
+    const auto modes = static_cast<int64_t>(centres.size());
     d.x = Tensor(Shape{n, 2});
     d.labels.resize(static_cast<size_t>(n));
     for (int64_t i = 0; i < n; ++i) {
       const int64_t m = std::min<int64_t>(modes - 1, static_cast<int64_t>(u[static_cast<size_t>(i)] * modes));
       d.labels[static_cast<size_t>(i)] = static_cast<int32_t>(m);  // the mode
-      double mx, my;
-      if (c.kind == DataKind::ring_2d) {
-        const double a = 2.0 * std::numbers::pi * static_cast<double>(m) / static_cast<double>(modes);
-        mx = c.radius * std::cos(a);
-        my = c.radius * std::sin(a);
-      } else {
-        const double offset = (static_cast<double>(c.grid) - 1.0) / 2.0;
-        mx = (static_cast<double>(m % c.grid) - offset) * c.spacing;
-        my = (static_cast<double>(m / c.grid) - offset) * c.spacing;
-      }
+      const auto [mx, my] = centres[static_cast<size_t>(m)];
       d.x[2 * i] = static_cast<float>(mx + c.std * g[static_cast<size_t>(2 * i)]);
       d.x[2 * i + 1] = static_cast<float>(my + c.std * g[static_cast<size_t>(2 * i + 1)]);
     }
@@ -130,6 +121,25 @@ Dataset load_synthetic(const DataConfig& c, Split split) {
 }
 
 }  // namespace
+
+std::vector<std::array<double, 2>> mode_centres(const DataConfig& c) {
+  if (c.kind != DataKind::ring_2d && c.kind != DataKind::grid_2d)
+    throw Error("data.kind: " + name_of(c.kind) + " has no modes (mode coverage needs ring_2d or grid_2d)");
+  const int64_t modes = c.kind == DataKind::ring_2d ? c.modes : c.grid * c.grid;
+  check(modes > 0, "data: the number of modes must be positive");
+  std::vector<std::array<double, 2>> out(static_cast<size_t>(modes));
+  for (int64_t m = 0; m < modes; ++m) {
+    if (c.kind == DataKind::ring_2d) {
+      const double a = 2.0 * std::numbers::pi * static_cast<double>(m) / static_cast<double>(modes);
+      out[static_cast<size_t>(m)] = {c.radius * std::cos(a), c.radius * std::sin(a)};
+    } else {
+      const double offset = (static_cast<double>(c.grid) - 1.0) / 2.0;
+      out[static_cast<size_t>(m)] = {(static_cast<double>(m % c.grid) - offset) * c.spacing,
+                                     (static_cast<double>(m / c.grid) - offset) * c.spacing};
+    }
+  }
+  return out;
+}
 
 DataConfig DataConfig::for_kind(DataKind kind) {
   DataConfig d;

@@ -1,6 +1,7 @@
 #pragma once
 // Data sets the trainer reads: MNIST-format IDX directories and synthetic distributions.
 #include <cstdint>
+#include <array>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,12 @@ struct Dataset {
 // Loads a split. Synthetic data draws from the same distribution for every split, with a
 // different stream per split.
 Dataset load(const DataConfig& config, Split split);
+
+// The means of a 2-D mixture's modes (ring_2d: `modes` points on the circle of `radius`, the first
+// at angle 0; grid_2d: grid × grid points `spacing` apart, centred at 0, row by row), mode m being
+// the label of its examples. The loader draws around them and eval::mode_coverage scores samples
+// against them. Throws Error naming data.kind for data without modes.
+std::vector<std::array<double, 2>> mode_centres(const DataConfig& config);
 
 // A 1-D Gaussian mixture's density (gaussian_1d and mixture_1d).
 double mixture_pdf(const DataConfig& config, double x);

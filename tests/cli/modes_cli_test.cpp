@@ -1,0 +1,109 @@
+// End-to-end tests of advnet eval modes: a checkpoint of configs/ring8.toml and sample files scored
+// against the data table's modes, the JSON keys, and bad input (exit 2, one line naming the file).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "../support/cli_run.hpp"
+#include "../support/tempdir.hpp"
+#include "advnet/data/dataset.hpp"
+#include "advnet/io/npy.hpp"
+
+using advnet::Shape;
+using advnet::Tensor;
+using advnet::testing::CliResult;
+using advnet::testing::TempDir;
+using advnet::testing::write_bytes;
+
+namespace {
+
+const std::string kSource = ADVNET_SOURCE_DIR;
+const std::string kRing = kSource + "/configs/ring8.toml";
+
+CliResult run(const std::string& args) { return advnet::testing::run_cli(args); }
+
+nlohmann::json last_json(const CliResult& r) {
+  const size_t start = r.output.rfind("\n{");
+  return nlohmann::json::parse(r.output.substr(start == std::string::npos ? 0 : start + 1));
+}
+
+// n points: the first `on` at the ring's modes 0..on-1 in turn (modes [0, on) covered evenly), the rest at the centre.
+std::string ring_samples(const TempDir& dir, const std::string& name, int64_t n, int64_t on, int64_t cover) {
+  advnet::data::DataConfig c;
+  c.kind = advnet::data::DataKind::ring_2d;
+  const auto centres = advnet::data::mode_centres(c);
+  Tensor t(Shape{n, 2});
+  for (int64_t i = 0; i < on; ++i) {
+    t[2 * i] = static_cast<float>(centres[static_cast<size_t>(i % cover)][0]);
+    t[2 * i + 1] = static_cast<float>(centres[static_cast<size_t>(i % cover)][1]);
+  }
+  const std::string path = dir.file(name);
+  advnet::io::write_npy(path, t);
+  return path;
+}
+
+}  // namespace
+
+TEST(ModesCli, SamplesOfTheRingGiveModesHighQualityAndReverseKl) {
+  TempDir dir;
+  // 2 000 of 2 500 points on 4 of the 8 modes, evenly: 4 modes, 80 %, KL = log 8 − log 4.
+  const CliResult r = run("eval modes --samples " + ring_samples(dir, "s.npy", 2500, 2000, 4) + " --config " + kRing + " --json");
+  ASSERT_EQ(r.code, 0) << r.output;
+  const nlohmann::json j = last_json(r);
+  EXPECT_EQ(j.at("modes"), 4);
+  EXPECT_DOUBLE_EQ(j.at("high_quality").get<double>(), 0.8);
+  EXPECT_NEAR(j.at("reverse_kl").get<double>(), std::log(2.0), 1e-12);
+  EXPECT_EQ(j.at("counts"), (std::vector<int64_t>{500, 500, 500, 500, 0, 0, 0, 0}));
+  EXPECT_EQ(j.at("n_samples"), 2500);
+  EXPECT_EQ(j.at("n_modes"), 8);
+  // Nothing near a mode: reverse KL is null, not a number.
+  const CliResult none = run("eval modes --samples " + ring_samples(dir, "none.npy", 2500, 0, 1) + " --config " + kRing + " --json");
+  ASSERT_EQ(none.code, 0) << none.output;
+  EXPECT_TRUE(last_json(none).at("reverse_kl").is_null());
+  EXPECT_EQ(last_json(none).at("modes"), 0);
+}
+
+TEST(ModesCli, ACheckpointIsScoredAgainstItsOwnConfigurationsModes) {
+  TempDir dir;
+  const CliResult t = run("train " + kRing + " --out " + dir.file("run") + " --epochs 1 --threads 1 --set data.size=2000");
+  ASSERT_EQ(t.code, 0) << t.output;
+  const std::string ckpt = dir.file("run/checkpoints/latest.safetensors");
+  const CliResult a = run("eval modes " + ckpt + " --json"), b = run("eval modes " + ckpt + " --json");
+  ASSERT_EQ(a.code, 0) << a.output;
+  EXPECT_EQ(last_json(a), last_json(b));  // the same noise: the same numbers
+  EXPECT_EQ(last_json(a).at("n_modes"), 8);
+  int64_t counted = 0;
+  for (int64_t c : last_json(a).at("counts").get<std::vector<int64_t>>()) counted += c;
+  EXPECT_NEAR(static_cast<double>(counted) / 2500.0, last_json(a).at("high_quality").get<double>(), 1e-12);
+  // G's samples written to a file and scored with --samples give the same numbers.
+  ASSERT_EQ(run("sample " + ckpt + " -n 2500 --out " + dir.file("g.npy")).code, 0);
+  const CliResult s = run("eval modes --samples " + dir.file("g.npy") + " --config " + kRing + " --json");
+  ASSERT_EQ(s.code, 0) << s.output;
+  EXPECT_EQ(last_json(s), last_json(a));
+}
+
+TEST(ModesCli, BadInputIsOneLineAndExitTwo) {
+  TempDir dir;
+  const std::string good = ring_samples(dir, "good.npy", 2500, 100, 8);
+  const auto refused = [&](const std::string& args, const std::string& says) {
+    const CliResult r = run(args);
+    EXPECT_EQ(r.code, 2) << args << "\n" << r.output;
+    EXPECT_NE(r.output.find(says), std::string::npos) << args << "\n" << r.output;
+  };
+  Tensor wide(Shape{2500, 3});
+  advnet::io::write_npy(dir.file("wide.npy"), wide);
+  refused("eval modes --samples " + dir.file("wide.npy") + " --config " + kRing, "wide.npy: samples must be (N, 2) points of the 2-D mixture, got (2500, 3)");
+  refused("eval modes --samples " + ring_samples(dir, "few.npy", 100, 100, 8) + " --config " + kRing,
+          "few.npy: the protocol takes 2500 samples, got 100");
+  Tensor nan(Shape{2500, 2});
+  nan[7] = std::nanf("");
+  advnet::io::write_npy(dir.file("nan.npy"), nan);
+  refused("eval modes --samples " + dir.file("nan.npy") + " --config " + kRing, "nan.npy: sample 3 is NaN");
+  refused("eval modes --samples " + good + " --config " + kSource + "/configs/paper_mnist.toml",
+          "paper_mnist.toml: data.kind: mnist has no modes");
+  refused("eval modes --samples " + good, "--samples needs --config CONFIG");
+  write_bytes(dir.file("run.safetensors"), "not a checkpoint");
+  refused("eval modes " + dir.file("run.safetensors") + " --samples " + good + " --config " + kRing, "give either a CHECKPOINT or --samples");
+}
