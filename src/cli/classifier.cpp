@@ -68,6 +68,7 @@ int run_classifier_train(const ClassifierTrainArgs& a) {
   run::save_classifier(path, net, c,
                        {{"command", command_line(a)},
                         {"cpu", cpu_model()},
+                        {"isa", cpu_isa()},
                         {"threads", std::to_string(num_threads())},
                         {"test_accuracy", acc},
                         {"reference_sha256", run::data_fingerprint(test)}});

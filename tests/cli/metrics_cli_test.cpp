@@ -95,12 +95,18 @@ TEST_F(MetricsCli, ClassifierTrainWritesAReproducibleFileThatEvalScores) {
   EXPECT_NE(f.meta("command").find("advnet classifier train"), std::string::npos);
   EXPECT_EQ(f.meta("threads"), "2");
   EXPECT_FALSE(f.meta("cpu").empty());
+  EXPECT_NE(f.meta("isa"), "unknown");  // oneDNN's instruction set, as ONEDNN_MAX_CPU_ISA names it
   EXPECT_NE(f.meta("config").find("units = 32"), std::string::npos);
   EXPECT_TRUE(f.has("0.weight") && f.has("2.bias"));  // torch.nn.Sequential's names
   // The same configuration and thread count: the same bytes in every tensor (the metadata's command
   // names the other --out).
   const advnet::io::SafetensorsFile g = advnet::io::SafetensorsFile::read(train_tiny(dir, "b"));
   EXPECT_TRUE(same_tensors(f, g));
+  // Capped at AVX2 (what every CPU advnet runs on has), the file records the set its kernels used.
+  const CliResult capped = advnet::testing::run_shell("ONEDNN_MAX_CPU_ISA=AVX2 " + std::string(ADVNET_CLI) + " classifier train " +
+                                                      tiny_config(dir) + " --out " + dir.file("capped") + " --threads 2");
+  ASSERT_EQ(capped.code, 0) << capped.output;
+  EXPECT_EQ(advnet::io::SafetensorsFile::read(dir.file("capped/classifier.safetensors")).meta("isa"), "AVX2");
   // Another data set is scored too (the classifier does not know it): near chance.
   const CliResult other = run("classifier eval " + c + " --data " + kFashion + " --json");
   ASSERT_EQ(other.code, 0) << other.output;

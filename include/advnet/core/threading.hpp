@@ -11,5 +11,9 @@ int num_threads();
 // The CPU's model name (/proc/cpuinfo's first "model name"), or "unknown": a trained model's
 // metadata records it, since oneDNN picks kernels (and so rounding) by instruction set and cache.
 std::string cpu_model();
+// The instruction set oneDNN's kernels use here, named as ONEDNN_MAX_CPU_ISA takes it ("AVX2",
+// "AVX512_CORE_BF16", ...): CPUs of one model name may differ in it (a VM may hide AVX-512), and
+// ONEDNN_MAX_CPU_ISA=<it> makes a wider CPU run the same kernels.
+std::string cpu_isa();
 
 }  // namespace advnet

@@ -3,8 +3,9 @@
 // with the net's parameters, buffers and counters named as torch.nn.Sequential names them, so it
 // loads into the same module in PyTorch, and __metadata__:
 //   format "advnet-classifier-1"; config (the resolved TOML); example_shape ("784"); command (the
-//   command that made it); cpu and threads (what it was trained on: the same CPU model and thread
-//   count retrain it to the same bytes); test_accuracy; reference_sha256 (data_fingerprint of the
+//   command that made it); cpu, isa and threads (what it was trained on: the CPU model, oneDNN's
+//   instruction set (cpu_isa) and the thread count; scripts/reproduce_classifiers.sh retrains with
+//   them, the instruction set capped by ONEDNN_MAX_CPU_ISA); test_accuracy; reference_sha256 (data_fingerprint of the
 //   test split it was scored on: how eval metrics recognises its data set).
 #include <map>
 #include <string>
