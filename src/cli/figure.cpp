@@ -1,6 +1,7 @@
 // advnet figure samples CHECKPOINT --out F.png [--rows R] [--cols C] [--data DIR] [--seed S] [--live]  (Figure 2)
 // advnet figure interpolate CHECKPOINT --out F.png [--pairs P] [--steps S] [--seed S] [--live]      (Figure 3)
 // advnet figure toy1d RUN_DIR --out F.png [--panels K]                                         (Figure 1)
+// advnet figure modes CHECKPOINT --out F.png [--n 2500] [--seed S] [--live]      (a 2-D ring or grid's samples)
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -23,7 +24,7 @@ namespace {
 
 struct FigureArgs {
   std::string input, out, data;
-  int64_t rows = 8, cols = 9, pairs = 8, steps = 11, panels = 4;
+  int64_t rows = 8, cols = 9, pairs = 8, steps = 11, panels = 4, n = 2500;
   uint64_t seed = 0;
   bool live = false;  // G's own parameters instead of their moving average
 };
@@ -61,6 +62,23 @@ int run_interpolate(const FigureArgs& a) {
   io::write_png_grid(a.out, images, {.rows = a.pairs, .cols = a.steps, .channels = s[0], .height = s[1], .width = s[2]});
   std::printf("wrote %s: %lld interpolations of %lld steps in z\n", a.out.c_str(), static_cast<long long>(a.pairs),
               static_cast<long long>(a.steps));
+  return kOk;
+}
+
+int run_modes(const FigureArgs& a) {
+  run::GeneratorModel g = load_generator(a.input, a.live);
+  const data::DataConfig& dc = g.config().data;
+  std::vector<std::array<double, 2>> centres;
+  try {
+    centres = data::mode_centres(dc);
+  } catch (const Error& e) {
+    throw Error(a.input + ": " + e.what());
+  }
+  Tensor samples;
+  g.sample(a.n, a.seed, samples);
+  io::write_png(a.out, eval::modes_figure(samples, centres, dc.std,
+                                          std::to_string(a.n) + " samples, " + std::to_string(centres.size()) + " modes"));
+  std::printf("wrote %s\n", a.out.c_str());
   return kOk;
 }
 
@@ -111,9 +129,16 @@ Run add_figure(CLI::App& app) {
   toy->add_option("run_dir", a->input, "run directory of configs/toy_1d.toml")->required();
   toy->add_option("--out", a->out, "PNG file")->required();
   toy->add_option("--panels", a->panels, "number of panels")->check(CLI::Range(1, 12));
-  return [a, samples, interp] {
+  CLI::App* modes = app.add_subcommand("modes", "samples of a 2-D ring or grid over its modes (the 3-std discs of eval modes)");
+  modes->add_option("checkpoint", a->input, "checkpoint of a ring_2d or grid_2d configuration")->required();
+  modes->add_option("--out", a->out, "PNG file")->required();
+  modes->add_option("--n", a->n, "samples")->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
+  modes->add_option("--seed", a->seed, "seed of the noise");
+  add_live_flag(*modes, a->live);
+  return [a, samples, interp, modes] {
     if (samples->parsed()) return run_samples(*a);
     if (interp->parsed()) return run_interpolate(*a);
+    if (modes->parsed()) return run_modes(*a);
     return run_toy1d(*a);
   };
 }

@@ -1,6 +1,8 @@
 #include "advnet/eval/figures.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <numbers>
 #include <cstring>
 
 #include "advnet/core/error.hpp"
@@ -91,6 +93,37 @@ io::Image toy1d_figure(const std::vector<Toy1d>& panels, const std::vector<std::
   c.text(246, ly, "D(x)", black);
   c.line(290, ly + 4, 310, ly + 4, gray, 1.5, 2);
   c.text(316, ly, "D*(x) = p_data/(p_data+p_g)", black);
+  return c.image();
+}
+
+io::Image modes_figure(const Tensor& samples, const std::vector<std::array<double, 2>>& centres, double std,
+                       const std::string& title) {
+  check(samples.shape().rank() == 2 && samples.dim(1) == 2, "figure modes: samples must be (N, 2), got " + samples.shape().str());
+  check(!centres.empty(), "figure modes: no modes");
+  constexpr int64_t kSide = 480, kTop = 28, kM = 8;  // plot side, title band, margin
+  double extent = 0;
+  for (const auto& m : centres) extent = std::max({extent, std::abs(m[0]), std::abs(m[1])});
+  extent += 1.0;
+  Canvas c(kSide + 2 * kM, kSide + kTop + kM);
+  const double scale = kSide / (2.0 * extent);
+  auto X = [&](double x) { return kM + (x + extent) * scale; };
+  auto Y = [&](double y) { return kTop + (extent - y) * scale; };  // y up
+  c.frame(kM, kTop, kM + kSide, kTop + kSide, {200, 200, 200});
+  c.line(X(-extent), Y(0), X(extent), Y(0), {235, 235, 235}, 1.0);
+  c.line(X(0), Y(-extent), X(0), Y(extent), {235, 235, 235}, 1.0);
+  for (int64_t i = 0; i < samples.dim(0); ++i) {
+    const double x = samples[2 * i], y = samples[2 * i + 1];
+    if (std::abs(x) <= extent && std::abs(y) <= extent) c.dot(X(x), Y(y), 1.2, {0, 0, 0});
+  }
+  // the high-quality discs, at least 3 pixels across so that a narrow mixture's stay visible
+  const double r = std::max(3.0 * std * scale, 3.0);
+  for (const auto& m : centres)
+    for (int k = 0; k < 24; ++k) {
+      const double a0 = 2 * std::numbers::pi * k / 24, a1 = 2 * std::numbers::pi * (k + 1) / 24;
+      c.line(X(m[0]) + r * std::cos(a0), Y(m[1]) + r * std::sin(a0), X(m[0]) + r * std::cos(a1), Y(m[1]) + r * std::sin(a1),
+             {220, 30, 30}, 1.2);
+    }
+  c.text(kM + 2, 8, title, {0, 0, 0}, 2);
   return c.image();
 }
 

@@ -82,6 +82,10 @@ TEST(ModesCli, ACheckpointIsScoredAgainstItsOwnConfigurationsModes) {
   const CliResult s = run("eval modes --samples " + dir.file("g.npy") + " --config " + kRing + " --json");
   ASSERT_EQ(s.code, 0) << s.output;
   EXPECT_EQ(last_json(s), last_json(a));
+  // The scatter figure of the same samples.
+  const CliResult f = run("figure modes " + ckpt + " --out " + dir.file("modes.png"));
+  ASSERT_EQ(f.code, 0) << f.output;
+  EXPECT_EQ(advnet::testing::read_bytes(dir.file("modes.png")).substr(1, 3), "PNG");
 }
 
 TEST(ModesCli, BadInputIsOneLineAndExitTwo) {

@@ -116,3 +116,22 @@ TEST(Report, Base64AndASelfContainedPage) {
   advnet::testing::write_bytes(dir.file("metrics.jsonl"), "{not json\n");
   EXPECT_THROW(advnet::run::write_report(dir.path().string()), advnet::Error);
 }
+
+// The modes figure: a red 3-std circle around each mode, a black dot at each sample, white elsewhere.
+TEST(Figures, ModesFigureDrawsTheModesCirclesAndTheSamples) {
+  const std::vector<std::array<double, 2>> centres{{1.0, 0.0}, {-1.0, 0.0}};
+  advnet::Tensor samples(advnet::Shape{1, 2});
+  samples[0] = 0.0f, samples[1] = 1.0f;  // at (0, 1)
+  const advnet::io::Image im = advnet::eval::modes_figure(samples, centres, 0.05, "t");
+  ASSERT_EQ(im.channels, 3);
+  EXPECT_EQ(im.width, 496);  // 480 + 2 · 8
+  // extent 2: 120 pixels per unit, x = 8 + (x + 2) · 120, y = 28 + (2 − y) · 120; the circle's radius 3 · 0.05 · 120 = 18
+  const auto px = [&](int64_t x, int64_t y) { return const_cast<advnet::io::Image&>(im).at(x, y); };
+  const uint8_t* edge = px(8 + 3 * 120 + 18, 28 + 2 * 120);  // the right edge of mode (1, 0)'s circle
+  EXPECT_GT(edge[0], 150);
+  EXPECT_LT(edge[1], 120);
+  const uint8_t* dot = px(8 + 2 * 120, 28 + 1 * 120);  // the sample
+  EXPECT_LT(dot[0], 80);
+  const uint8_t* inside = px(8 + 3 * 120, 28 + 2 * 120 - 8);  // inside a circle, off the axis: no sample
+  EXPECT_EQ(inside[0], 255);
+}

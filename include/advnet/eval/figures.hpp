@@ -1,5 +1,6 @@
 #pragma once
 // The paper's figures (PAPER.md §7) as images. Samples are always fair random draws.
+#include <array>
 #include <string>
 #include <vector>
 
@@ -22,5 +23,11 @@ Tensor interpolate_noise(const Tensor& from, const Tensor& to, int64_t steps);
 // Figure 1: one panel per state of a 1-D game: the data density (black dots), p_g (green line),
 // D (blue dashed) and D* = p_data / (p_data + p_g) (gray dotted), with a title each.
 io::Image toy1d_figure(const std::vector<Toy1d>& panels, const std::vector<std::string>& titles);
+
+// Samples of a 2-D mixture over its modes (PacGAN's Figure 2): samples: (N, 2) as black dots, each
+// mode's high-quality disc (3 std, eval::mode_coverage) as a red circle, on a square of the modes'
+// extent plus one unit, with a title. Samples outside the square are left out.
+io::Image modes_figure(const Tensor& samples, const std::vector<std::array<double, 2>>& centres, double std,
+                       const std::string& title);
 
 }  // namespace advnet::eval
