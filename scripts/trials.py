@@ -33,12 +33,14 @@ def seeds_of(text):
     try:
         if ".." in text:
             lo, hi = (int(v) for v in text.split(".."))
-            if lo > hi:
-                raise ValueError
-            return list(range(lo, hi + 1))
-        return [int(v) for v in text.split(",")]
+            seeds = list(range(lo, hi + 1))
+        else:
+            seeds = list(dict.fromkeys(int(v) for v in text.split(",")))  # each seed once, in order
+        if not seeds or min(seeds) < 0:
+            raise ValueError
+        return seeds
     except ValueError:
-        print(f"trials: --seeds {text}: expected FIRST..LAST or a comma-separated list of integers", file=sys.stderr)
+        print(f"trials: --seeds {text}: expected FIRST..LAST or a comma-separated list of integers, none negative", file=sys.stderr)
         sys.exit(2)
 
 
@@ -103,7 +105,12 @@ def main():
             print(f"trials: seed {s}: evaluation failed: {r.stderr.strip()}")
             failed = True
             continue
-        result = json.loads(r.stdout.strip().splitlines()[-1])
+        lines = r.stdout.strip().splitlines()
+        if not lines:
+            print(f"trials: seed {s}: evaluation printed nothing")
+            failed = True
+            continue
+        result = json.loads(lines[-1])
         result["seed"] = s
         result["commands"] = [" ".join(train), " ".join(score)]
         write_atomic(result_path, json.dumps(result) + "\n")

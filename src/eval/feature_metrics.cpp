@@ -240,6 +240,9 @@ std::vector<std::vector<double>> kth_neighbour_sq_distances(const Tensor& x, con
   const int64_t kmax = *std::max_element(ks.begin(), ks.end());
   for (int64_t k : ks) check(k >= 1, "k-NN radii: k must be at least 1, got " + std::to_string(k));
   check(n > kmax, "k-NN radii: k = " + std::to_string(kmax) + " needs more than k rows, got " + shape_text(x));
+  // A non-finite value would leave a row without neighbours (every comparison false).
+  check(std::all_of(x.data(), x.data() + x.numel(), [](float v) { return std::isfinite(v); }),
+        "k-NN radii: the features " + shape_text(x) + " hold a value that is not finite");
   const Centred cen = centred_pair(x, x, x);
   std::vector<std::vector<double>> out(ks.size(), std::vector<double>(static_cast<size_t>(n)));
   for_each_distance_block(cen.x, cen.c, [&](int64_t first, int64_t rows, const float* dist) {

@@ -115,7 +115,7 @@ io::Image modes_figure(const Tensor& samples, const std::vector<std::array<doubl
     const double x = samples[2 * i], y = samples[2 * i + 1];
     if (std::abs(x) <= extent && std::abs(y) <= extent) c.dot(X(x), Y(y), 1.2, {0, 0, 0});
   }
-  // the high-quality discs, at least 3 pixels across so that a narrow mixture's stay visible
+  // the high-quality discs, of radius at least 3 pixels so that a narrow mixture's stay visible
   const double r = std::max(3.0 * std * scale, 3.0);
   for (const auto& m : centres)
     for (int k = 0; k < 24; ++k) {

@@ -21,7 +21,7 @@ ModeCoverage mode_coverage(const Tensor& samples, const std::vector<std::array<d
   int64_t good = 0;
   for (int64_t i = 0; i < n; ++i) {
     const double x = samples[2 * i], y = samples[2 * i + 1];
-    check(!std::isnan(x) && !std::isnan(y), "mode coverage: sample " + std::to_string(i) + " is NaN");
+    if (std::isnan(x) || std::isnan(y)) throw Error("mode coverage: sample " + std::to_string(i) + " is NaN");
     // the nearest mode (the first of equally near ones), by squared distance
     size_t best = 0;
     double best_sq = std::numeric_limits<double>::infinity();

@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -242,4 +243,8 @@ TEST(FeatureMetrics, NearestNeighbourMetricsRefuseTooFewRows) {
   EXPECT_NE(w.find("different dimensions, (50, 8) and (50, 4)"), std::string::npos) << w;
   const std::string r = error_message([&] { eval::neighbour_scores(many, eval::real_radii(Tensor(Shape{40, 8})), many); });
   EXPECT_NE(r.find("the radii are of 40 real rows, not the 50 given"), std::string::npos) << r;
+  Tensor bad(Shape{50, 8});
+  bad[17] = std::numeric_limits<float>::infinity();
+  const std::string n = error_message([&] { eval::real_radii(bad); });
+  EXPECT_NE(n.find("the features (50, 8) hold a value that is not finite"), std::string::npos) << n;
 }
