@@ -6,7 +6,7 @@
 #   dcgan_fashion_mnist   configs/dcgan_fashion_mnist.toml, 10 epochs              (runs/fid_dcgan_fashion_mnist)
 #   paper_mnist           configs/paper_mnist.toml + g_ema 0.99997 from epoch 25, 250 epochs: Table 1's bold
 #                         row (`EMA=0.99997 scripts/reproduce_table1.sh mnist`)   (runs/fid_paper_mnist)
-# Out of make test: about 20 + 20 + 50 minutes on one thread. Each result is the JSON line of eval metrics,
+# Out of make test: about 20 + 20 + 100 minutes on one thread (the other core busy). Each result is the JSON line of eval metrics,
 # in RUN/metrics_test.json; the last lines printed are the README's rows.
 # usage: [THREADS=N] scripts/fid_table.sh [NAME...]   (default: all three; THREADS default 1, one per job)
 set -euo pipefail
