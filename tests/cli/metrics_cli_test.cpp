@@ -18,6 +18,7 @@ namespace fs = std::filesystem;
 using advnet::Shape;
 using advnet::Tensor;
 using advnet::testing::CliResult;
+using advnet::testing::last_json;
 using advnet::testing::read_bytes;
 using advnet::testing::TempDir;
 using advnet::testing::write_bytes;
@@ -29,11 +30,6 @@ const std::string kMnist = kSource + "/data/mnist";
 const std::string kFashion = "/usr/share/datasets/fashion-mnist";
 
 CliResult run(const std::string& args) { return advnet::testing::run_cli(args); }
-
-nlohmann::json last_json(const CliResult& r) {
-  const size_t start = r.output.rfind("\n{");
-  return nlohmann::json::parse(r.output.substr(start == std::string::npos ? 0 : start + 1));
-}
 
 // A small MLP classifier on the first 3 000 MNIST training images, one epoch (a second of training).
 std::string tiny_config(const TempDir& dir, int hidden = 32, int seed = 1) {

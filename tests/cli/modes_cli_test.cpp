@@ -14,6 +14,7 @@
 using advnet::Shape;
 using advnet::Tensor;
 using advnet::testing::CliResult;
+using advnet::testing::last_json;
 using advnet::testing::TempDir;
 using advnet::testing::write_bytes;
 
@@ -23,11 +24,6 @@ const std::string kSource = ADVNET_SOURCE_DIR;
 const std::string kRing = kSource + "/configs/ring8.toml";
 
 CliResult run(const std::string& args) { return advnet::testing::run_cli(args); }
-
-nlohmann::json last_json(const CliResult& r) {
-  const size_t start = r.output.rfind("\n{");
-  return nlohmann::json::parse(r.output.substr(start == std::string::npos ? 0 : start + 1));
-}
 
 // n points: the first `on` at the ring's modes 0..on-1 in turn (modes [0, on) covered evenly), the rest at the centre.
 std::string ring_samples(const TempDir& dir, const std::string& name, int64_t n, int64_t on, int64_t cover) {

@@ -27,10 +27,7 @@ const advnet::testing::GoldenFile& golden() {
 }
 
 const nlohmann::json& expected() {
-  static const nlohmann::json j = [] {
-    std::ifstream in(std::string(ADVNET_GOLDEN_DIR) + "/modes.json");
-    return nlohmann::json::parse(in);
-  }();
+  static const nlohmann::json j = advnet::testing::golden_json("modes.json");
   return j;
 }
 

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <string>
 
 namespace advnet::testing {
@@ -28,5 +29,11 @@ inline CliResult run_shell(const std::string& line) {
 
 // `advnet ARGS`.
 inline CliResult run_cli(const std::string& args) { return run_shell(std::string(ADVNET_CLI) + " " + args); }
+
+// The JSON object a command printed as its last line (--json).
+inline nlohmann::json last_json(const CliResult& r) {
+  const size_t start = r.output.rfind("\n{");
+  return nlohmann::json::parse(r.output.substr(start == std::string::npos ? 0 : start + 1));
+}
 
 }  // namespace advnet::testing

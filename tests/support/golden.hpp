@@ -8,6 +8,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -55,5 +56,12 @@ class GoldenFile {
   std::string path_;
   std::map<std::string, GoldenRecord> records_;
 };
+
+// The results a golden script wrote as JSON (tests/golden/NAME.json, e.g. feature_metrics.json).
+inline nlohmann::json golden_json(const std::string& file) {
+  std::ifstream in(std::string(ADVNET_GOLDEN_DIR) + "/" + file);
+  if (!in) throw std::runtime_error("cannot read golden file " + file);
+  return nlohmann::json::parse(in);
+}
 
 }  // namespace advnet::testing
