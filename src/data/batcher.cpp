@@ -7,19 +7,26 @@
 
 namespace advnet::data {
 
-Batcher::Batcher(int64_t n, int64_t batch, Rng stream) : n_(n), batch_(batch), stream_(stream) {
+Batcher::Batcher(int64_t n, int64_t batch, Rng stream, int64_t passes)
+    : n_(n), batch_(batch), passes_(passes), stream_(stream) {
+  check(passes >= 1, "Batcher: passes must be at least 1");
   check(batch > 0, "training.batch_size: must be positive, got " + std::to_string(batch));
   check(n >= batch, "data: " + std::to_string(n) + " examples are fewer than one batch of " + std::to_string(batch));
 }
 
 void Batcher::shuffle_for(int64_t epoch) {
   if (order_epoch_ == epoch) return;
-  order_.resize(static_cast<size_t>(n_));
-  std::iota(order_.begin(), order_.end(), int64_t{0});
-  Rng r = stream_.split(static_cast<uint64_t>(epoch));
-  for (int64_t i = n_ - 1; i > 0; --i) {  // Fisher–Yates
-    const auto j = static_cast<int64_t>(r.below(static_cast<uint64_t>(i + 1)));
-    std::swap(order_[static_cast<size_t>(i)], order_[static_cast<size_t>(j)]);
+  order_.resize(static_cast<size_t>(n_ * passes_));
+  for (int64_t p = 0; p < passes_; ++p) {
+    int64_t* order = order_.data() + p * n_;
+    std::iota(order, order + n_, int64_t{0});
+    // Pass 0 draws from the epoch's stream as a one-pass batcher does; pass p > 0 from its split p.
+    Rng r = p == 0 ? stream_.split(static_cast<uint64_t>(epoch))
+                   : stream_.split(static_cast<uint64_t>(epoch)).split(static_cast<uint64_t>(p));
+    for (int64_t i = n_ - 1; i > 0; --i) {  // Fisher–Yates
+      const auto j = static_cast<int64_t>(r.below(static_cast<uint64_t>(i + 1)));
+      std::swap(order[i], order[j]);
+    }
   }
   order_epoch_ = epoch;
 }

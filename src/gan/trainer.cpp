@@ -10,6 +10,7 @@
 #include "advnet/core/kernels.hpp"
 #include "advnet/gan/noise.hpp"
 #include "advnet/gan/numerics.hpp"
+#include "advnet/gan/packing.hpp"
 #include "advnet/gan/streams.hpp"
 #include "advnet/nn/loss.hpp"
 
@@ -22,6 +23,25 @@ std::vector<int64_t> example_shape_of(const Tensor& data) {
   return s;
 }
 
+// D's example: a pack of `pack` data examples.
+std::vector<int64_t> d_example_shape(const Tensor& data, int64_t pack) {
+  return pack == 1 ? example_shape_of(data) : packed_example_shape(example_shape_of(data), pack);
+}
+
+// D, built for packs of m examples: a D whose layers cannot take them (a reshape to one example's
+// shape, say) fails here, and the message says why the input is wider than one example.
+nn::Net make_discriminator(const Tensor& data, const GanConfig& c) {
+  const int64_t m = c.training.pack;
+  if (m == 1) return nn::Net(example_shape_of(data), c.discriminator);
+  try {
+    return nn::Net(d_example_shape(data, m), c.discriminator);
+  } catch (const Error& e) {
+    throw Error("discriminator: with training.pack = " + std::to_string(m) + " its first layer takes packs of " +
+                std::to_string(m) + " examples, " + Shape::batch_of(1, d_example_shape(data, m)).str() +
+                " for the data's " + data.shape().with_batch(1).str() + ": " + e.what());
+  }
+}
+
 }  // namespace
 
 Trainer::Trainer(GanConfig config, const Tensor& data, std::span<const int32_t> labels)
@@ -29,10 +49,11 @@ Trainer::Trainer(GanConfig config, const Tensor& data, std::span<const int32_t> 
       data_(data),
       labels_(labels),
       g_({config_.noise.dim}, config_.generator),
-      d_(example_shape_of(data), config_.discriminator),
+      d_(make_discriminator(data, config_)),
       g_opt_(make_optimizer(config_.generator_optimizer())),
       d_opt_(make_optimizer(config_.discriminator_optimizer())),
-      batcher_(data.dim(0), config_.training.batch_size, stream(config_.seed, Stream::batches)) {
+      batcher_(data.dim(0), config_.training.batch_size * config_.training.pack, stream(config_.seed, Stream::batches),
+               config_.training.pack) {
   const TrainingConfig& t = config_.training;
   check(t.k >= 1, "training.k: must be at least 1, got " + std::to_string(t.k));
   if (const std::string conflict = training_conflict(t); !conflict.empty()) throw Error("training.k: " + conflict);
@@ -48,8 +69,15 @@ Trainer::Trainer(GanConfig config, const Tensor& data, std::span<const int32_t> 
   for (auto [net, which] : {std::pair<const nn::Net*, const char*>{&g_, "generator"}, {&d_, "discriminator"}})
     if (const std::string layer = net->layer_needing_labels(); !layer.empty() && labels.empty())
       throw Error(std::string(which) + ": " + layer + " needs labels, and the data set has none");
-  // Labelled data: generated rows carry kNoLabel (an unconditional G draws no labels).
-  if (!labels.empty()) no_labels_.assign(static_cast<size_t>(t.batch_size), nn::kNoLabel);
+  check(t.pack == 1 || d_.layer_needing_labels().empty(),
+        "discriminator: " + d_.layer_needing_labels() + " needs one label per row, and a packed D's row is " +
+            std::to_string(t.pack) + " examples (training.pack)");
+  // Labelled data: generated rows carry kNoLabel (an unconditional G draws no labels). A packed D's
+  // rows have no single label, and it has no layer that reads them (above): its passes take none.
+  if (!labels.empty()) {
+    no_labels_.assign(static_cast<size_t>(t.batch_size), nn::kNoLabel);
+    g_no_labels_.assign(static_cast<size_t>(t.batch_size * t.pack), nn::kNoLabel);
+  }
   d_depth_ = d_.ends_with_sigmoid() ? d_.size() - 1 : d_.size();
   d_mixes_rows_ = d_.mixes_rows();
   if (t.g_ema > 0) g_ema_ = std::make_unique<nn::Net>(std::vector<int64_t>{config_.noise.dim}, config_.generator);
@@ -90,13 +118,19 @@ const Tensor& Trainer::d_forward(const Tensor& x, const Rng& draws, std::span<co
 }
 
 const Tensor& Trainer::g_forward(int64_t step, Pass pass) {
-  const int64_t m = config_.training.batch_size;
+  // pack groups of batch_size rows: rows g·m .. g·m + m − 1 are group g, the g-th member of every pack.
+  const int64_t pack = config_.training.pack, rows = config_.training.batch_size * pack;
   const auto id = static_cast<uint64_t>(pass);
-  z_.resize(Shape{m, config_.noise.dim});
+  z_.resize(Shape{rows, config_.noise.dim});
   sample_noise(config_.noise, step_stream(config_.seed, Stream::noise, step, NetId::generator), id, 0, z_);
   const Rng draws = step_stream(config_.seed, Stream::dropout, step, NetId::generator);
-  const nn::RowBlock rows{id, 0, m};
-  return g_.forward(z_, {.mode = nn::Mode::train, .draws = &draws, .blocks = {&rows, 1}, .labels = no_labels_}, tape_g_);
+  const nn::RowBlock block{id, 0, rows};
+  const Tensor& out = g_.forward(
+      z_, {.mode = nn::Mode::train, .draws = &draws, .blocks = {&block, 1}, .labels = g_no_labels_, .groups = pack},
+      tape_g_);
+  if (pack == 1) return out;
+  pack_groups(out, pack, fake_packs_);
+  return fake_packs_;
 }
 
 double Trainer::d_loss_rows(const nn::Tape& tape, int64_t first, int64_t n, float target, float scale,
@@ -158,7 +192,8 @@ void Trainer::backward_update(nn::Net& net, nn::Tape& tape, nn::Optimizer& opt, 
   net.backward_update(tape, dy, nn::OptimizerUpdate(opt, net.params()));
 }
 
-// D's step: ascend (1/m) Σ log D(x) + log(1 − D(G(z))), i.e. descend 0.5·(BCE(1, D(x)) + BCE(0, D(G(z)))).
+// D's step: ascend (1/m) Σ log D(x) + log(1 − D(G(z))), i.e. descend d_loss_scale·(BCE(1, D(x)) + BCE(0, D(G(z))))
+// (over m packs when training.pack > 1).
 // With apply == false the gradients stay in D for the simultaneous update, and D's pass on G(z)
 // (tape_d_fake_) is the one the generator's half of that update goes back through. Otherwise the
 // data and the samples go through D as one batch of 2m rows: one GEMM per layer instead of two,
@@ -167,33 +202,40 @@ void Trainer::backward_update(nn::Net& net, nn::Tape& tape, nn::Optimizer& opt, 
 void Trainer::discriminator_step(EpochStats& s, bool apply) {
   const int64_t m = config_.training.batch_size, step = state_.d_updates;
   batcher_.gather(data_, labels_, state_.epoch, state_.batch++, real_, real_labels_);
+  // m packs of pack consecutive examples: a reshape of the pack·m rows (gan/packing.hpp).
+  // A member: D's tape keeps a pointer to its input.
+  real_packs_ = config_.training.pack == 1 ? Tensor::view(real_.data(), real_.shape())
+                                           : Tensor::view(real_.data(), d_.input_shape(m));
+  const Tensor& real = real_packs_;
+  if (config_.training.pack > 1) real_labels_.clear();
   const Tensor& fake = g_forward(step, Pass::generated);
   const Rng draws = step_stream(config_.seed, Stream::dropout, step, NetId::discriminator);
   // The data rows and the generated rows: each block's rows start at global row 0 of its own pass.
   const nn::RowBlock both[] = {{static_cast<uint64_t>(Pass::data), 0, m}, {static_cast<uint64_t>(Pass::generated), 0, m}};
 
+  const auto half = static_cast<float>(config_.training.d_loss_scale);  // each half's weight
   double d_real, fn, d_fake, fp, loss;
   if (apply && !d_mixes_rows_) {
     // One pass of 2m rows: the data, then the samples (which have no labels).
-    const size_t bytes = static_cast<size_t>(real_.numel()) * sizeof(float);
-    both_.resize(real_.shape().with_batch(2 * m));
-    std::memcpy(both_.data(), real_.data(), bytes);
-    std::memcpy(both_.data() + real_.numel(), fake.data(), bytes);
+    const size_t bytes = static_cast<size_t>(real.numel()) * sizeof(float);
+    both_.resize(real.shape().with_batch(2 * m));
+    std::memcpy(both_.data(), real.data(), bytes);
+    std::memcpy(both_.data() + real.numel(), fake.data(), bytes);
     if (!real_labels_.empty()) {
       both_labels_.assign(real_labels_.begin(), real_labels_.end());
       both_labels_.resize(static_cast<size_t>(2 * m), nn::kNoLabel);
     }
     d_forward(both_, draws, both, both_labels_, tape_d_);
-    loss = d_loss_rows(tape_d_, 0, m, 1.0f, 0.5f, &d_real, &fn) + d_loss_rows(tape_d_, m, m, 0.0f, 0.5f, &d_fake, &fp);
+    loss = d_loss_rows(tape_d_, 0, m, 1.0f, half, &d_real, &fn) + d_loss_rows(tape_d_, m, m, 0.0f, half, &d_fake, &fp);
     check_loss(loss, "discriminator's");
     backward_update(d_, tape_d_, *d_opt_, state_.d_updates, dl_, &s);
   } else {
     d_.zero_grad();
-    d_forward(real_, draws, {&both[0], 1}, real_labels_, tape_d_);
-    loss = d_loss_rows(tape_d_, 0, m, 1.0f, 0.5f, &d_real, &fn);
+    d_forward(real, draws, {&both[0], 1}, real_labels_, tape_d_);
+    loss = d_loss_rows(tape_d_, 0, m, 1.0f, half, &d_real, &fn);
     d_.backward(tape_d_, dl_, nn::BackwardMode::params_and_input, false);
     d_forward(fake, draws, {&both[1], 1}, no_labels_, tape_d_fake_);
-    loss += d_loss_rows(tape_d_fake_, 0, m, 0.0f, 0.5f, &d_fake, &fp);
+    loss += d_loss_rows(tape_d_fake_, 0, m, 0.0f, half, &d_fake, &fp);
     check_loss(loss, "discriminator's");
     d_.backward(tape_d_fake_, dl_, nn::BackwardMode::params_and_input, false);
     if (apply) apply_update(d_, *d_opt_, state_.d_updates, &s);
@@ -219,7 +261,13 @@ void Trainer::generator_step(EpochStats& s, bool fresh_forward) {
                                   non_saturating ? 1.0f : -1.0f, nullptr, nullptr);
   check_loss(loss, "generator's");
   const Tensor& dsample = d_.backward(tape_d_fake_, dl_, nn::BackwardMode::input_only, true);
-  backward_update(g_, tape_g_, *g_opt_, state_.g_updates, dsample, nullptr);
+  if (config_.training.pack > 1) {
+    // The packs' gradient back to G's m groups of rows.
+    unpack_groups(dsample, config_.training.pack, example_shape_of(data_), dsample_rows_);
+    backward_update(g_, tape_g_, *g_opt_, state_.g_updates, dsample_rows_, nullptr);
+  } else {
+    backward_update(g_, tape_g_, *g_opt_, state_.g_updates, dsample, nullptr);
+  }
   if (g_ema_ && state_.g_updates % config_.training.g_ema_every == 0) update_generator_ema();
   s.g_loss += loss;
 }
@@ -288,7 +336,8 @@ EpochStats Trainer::run_epoch(const std::function<bool()>& should_stop, const Pr
     m.d_loss /= d_steps, m.d_real /= d_steps, m.d_fake /= d_steps, m.false_pos /= d_steps, m.false_neg /= d_steps;
     m.g_loss /= g_steps;
     m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    m.examples_per_s = m.seconds > 0 ? static_cast<double>(sums.iterations * k * config_.training.batch_size) / m.seconds : 0;
+    const int64_t examples = sums.iterations * k * config_.training.batch_size * config_.training.pack;
+    m.examples_per_s = m.seconds > 0 ? static_cast<double>(examples) / m.seconds : 0;
     return m;
   };
   while (state_.batch / k < total) {
@@ -315,13 +364,14 @@ double Trainer::flops_per_iteration() const {
   using nn::BackwardMode;
   const int64_t m = config_.training.batch_size;
   const double k = static_cast<double>(config_.training.k);
-  const double fg = g_.forward_flops(m), fd = d_.forward_flops(m);
+  // G runs pack·m rows, D m packs.
+  const double fg = g_.forward_flops(m * config_.training.pack), fd = d_.forward_flops(m);
   // D step: G forward; D forward and backward (weights, and inputs as far as D's first layer with
   // parameters) on the real and the generated half.
   const double d_step = fg + 2.0 * (fd + d_.backward_flops(m, BackwardMode::params_and_input, false));
   // G step: G forward and backward (G's own input gradient is not needed); D forward and backward for
   // its input gradient only.
-  const double g_step = fg + g_.backward_flops(m, BackwardMode::params_and_input, false) + fd +
+  const double g_step = fg + g_.backward_flops(m * config_.training.pack, BackwardMode::params_and_input, false) + fd +
                         d_.backward_flops(m, BackwardMode::input_only, true);
   // Simultaneous: the G step reuses the D step's forward passes of G and D on G(z).
   return config_.training.update_order == UpdateOrder::simultaneous ? d_step + g_step - fg - fd : k * d_step + g_step;

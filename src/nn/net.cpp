@@ -116,6 +116,8 @@ const Tensor& Net::forward(const Tensor& x, const ForwardContext& ctx, Tape& tap
   check_shape(x.shape(), input_shape(rows), "Net::forward: input");
   if (!ctx.labels.empty() && static_cast<int64_t>(ctx.labels.size()) != rows)
     throw Error("Net::forward: " + std::to_string(ctx.labels.size()) + " labels for " + std::to_string(rows) + " rows");
+  if (ctx.groups < 1 || rows % ctx.groups != 0)
+    throw Error("Net::forward: " + std::to_string(rows) + " rows do not split into " + std::to_string(ctx.groups) + " equal groups");
   if (const int64_t covered = ctx.rows_covered(rows); covered != rows)
     throw Error("Net::forward: the row blocks cover " + std::to_string(covered) + " rows of " + std::to_string(rows));
   if (ctx.labels.empty())

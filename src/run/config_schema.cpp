@@ -107,6 +107,13 @@ std::vector<TableSpec> make_schema() {
                         "from the same passes; needs k = 1)"),
             enumeration<C>("g_loss", [](auto& c) -> auto& { return c.gan.training.g_loss; },
                         "non_saturating: G minimises −log D(G(z)); minimax: log(1 − D(G(z)))"),
+            number<C>("d_loss_scale", [](auto& c) -> auto& { return c.gan.training.d_loss_scale; }, 0, true, kInf, true,
+                   "D descends d_loss_scale·(BCE(1, D(x)) + BCE(0, D(G(z)))): 0.5 their mean (pylearn2's), 1 their sum "
+                   "(DCGAN's and PacGAN's code)"),
+            integer<C>("pack", [](auto& c) -> auto& { return c.gan.training.pack; }, 1, 64,
+                    "PacGAN's packing m: D judges m examples at once, concatenated along features or channels; "
+                    "batch_size counts packs, an epoch stays data examples / batch_size iterations (m permutations "
+                    "of the data); G runs m groups of batch_size rows, each with its own BatchNorm statistics"),
             integer<C>("epochs", [](auto& c) -> auto& { return c.gan.training.epochs; }, 0, kBig, "passes over the data"),
             enumeration<C>("gemm", [](auto& c) -> auto& { return c.gan.training.gemm; },
                         "the linear and maxout GEMMs in training: f32, or bf16 inputs with f32 accumulation (opt-in)"),
@@ -124,11 +131,17 @@ std::vector<TableSpec> make_schema() {
            [](const RunConfig& c) {
              if (const std::string conflict = gan::training_conflict(c.gan.training); !conflict.empty())
                throw KeyError("k", conflict);
+             if (c.gan.training.pack > 1 && c.data.is_1d())
+               throw KeyError("pack", "the 1-D diagnostics (gaussian_1d, mixture_1d data) evaluate D on single "
+                                      "examples, and a packed D takes " + std::to_string(c.gan.training.pack));
            }},
       {.path = "output",
        .doc = "What a run writes.",
        .fields = {integer<C>("checkpoint_every", [](auto& c) -> auto& { return c.output.checkpoint_every; }, 0, kBig,
                           "epochs between checkpoints/epoch-NNNN.safetensors (0: only latest)"),
+                  integer<C>("checkpoint_every_iters", [](auto& c) -> auto& { return c.output.checkpoint_every_iters; }, 0, kBig,
+                          "also save checkpoints/latest.safetensors every this many iterations (generator steps) "
+                          "inside an epoch, for long epochs a SIGKILL would otherwise lose (0: at epoch ends only)"),
                   integer<C>("keep_checkpoints", [](auto& c) -> auto& { return c.output.keep_checkpoints; }, 0, kBig,
                           "the newest epoch checkpoints kept (0: all); best and latest stay"),
                   integer<C>("sample_every", [](auto& c) -> auto& { return c.output.sample_every; }, 0, kBig,

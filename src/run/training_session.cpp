@@ -194,11 +194,20 @@ SessionEnd TrainingSession::run(const std::function<bool()>& stop, const Session
   gan::Trainer& trainer = *trainer_;
   const fs::path out(out_);
   const bool one_d = config_.data.is_1d();
+  // output.checkpoint_every_iters: latest.safetensors inside the epoch too (the epoch's end saves it anyway).
+  const int64_t every_iters = config_.output.checkpoint_every_iters;
+  const gan::Trainer::Progress progress = [&](const gan::EpochStats& s, int64_t done, int64_t total) {
+    if (observer.progress) observer.progress(s, done, total);
+    if (every_iters > 0 && done < total && trainer.state().g_updates % every_iters == 0) {
+      trainer.check_parameters();  // never checkpoint a diverged net (throws Divergence, handled below)
+      save_checkpoint(latest_, trainer, config_, image_shape_);
+    }
+  };
   while (!trainer.finished()) {
     const int64_t epoch = trainer.state().epoch;
     gan::EpochStats last;
     try {
-      last = trainer.run_epoch(stop, observer.progress);
+      last = trainer.run_epoch(stop, progress);
       if (last.completed) trainer.check_parameters();  // never checkpoint a diverged net
     } catch (const gan::Divergence& e) {
       // The rollback policy: reload the last checkpoint, lower the learning rate, go on.

@@ -81,6 +81,7 @@ std::vector<LayerCase> cases() {
       {"max_pool2d ceil, padding", pool_ceil, {1, 5, 5}, 2},
       {"batch_norm (N, C)", spec("batch_norm"), {4}, 5, true, true, 5e-2},
       {"batch_norm (N, C, H, W)", spec("batch_norm"), {3, 2, 2}, 3, true, true, 5e-2},
+      {"batch_norm running std (Blocks)", nn::layer("batch_norm", {{"running", "std"}, {"eps", 1e-4}}), {4}, 5, true, true, 5e-2},
   };
 }
 
@@ -117,9 +118,9 @@ struct Bench {
     }
     for (const nn::ParamSpec& p : layer->buffer_specs()) {
       buffers.emplace_back(p.shape);
-      // Running statistics: a variance must be positive.
-      rng.uniform(buffers.back().data(), buffers.back().numel(), p.name == "running_var" ? 0.5f : -0.2f,
-                  p.name == "running_var" ? 1.5f : 0.2f);
+      // Running statistics: a variance or standard deviation must be positive.
+      const bool positive = p.name == "running_var" || p.name == "running_std";
+      rng.uniform(buffers.back().data(), buffers.back().numel(), positive ? 0.5f : -0.2f, positive ? 1.5f : 0.2f);
     }
     for (size_t i = 0; i < params.size(); ++i) {
       pv.push_back(Tensor::view(params[i].data(), params[i].shape()));

@@ -103,6 +103,8 @@ layers = [{ type = "linear", units = 1 }])");
   EXPECT_NE(m.find("expected key=value"), std::string::npos) << m;
   m = error_of(kMinimal, {"training.epoch=3"});
   EXPECT_NE(m.find("training.epoch: unknown key"), std::string::npos) << m;
+  m = error_of(kMinimal + "[data]\nkind = \"gaussian_1d\"\n[training]\npack = 2\n");
+  EXPECT_NE(m.find("training.pack: the 1-D diagnostics"), std::string::npos) << m;
 }
 
 // [generator.optimizer] / [discriminator.optimizer] override the shared [optimizer] per net (TTUR),

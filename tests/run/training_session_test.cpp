@@ -18,3 +18,21 @@ TEST(TrainingSession, RunsWithoutAStopPollOrAnObserver) {
   EXPECT_EQ(session.run({}, {}), run::SessionEnd::finished);
   EXPECT_TRUE(std::filesystem::exists(dir.file("run/checkpoints/latest.safetensors")));
 }
+
+TEST(TrainingSession, CheckpointEveryItersSavesLatestInsideTheEpoch) {
+  for (const int64_t every : {0, 5}) {
+    advnet::testing::TempDir dir;
+    const run::TrainRequest request{.config = std::string(ADVNET_SOURCE_DIR) + "/configs/ring8.toml",
+                                    .out = dir.file("run"),
+                                    .sets = {"training.epochs=1", "data.size=2000", "threads=1",
+                                             "output.checkpoint_every_iters=" + std::to_string(every)}};
+    run::TrainingSession session(request);
+    bool seen_at_6 = false;
+    run::SessionObserver observer;
+    observer.progress = [&](const gan::EpochStats&, int64_t done, int64_t) {
+      if (done == 6) seen_at_6 = std::filesystem::exists(dir.file("run/checkpoints/latest.safetensors"));
+    };
+    EXPECT_EQ(session.run({}, observer), run::SessionEnd::finished);
+    EXPECT_EQ(seen_at_6, every == 5) << "checkpoint_every_iters = " << every;
+  }
+}

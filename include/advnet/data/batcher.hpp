@@ -13,9 +13,12 @@ namespace advnet::data {
 
 class Batcher {
  public:
-  // n examples, batches of `batch` (a last, incomplete batch is dropped).
-  Batcher(int64_t n, int64_t batch, Rng stream);
-  int64_t batches_per_epoch() const { return n_ / batch_; }
+  // n examples, batches of `batch` (a last, incomplete batch is dropped). passes > 1: each epoch's
+  // order is that many permutations of the n examples one after the other (the first is the order
+  // of passes = 1), so that a packed D's batches of B packs of m examples (batch = m·B, passes = m)
+  // make n / B batches per epoch whatever m, as in PacGAN.
+  Batcher(int64_t n, int64_t batch, Rng stream, int64_t passes = 1);
+  int64_t batches_per_epoch() const { return n_ * passes_ / batch_; }
   // Copies the rows of batch i of epoch e from x: (n, ...) into out: (batch, ...), and their labels
   // (one per row of x, or none) into out_labels (emptied when there are none).
   void gather(const Tensor& x, std::span<const int32_t> labels, int64_t epoch, int64_t i, Tensor& out,
@@ -23,7 +26,7 @@ class Batcher {
 
  private:
   void shuffle_for(int64_t epoch);
-  int64_t n_, batch_;
+  int64_t n_, batch_, passes_;
   Rng stream_;
   int64_t order_epoch_ = -1;
   std::vector<int64_t> order_;

@@ -74,6 +74,13 @@ struct TrainingConfig {
   int64_t k = 1;                             // discriminator steps per generator step
   UpdateOrder update_order = UpdateOrder::alternating;
   GLoss g_loss = GLoss::non_saturating;
+  // D descends d_loss_scale·(BCE(1, D(x)) + BCE(0, D(G(z)))): 0.5, the mean of the two (pylearn2's
+  // cost and this trainer's before the key), or 1, their sum (DCGAN's and PacGAN's code).
+  double d_loss_scale = 0.5;
+  // PacGAN's packing: D judges `pack` examples at once (concatenated along features or channels);
+  // batch_size counts packs, so a batch takes pack·batch_size data examples and G draws pack groups
+  // of batch_size rows (each normalised with its own BatchNorm statistics). gan/packing.hpp.
+  int64_t pack = 1;
   int64_t epochs = 1;
   nn::Precision gemm = nn::Precision::f32;  // the linear and maxout layers' GEMMs in training (bf16: opt-in)
   // Exponential moving average of G's parameters (Polyak averaging; Yazıcı et al. 2019, "The unusual

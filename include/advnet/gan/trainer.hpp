@@ -24,7 +24,7 @@ class Divergence : public Error {
 struct EpochStats {
   int64_t epoch = 0;       // 0-based
   int64_t iterations = 0;  // generator steps (= simultaneous steps) in it
-  double d_loss = 0;       // 0.5·(BCE(1, D(x)) + BCE(0, D(G(z))))
+  double d_loss = 0;       // d_loss_scale·(BCE(1, D(x)) + BCE(0, D(G(z))))
   double g_loss = 0;       // the configured generator loss
   double d_real = 0;       // mean D(x)
   double d_fake = 0;       // mean D(G(z)) in the discriminator's steps
@@ -82,6 +82,8 @@ class Trainer {
   // rows), for tests and diagnostics: what each layer drew and computed.
   const nn::Tape& generator_tape() const { return tape_g_; }
   const nn::Tape& discriminator_tape() const { return tape_d_; }
+  // D's last pass on samples alone: the generator step's, or the simultaneous update's.
+  const nn::Tape& discriminator_sample_tape() const { return tape_d_fake_; }
   nn::Optimizer& g_optimizer() { return *g_opt_; }
   nn::Optimizer& d_optimizer() { return *d_opt_; }
   TrainerState& state() { return state_; }
@@ -94,7 +96,8 @@ class Trainer {
   // mode with the step's draws in D, rows by `blocks`, labels one per row of x or none; on `tape`.
   const Tensor& d_forward(const Tensor& x, const Rng& draws, std::span<const nn::RowBlock> blocks,
                           std::span<const int32_t> labels, nn::Tape& tape);
-  // G(z_) in train mode with the step's draws in G, its rows one block of `pass`, on tape_g_.
+  // G(z_) in train mode with the step's draws in G, its rows one block of `pass`, on tape_g_; with
+  // training.pack > 1, pack groups of m rows, returned as m packs (fake_packs_).
   const Tensor& g_forward(int64_t step, Pass pass);
   // Loss of rows [first, first + n) of D's output on `tape` (the last d_forward's) against `target`
   // (mean over those rows, times scale); writes those rows of dl_; the mean probability and the
@@ -126,6 +129,9 @@ class Trainer {
   Tensor z_, real_, both_, dl_, probs_;  // both_: (2m, ...) data then samples, D's batch in its step
   std::vector<int32_t> real_labels_, both_labels_;  // (m) of real_, (2m) of both_ (kNoLabel for samples)
   std::vector<int32_t> no_labels_;  // (m) × kNoLabel for generated rows, when the data have labels
+  std::vector<int32_t> g_no_labels_;  // (pack·m) × kNoLabel: G's rows
+  Tensor real_packs_;  // a view of real_ as D's input: (m, pack·features...)
+  Tensor fake_packs_, dsample_rows_;  // training.pack > 1: G's samples as packs; their gradient as G's rows
   // One tape per live pass: G's; D's on the data (or on data and samples as one 2m-row pass); D's on
   // the samples, which the simultaneous update's G half goes back through after D's backward.
   nn::Tape tape_g_, tape_d_, tape_d_fake_;

@@ -9,11 +9,18 @@ namespace advnet::nn {
 // (× m/(m − 1), m = values per channel). Eval mode: normalise with the running estimates.
 // y = (x − mean)/√(var + eps)·weight + bias. Parameters weight (C) = 1, bias (C) = 0; buffers
 // running_mean (C) = 0, running_var (C) = 1, num_batches_tracked (a count; torch keeps it too).
-// On the tape: saved = (2, C), the mean and 1/√(var + eps) the forward normalised with. A pass with
-// ForwardContext::update_buffers false leaves the running statistics and the count alone.
+// running = "std" keeps Blocks' population statistics instead (the Theano GANs of ALI and PacGAN):
+// running_std (C) = 1 ← (1 − momentum)·running_std + momentum·√(var + eps), the biased variance,
+// and eval mode normalises with (x − running_mean)/running_std, no eps added.
+// ForwardContext::groups = g > 1 in train mode: the batch's rows are g consecutive groups, each
+// normalised with its own statistics (g separate passes), and the running statistics move once,
+// towards the mean of the groups' statistics (as Blocks merges the updates of one brick applied g
+// times).
+// On the tape: saved = (g, 2, C), each group's mean and 1/√(var + eps) (eval: 1/running_std). A
+// pass with ForwardContext::update_buffers false leaves the running statistics and the count alone.
 class BatchNorm : public Layer {
  public:
-  BatchNorm(const Shape& input, float momentum, float eps);
+  BatchNorm(const Shape& input, float momentum, float eps, bool running_std = false);
   static constexpr char kType[] = "batch_norm";  // its name in configs (the layer registry)
   std::string describe() const override;
   Shape output_shape(const Shape& in) const override;
@@ -30,7 +37,8 @@ class BatchNorm : public Layer {
   int64_t c_, spatial_;  // channels; H·W (1 for (N, C) inputs)
   int rank_;
   float momentum_, eps_;
-  Tensor w_, b_, dw_, db_, running_mean_, running_var_;
+  bool running_std_;  // running = "std": the second buffer is running_std, not running_var
+  Tensor w_, b_, dw_, db_, running_mean_, running_second_;  // running_var or running_std
   int64_t* tracked_ = nullptr;  // num_batches_tracked, in the Net's counters
 };
 

@@ -82,6 +82,10 @@ struct ForwardContext {
   // Stochastic layers reuse the draws already in their tape slot (TapeSlot::draws) instead of
   // drawing: golden tests put PyTorch's dropout masks there.
   bool reuse_draws = false;
+  // The batch's rows as this many equal, consecutive groups, each normalised with its own batch
+  // statistics in train mode by the layers that mix rows (BatchNorm): a packed GAN's m passes of G
+  // over m groups of noise rows (PacGAN) as one pass. 1: the whole batch is one group.
+  int64_t groups = 1;
 
   // The stream of row r of the batch in layer `layer` (row_stream of its block's pass and global row).
   Rng row_draws(size_t layer, int64_t r) const;

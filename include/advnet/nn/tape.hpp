@@ -38,6 +38,8 @@ class Tape {
   size_t depth() const { return depth_; }
   // The output of the last layer the last forward ran.
   const Tensor& output() const;
+  // The input of the last forward (kept alive by its caller), or null before any.
+  const Tensor* input() const { return input_; }
   // The gradient w.r.t. the net's input, from the last backward that computed it.
   const Tensor& input_grad() const;
 

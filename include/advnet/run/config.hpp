@@ -13,6 +13,7 @@ namespace advnet::run {
 
 struct OutputConfig {
   int64_t checkpoint_every = 1;  // epochs between checkpoints/epoch-NNNN.safetensors (0: only latest)
+  int64_t checkpoint_every_iters = 0;  // also save latest every this many iterations, mid-epoch (0: per epoch only)
   int64_t keep_checkpoints = 0;  // the newest epoch-NNNN checkpoints kept (0: all); best and latest stay
   int64_t sample_every = 1;      // epochs between samples/epoch-NNNN.png (0: none)
   int64_t sample_grid = 10;      // samples.png is a grid × grid grid

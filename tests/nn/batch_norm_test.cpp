@@ -1,0 +1,101 @@
+// BatchNorm's groups (a packed GAN's m passes of G as one pass) and Blocks' running standard
+// deviation, against separate passes and the formulas.
+#include "advnet/nn/batch_norm.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "advnet/nn/net.hpp"
+
+using advnet::Rng;
+using advnet::Shape;
+using advnet::Tensor;
+namespace nn = advnet::nn;
+
+namespace {
+
+nn::Net bn_net(const std::string& running) {
+  nn::Net net({3, 2, 2}, {nn::layer("batch_norm", {{"running", running}, {"momentum", 0.25}, {"eps", 1e-3}})});
+  net.init(Rng(1));
+  Rng(2).uniform(net.params().data(), net.params().numel(), 0.5f, 1.5f);  // γ and β away from 1 and 0
+  return net;
+}
+
+Tensor random(const Shape& s, uint64_t seed) {
+  Tensor t(s);
+  Rng(seed).uniform(t.data(), t.numel(), -2.0f, 2.0f);
+  return t;
+}
+
+}  // namespace
+
+TEST(BatchNormGroups, GroupsAreSeparatePassesAndTheRunningStatisticsMoveToTheirMean) {
+  for (const std::string running : {"var", "std"}) {
+    SCOPED_TRACE(running);
+    const Tensor x = random(Shape{6, 3, 2, 2}, 3), dy = random(Shape{6, 3, 2, 2}, 4);
+    nn::Net grouped = bn_net(running), apart = bn_net(running);
+    nn::Tape tape, tape_a, tape_b;
+    const Tensor& y = grouped.forward(x, {.mode = nn::Mode::train, .groups = 2}, tape);
+    grouped.zero_grad();
+    const Tensor dx = grouped.backward(tape, dy, nn::BackwardMode::params_and_input, true).clone();
+    // The same rows as two passes of 3, one net whose statistics see both (the first pass's update
+    // left alone, to compare the one update of the grouped pass).
+    const Tensor xa = Tensor::view(const_cast<float*>(x.data()), Shape{3, 3, 2, 2});
+    const Tensor xb = Tensor::view(const_cast<float*>(x.data()) + 36, Shape{3, 3, 2, 2});
+    const Tensor& ya = apart.forward(xa, {.mode = nn::Mode::train, .update_buffers = false}, tape_a);
+    const Tensor& yb = apart.forward(xb, {.mode = nn::Mode::train, .update_buffers = false}, tape_b);
+    EXPECT_EQ(0, std::memcmp(y.data(), ya.data(), 36 * sizeof(float)));
+    EXPECT_EQ(0, std::memcmp(y.data() + 36, yb.data(), 36 * sizeof(float)));
+    apart.zero_grad();
+    const Tensor dxa = apart.backward(tape_a, Tensor::view(const_cast<float*>(dy.data()), Shape{3, 3, 2, 2}),
+                                      nn::BackwardMode::params_and_input, true).clone();
+    const Tensor dxb = apart.backward(tape_b, Tensor::view(const_cast<float*>(dy.data()) + 36, Shape{3, 3, 2, 2}),
+                                      nn::BackwardMode::params_and_input, true).clone();
+    EXPECT_EQ(0, std::memcmp(dx.data(), dxa.data(), 36 * sizeof(float)));
+    EXPECT_EQ(0, std::memcmp(dx.data() + 36, dxb.data(), 36 * sizeof(float)));
+    for (int64_t i = 0; i < grouped.grads().numel(); ++i) EXPECT_NEAR(grouped.grads()[i], apart.grads()[i], 1e-5) << i;
+    // running ← 0.75·running + 0.25·mean over the groups of each group's statistic (std: √(var + eps)
+    // of the biased variance; var: the unbiased variance).
+    for (int64_t c = 0; c < 3; ++c) {
+      double mean = 0, second = 0;
+      for (int64_t g = 0; g < 2; ++g) {
+        double s = 0, sq = 0;
+        for (int64_t i = 0; i < 3; ++i)
+          for (int64_t k = 0; k < 4; ++k) s += x[((g * 3 + i) * 3 + c) * 4 + k];
+        const double mu = s / 12;
+        for (int64_t i = 0; i < 3; ++i)
+          for (int64_t k = 0; k < 4; ++k) sq += std::pow(x[((g * 3 + i) * 3 + c) * 4 + k] - mu, 2);
+        mean += mu / 2;
+        second += (running == "std" ? std::sqrt(sq / 12 + 1e-3) : sq / 11) / 2;
+      }
+      EXPECT_NEAR(grouped.buffers()[grouped.named_buffers()[0].offset + c], 0.25 * mean, 1e-6);
+      EXPECT_NEAR(grouped.buffers()[grouped.named_buffers()[1].offset + c], 0.75 + 0.25 * second, 1e-6);
+    }
+    EXPECT_EQ(grouped.named_buffers()[1].name, running == "std" ? "0.running_std" : "0.running_var");
+  }
+}
+
+TEST(BatchNormGroups, EvalModeDividesByTheRunningStdAsItIs) {
+  nn::Net net = bn_net("std");
+  // The buffers' and parameters' offsets in the flat buffers (aligned, not packed).
+  const int64_t mean_at = net.named_buffers()[0].offset, std_at = net.named_buffers()[1].offset;
+  const int64_t w_at = net.named_params()[0].offset, b_at = net.named_params()[1].offset;
+  for (int64_t c = 0; c < 3; ++c)
+    net.buffers()[mean_at + c] = 0.1f * static_cast<float>(c), net.buffers()[std_at + c] = 0.5f + static_cast<float>(c);
+  const Tensor x = random(Shape{2, 3, 2, 2}, 5);
+  nn::Tape tape;
+  const Tensor& y = net.forward(x, {.mode = nn::Mode::eval}, tape);
+  for (int64_t i = 0; i < x.numel(); ++i) {
+    const int64_t c = (i / 4) % 3;
+    const double expected = (x[i] - 0.1 * c) / (0.5 + c) * net.params()[w_at + c] + net.params()[b_at + c];
+    EXPECT_NEAR(y[i], expected, 1e-5) << i;
+  }
+}
+
+TEST(BatchNormGroups, RowsThatDoNotSplitIntoTheGroupsAreRefused) {
+  nn::Net net = bn_net("var");
+  nn::Tape tape;
+  EXPECT_THROW(net.forward(random(Shape{5, 3, 2, 2}, 6), {.mode = nn::Mode::train, .groups = 2}, tape), advnet::Error);
+}
