@@ -8,7 +8,7 @@ is finished and skipped; one with a checkpoint is resumed (`advnet train --out D
 E the configuration's training.epochs: a killed trial, or one whose session ended, goes on from its last
 checkpoint, byte-identical to an unbroken one at the same thread count); otherwise it starts (`advnet train
 CONFIG --out DIR/seed-s --seed s --set ...`). A finished training is scored from checkpoints/latest.safetensors:
-`advnet eval modes` for 2-D rings and grids, `advnet eval metrics --data PATH` (the configuration's data.path)
+`advnet eval modes` for 2-D rings and grids and Stacked MNIST, `advnet eval metrics --data PATH` (the configuration's data.path)
 for images; its JSON line, with the commands that made it, is the trial's result.json.
 
 Then DIR/summary.json (written whole, atomically) holds, for every numeric key of the results, `mean`, `se`
@@ -74,7 +74,7 @@ def main():
     cfg = tomllib.loads(resolved.stdout)
     epochs = cfg["training"]["epochs"]
     kind = cfg["data"]["kind"]
-    evaluation = a.eval or ("modes" if kind in ("ring_2d", "grid_2d") else "metrics")
+    evaluation = a.eval or ("modes" if kind in ("ring_2d", "grid_2d", "stacked_mnist") else "metrics")
     os.makedirs(a.out, exist_ok=True)
     failed = False
     for s in seeds:

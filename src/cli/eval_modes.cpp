@@ -1,8 +1,10 @@
-// advnet eval modes (CHECKPOINT | --samples FILE.npy --config CONFIG) [--n 2500] [--seed S]
-//                   [--threads T] [--live] [--json]
-// Mode coverage of a 2-D mixture (ring_2d, grid_2d): the VEEGAN / PacGAN protocol of
-// eval/modes.hpp on 2 500 samples of G; the modes are the data table's (the checkpoint's own
-// configuration, or CONFIG's with --samples).
+// advnet eval modes (CHECKPOINT | --samples FILE.npy --config CONFIG) [--n N] [--seed S]
+//                   [--classifier F] [--range 0,1|-1,1|raw] [--threads T] [--live] [--json]
+// Mode coverage, the VEEGAN / PacGAN protocols of eval/modes.hpp; the data table (the checkpoint's
+// own configuration, or CONFIG's with --samples) says which:
+//  - a 2-D mixture (ring_2d, grid_2d): 2 500 samples against the table's modes;
+//  - stacked_mnist: 26 000 samples, each channel named by an MNIST classifier (the shipped one of the
+//    table's MNIST folder, or --classifier), the 1 000 digit triples the modes.
 #include <cmath>
 #include <cstdio>
 #include <optional>
@@ -13,17 +15,85 @@
 #include "advnet/eval/modes.hpp"
 #include "advnet/io/npy.hpp"
 #include "advnet/run/config.hpp"
+#include "advnet/run/feature_evaluation.hpp"
+#include "advnet/run/stacked_modes.hpp"
 #include "commands.hpp"
 
 namespace advnet::cli {
 namespace {
 
 struct ModesArgs {
-  std::string checkpoint, samples, config;
-  int64_t n = 2500, threads = 0;  // PacGAN's num_log_figure_sample
+  std::string checkpoint, samples, config, classifier, range = "0,1";
+  int64_t n = 0, threads = 0;  // 0: the protocol's
   uint64_t seed = 0;
   bool json = false, live = false;
 };
+
+// PacGAN's sample counts: num_log_figure_sample (2-D) and num_test_sample (Stacked MNIST).
+constexpr int64_t kMixtureSamples = 2500, kStackedSamples = 26000;
+
+// The JSON line: 2-D mixtures' modes, high_quality, reverse_kl; Stacked MNIST's modes and kl (every
+// sample counts there, and PacGAN calls the same KL(p̂ ‖ uniform) "KL").
+void print_json(const eval::ModeCoverage& r, int64_t n, size_t n_modes, bool stacked) {
+  nlohmann::ordered_json j{{"modes", r.modes}};
+  if (stacked) {
+    j["kl"] = r.reverse_kl;
+  } else {
+    j["high_quality"] = r.high_quality;
+    j["reverse_kl"] = std::isnan(r.reverse_kl) ? nlohmann::ordered_json() : nlohmann::ordered_json(r.reverse_kl);  // null: no sample is high quality
+  }
+  j["counts"] = r.counts;
+  j["n_samples"] = n;
+  j["n_modes"] = n_modes;
+  std::printf("%s\n", j.dump().c_str());
+}
+
+// Stacked MNIST: samples (N, 3·28·28) as the classifier takes them.
+int run_stacked(const ModesArgs& a, const data::DataConfig& dc, std::optional<run::GeneratorModel>& g) {
+  const std::string source = a.samples.empty() ? a.checkpoint : a.samples;
+  const int64_t n = a.n > 0 ? a.n : kStackedSamples;
+  std::optional<run::ClassifierModel> cls;
+  if (!a.classifier.empty()) {
+    cls.emplace(run::ClassifierModel::load(a.classifier));
+  } else {
+    data::DataConfig mnist = data::DataConfig::for_kind(data::DataKind::mnist);
+    mnist.path = dc.path;
+    cls.emplace(run::ClassifierModel::load(run::shipped_classifier(run::data_fingerprint(data::load(mnist, data::Split::test)), dc.path)));
+  }
+  Tensor samples;
+  if (g) {
+    if (a.range != "0,1") throw Error("eval modes: --range goes with --samples (G's outputs are taken as they are)");
+    g->sample(n, a.seed, samples);  // G's outputs as they are: PacGAN's evaluation does not map its tanh G's
+  } else {
+    samples = io::read_npy(a.samples);
+    const int64_t width = data::kStackedDigits * 28 * 28;
+    if (samples.shape().rank() < 2 || samples.shape().inner() != width)
+      throw Error(a.samples + ": samples must be (N, 3, 28, 28) or (N, " + std::to_string(width) + ") Stacked MNIST images, got " +
+                  samples.shape().str());
+    samples = samples.reshaped(Shape{samples.dim(0), width}).clone();
+    if (a.range != "raw") {
+      const float lo = a.range == "-1,1" ? -1.0f : 0.0f;
+      const std::string bad = run::first_out_of_range(samples, lo, 1.0f);
+      if (!bad.empty()) throw Error(a.samples + ": values must be in [" + a.range + "] (--range), " + bad + " (the first)");
+      if (lo < 0)
+        for (int64_t i = 0; i < samples.numel(); ++i) samples[i] = 0.5f * (samples[i] + 1.0f);  // [−1, 1] → [0, 1]
+    }
+  }
+  if (samples.dim(0) < n)
+    throw Error(source + ": the protocol takes " + std::to_string(n) + " samples, got " + std::to_string(samples.dim(0)) + " (give more, or --n)");
+  samples = data::slice_rows(samples, 0, n);
+  for (int64_t i = 0; i < samples.numel(); ++i)
+    if (!std::isfinite(samples[i]))
+      throw Error(source + ": sample " + std::to_string(i / samples.shape().inner()) + " holds " + (std::isnan(samples[i]) ? "NaN" : "inf"));
+  const std::vector<int32_t> modes = run::stacked_modes(*cls, samples);
+  const eval::ModeCoverage r = eval::label_coverage(modes, data::kStackedModes);
+  std::printf("%lld samples of %s, each channel named by %s (sha256 %s…): digit triples against the %lld modes of stacked_mnist\n",
+              static_cast<long long>(n), source.c_str(), cls->path().c_str(), cls->sha256().substr(0, 12).c_str(),
+              static_cast<long long>(data::kStackedModes));
+  std::printf("modes %lld of %lld  KL %.4f\n", static_cast<long long>(r.modes), static_cast<long long>(data::kStackedModes), r.reverse_kl);
+  if (a.json) print_json(r, n, static_cast<size_t>(data::kStackedModes), true);
+  return kOk;
+}
 
 int run_modes(const ModesArgs& a) {
   if (a.checkpoint.empty() == a.samples.empty()) throw Error("eval modes: give either a CHECKPOINT or --samples FILE.npy (with --config)");
@@ -34,6 +104,9 @@ int run_modes(const ModesArgs& a) {
   if (!a.checkpoint.empty()) g.emplace(load_generator(a.checkpoint, a.live));
   const data::DataConfig dc = g ? g->config().data : run::load_config(a.config).data;
   const std::string source = g ? a.checkpoint : a.config;
+  if (dc.is_stacked()) return run_stacked(a, dc, g);
+  if (!a.classifier.empty() || a.range != "0,1") throw Error("eval modes: --classifier and --range are for stacked_mnist data");
+  const int64_t n = a.n > 0 ? a.n : kMixtureSamples;
   std::vector<std::array<double, 2>> centres;
   try {
     centres = data::mode_centres(dc);
@@ -42,33 +115,26 @@ int run_modes(const ModesArgs& a) {
   }
   Tensor samples;
   if (g) {
-    g->sample(a.n, a.seed, samples);
+    g->sample(n, a.seed, samples);
   } else {
     samples = io::read_npy(a.samples);
     if (samples.shape().rank() != 2 || samples.dim(1) != 2)
       throw Error(a.samples + ": samples must be (N, 2) points of the 2-D mixture, got " + samples.shape().str());
   }
-  if (samples.dim(0) < a.n)
-    throw Error((a.samples.empty() ? a.checkpoint : a.samples) + ": the protocol takes " + std::to_string(a.n) + " samples, got " +
+  if (samples.dim(0) < n)
+    throw Error((a.samples.empty() ? a.checkpoint : a.samples) + ": the protocol takes " + std::to_string(n) + " samples, got " +
                 std::to_string(samples.dim(0)) + " (give more, or --n)");
-  samples = data::slice_rows(samples, 0, a.n);
+  samples = data::slice_rows(samples, 0, n);
   for (int64_t i = 0; i < samples.numel(); ++i)
     if (std::isnan(samples[i]))
       throw Error((a.samples.empty() ? a.checkpoint : a.samples) + ": sample " + std::to_string(i / 2) + " is NaN");
   const eval::ModeCoverage r = eval::mode_coverage(samples, centres, dc.std);
   std::printf("%lld samples of %s against the %zu modes of %s (std %g; high quality: within 3 std of the nearest mode)\n",
-              static_cast<long long>(a.n), a.samples.empty() ? a.checkpoint.c_str() : a.samples.c_str(), centres.size(),
+              static_cast<long long>(n), a.samples.empty() ? a.checkpoint.c_str() : a.samples.c_str(), centres.size(),
               name_of(dc.kind).c_str(), dc.std);
   std::printf("modes %lld of %zu  high quality %.2f%%  reverse KL %.4f\n", static_cast<long long>(r.modes), centres.size(),
               100.0 * r.high_quality, r.reverse_kl);
-  if (a.json) {
-    nlohmann::ordered_json j{{"modes", r.modes}, {"high_quality", r.high_quality}};
-    j["reverse_kl"] = std::isnan(r.reverse_kl) ? nlohmann::ordered_json() : nlohmann::ordered_json(r.reverse_kl);  // null: no sample is high quality
-    j["counts"] = r.counts;
-    j["n_samples"] = a.n;
-    j["n_modes"] = centres.size();
-    std::printf("%s\n", j.dump().c_str());
-  }
+  if (a.json) print_json(r, n, centres.size(), false);
   return kOk;
 }
 
@@ -77,9 +143,15 @@ int run_modes(const ModesArgs& a) {
 Run add_eval_modes(CLI::App& app) {
   auto a = std::make_shared<ModesArgs>();
   app.add_option("checkpoint", a->checkpoint, "a checkpoint whose generator is sampled (its configuration names the modes)");
-  app.add_option("--samples", a->samples, "evaluate these samples instead: an (N, 2) float32 .npy file");
+  app.add_option("--samples", a->samples, "evaluate these samples instead: an (N, 2) float32 .npy file (stacked_mnist: "
+                                          "(N, 3, 28, 28) or (N, 2352))");
   app.add_option("--config", a->config, "with --samples: the configuration whose data table names the modes");
-  app.add_option("--n", a->n, "samples (the protocol's 2 500)")->check(CLI::Range(int64_t{1}, int64_t{1} << 24));
+  app.add_option("--n", a->n, "samples (0: the protocol's, 2 500 of a 2-D mixture, 26 000 of Stacked MNIST)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 24));
+  app.add_option("--classifier", a->classifier, "stacked_mnist: the MNIST classifier naming each channel (default: the shipped one)");
+  app.add_option("--range", a->range, "stacked_mnist --samples: 0,1 (checked), -1,1 (mapped by (x + 1) / 2) or raw (as they are, "
+                                      "as PacGAN feeds its tanh G's outputs)")
+      ->check(CLI::IsMember({"0,1", "-1,1", "raw"}));
   app.add_option("--seed", a->seed, "seed of the generator's noise");
   app.add_option("--threads", a->threads, "threads, 0 = all cores")->check(CLI::NonNegativeNumber);
   add_live_flag(app, a->live);

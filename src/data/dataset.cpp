@@ -71,6 +71,53 @@ Dataset load_image_folder(const DataConfig& c, Split split) {
   return d;
 }
 
+// The 70 000 digits of an MNIST-format folder, training file then test file.
+Dataset read_all_digits(const std::string& dir) {
+  Dataset all;
+  std::vector<Tensor> parts;
+  for (const char* stem : {"train", "t10k"}) {
+    const std::string images = find_idx_file(dir, std::string(stem) + "-images-idx3-ubyte");
+    const std::string labels = find_idx_file(dir, std::string(stem) + "-labels-idx1-ubyte");
+    int64_t h = 0, w = 0;
+    parts.push_back(read_idx_images(images, &h, &w));
+    check(parts.size() == 1 || (h == all.image_height && w == all.image_width),
+          images + ": " + std::to_string(h) + "×" + std::to_string(w) + " images, the training file's are " +
+              std::to_string(all.image_height) + "×" + std::to_string(all.image_width));
+    all.image_height = h, all.image_width = w;
+    const std::vector<int32_t> l = read_idx_labels(labels);
+    check(static_cast<int64_t>(l.size()) == parts.back().dim(0),
+          labels + ": " + std::to_string(l.size()) + " labels for " + std::to_string(parts.back().dim(0)) + " images in " + images);
+    for (int32_t v : l) check(v >= 0 && v <= 9, labels + ": label " + std::to_string(v) + " is not a digit 0–9 (stacked_mnist needs MNIST)");
+    all.labels.insert(all.labels.end(), l.begin(), l.end());
+  }
+  all.x = Tensor(Shape{parts[0].dim(0) + parts[1].dim(0), parts[0].shape().inner()});
+  std::memcpy(all.x.data(), parts[0].data(), static_cast<size_t>(parts[0].numel()) * sizeof(float));
+  std::memcpy(all.x.data() + parts[0].numel(), parts[1].data(), static_cast<size_t>(parts[1].numel()) * sizeof(float));
+  return all;
+}
+
+Dataset load_stacked_mnist(const DataConfig& c, Split split) {
+  check(c.size > 0, "data.size: must be positive, got " + std::to_string(c.size));
+  const Dataset digits = read_all_digits(c.path);
+  const int64_t n = c.size, pixels = digits.x.shape().inner(), pool = digits.x.dim(0);
+  Rng rng = Rng(c.seed).split(static_cast<uint64_t>(split));
+  Dataset d;
+  d.x = Tensor(Shape{n, kStackedDigits * pixels});  // (N, 3·H·W): channel j is digit j, CHW
+  d.labels.resize(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    int32_t mode = 0;
+    for (int64_t j = 0; j < kStackedDigits; ++j) {
+      const auto k = static_cast<int64_t>(rng.below(static_cast<uint64_t>(pool)));
+      std::memcpy(d.x.data() + (i * kStackedDigits + j) * pixels, digits.x.data() + k * pixels,
+                  static_cast<size_t>(pixels) * sizeof(float));
+      mode = 10 * mode + digits.labels[static_cast<size_t>(k)];
+    }
+    d.labels[static_cast<size_t>(i)] = mode;
+  }
+  d.image_channels = kStackedDigits, d.image_height = digits.image_height, d.image_width = digits.image_width;
+  return d;
+}
+
 Dataset load_synthetic(const DataConfig& c, Split split) {
   check(c.size > 0, "data.size: must be positive, got " + std::to_string(c.size));
   Rng rng = Rng(c.seed).split(static_cast<uint64_t>(split));
@@ -147,12 +194,14 @@ DataConfig DataConfig::for_kind(DataKind kind) {
   if (kind == DataKind::fashion_mnist) d.path = "/usr/share/datasets/fashion-mnist";
   if (kind == DataKind::cifar10) d.path = "data/cifar10", d.train_end = 40000, d.valid_begin = 40000, d.valid_end = 50000;
   if (kind == DataKind::image_folder) d.path = "";  // required
+  if (kind == DataKind::stacked_mnist) d.size = 128000;  // PacGAN's num_training_sample
   return d;
 }
 
 Dataset load(const DataConfig& config, Split split) {
   Dataset d = config.kind == DataKind::cifar10        ? load_cifar10(config, split)
               : config.kind == DataKind::image_folder ? load_image_folder(config, split)
+              : config.is_stacked()           ? load_stacked_mnist(config, split)
               : config.is_image()             ? load_idx(config, split)
                                               : load_synthetic(config, split);
   if (config.gcn > 0) {

@@ -7,6 +7,25 @@
 #include "advnet/core/error.hpp"
 
 namespace advnet::eval {
+namespace {
+
+// modes, high_quality and reverse_kl from r.counts, `good` of the n samples counted.
+void summarise_counts(ModeCoverage& r, int64_t good, int64_t n) {
+  r.high_quality = static_cast<double>(good) / static_cast<double>(n);
+  if (good == 0) {
+    r.reverse_kl = std::numeric_limits<double>::quiet_NaN();
+    return;
+  }
+  const double k = static_cast<double>(r.counts.size());
+  for (int64_t c : r.counts) {
+    if (c == 0) continue;
+    ++r.modes;
+    const double p = static_cast<double>(c) / static_cast<double>(good);
+    r.reverse_kl += p * std::log(p * k);  // p · log(p / (1/K))
+  }
+}
+
+}  // namespace
 
 ModeCoverage mode_coverage(const Tensor& samples, const std::vector<std::array<double, 2>>& centres, double std,
                            double threshold) {
@@ -31,18 +50,20 @@ ModeCoverage mode_coverage(const Tensor& samples, const std::vector<std::array<d
     }
     if (best_sq < radius_sq) ++r.counts[best], ++good;
   }
-  r.high_quality = static_cast<double>(good) / static_cast<double>(n);
-  const double k = static_cast<double>(centres.size());
-  if (good == 0) {
-    r.reverse_kl = std::numeric_limits<double>::quiet_NaN();
-    return r;
+  summarise_counts(r, good, n);
+  return r;
+}
+
+ModeCoverage label_coverage(std::span<const int32_t> modes, int64_t n_modes) {
+  check(!modes.empty() && n_modes > 0, "mode coverage: no samples or no modes");
+  ModeCoverage r;
+  r.counts.assign(static_cast<size_t>(n_modes), 0);
+  for (size_t i = 0; i < modes.size(); ++i) {
+    check(modes[i] >= 0 && modes[i] < n_modes, "mode coverage: sample " + std::to_string(i) + "'s mode " +
+                                                   std::to_string(modes[i]) + " is not in [0, " + std::to_string(n_modes) + ")");
+    ++r.counts[static_cast<size_t>(modes[i])];
   }
-  for (int64_t c : r.counts) {
-    if (c == 0) continue;
-    ++r.modes;
-    const double p = static_cast<double>(c) / static_cast<double>(good);
-    r.reverse_kl += p * std::log(p * k);  // p · log(p / (1/K))
-  }
+  summarise_counts(r, static_cast<int64_t>(modes.size()), static_cast<int64_t>(modes.size()));
   return r;
 }
 

@@ -20,9 +20,15 @@ double scheduled_value(const ScheduleConfig& s, double base, int64_t updates, in
   return base;
 }
 
-std::string training_conflict(const TrainingConfig& t) {
-  if (t.update_order == UpdateOrder::simultaneous && t.k != 1) return "the simultaneous update order needs k = 1";
-  return "";
+std::optional<TrainingConflict> training_conflict(const TrainingConfig& t) {
+  if (t.update_order == UpdateOrder::simultaneous) {
+    // One forward pass of each net serves both updates.
+    if (t.k != 1) return TrainingConflict{"k", "the simultaneous update order needs k = 1"};
+    if (t.g_steps != 1) return TrainingConflict{"g_steps", "the simultaneous update order needs g_steps = 1"};
+    if (t.same_noise)
+      return TrainingConflict{"same_noise", "is for the alternating update order (the simultaneous one has one noise batch anyway)"};
+  }
+  return std::nullopt;
 }
 
 }  // namespace advnet::gan

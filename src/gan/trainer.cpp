@@ -56,7 +56,8 @@ Trainer::Trainer(GanConfig config, const Tensor& data, std::span<const int32_t> 
                config_.training.pack) {
   const TrainingConfig& t = config_.training;
   check(t.k >= 1, "training.k: must be at least 1, got " + std::to_string(t.k));
-  if (const std::string conflict = training_conflict(t); !conflict.empty()) throw Error("training.k: " + conflict);
+  if (const auto conflict = training_conflict(t)) throw Error("training." + conflict->key + ": " + conflict->what);
+  check(t.g_steps >= 1, "training.g_steps: must be at least 1, got " + std::to_string(t.g_steps));
   check(g_.output_shape(1).inner() == data.shape().inner(),
         "generator: its output " + g_.output_shape(1).str() + " does not match the data's examples " +
             data.shape().with_batch(1).str());
@@ -245,12 +246,14 @@ void Trainer::discriminator_step(EpochStats& s, bool apply) {
 
 // G's step: descend the generator loss through D, with D in input_only mode (no D weight gradients),
 // and update G in the same pass back through G.
-// fresh_forward: draw new noise and run G and D again (alternating); otherwise reuse the
-// discriminator step's forward pass on G(z) (simultaneous).
+// fresh_forward: run G and D again (alternating) on fresh noise, or with training.same_noise on the
+// noise of the iteration's last D step (its draws, step d_updates − 1 of Pass::generated: G's dropout
+// masks too); otherwise reuse the discriminator step's forward pass on G(z) (simultaneous).
 void Trainer::generator_step(EpochStats& s, bool fresh_forward) {
   if (fresh_forward) {
     const int64_t step = state_.g_updates;
-    const Tensor& fake = g_forward(step, Pass::generator_step);
+    const Tensor& fake = config_.training.same_noise ? g_forward(state_.d_updates - 1, Pass::generated)
+                                                     : g_forward(step, Pass::generator_step);
     const Rng draws = step_stream(config_.seed, Stream::dropout, step, NetId::discriminator);
     const nn::RowBlock rows{static_cast<uint64_t>(Pass::generator_step), 0, config_.training.batch_size};
     d_forward(fake, draws, {&rows, 1}, no_labels_, tape_d_fake_);
@@ -317,7 +320,7 @@ void Trainer::run_iteration(EpochStats& s) {
     apply_update(d_, *d_opt_, state_.d_updates, &s);
   } else {
     for (int64_t i = 0; i < config_.training.k; ++i) discriminator_step(s, true);
-    generator_step(s, true);
+    for (int64_t i = 0; i < config_.training.g_steps; ++i) generator_step(s, true);
   }
   ++s.iterations;
 }
@@ -332,7 +335,7 @@ EpochStats Trainer::run_epoch(const std::function<bool()>& should_stop, const Pr
   auto means = [&]() {
     EpochStats m = sums;
     const double d_steps = static_cast<double>(std::max<int64_t>(1, sums.iterations * k));
-    const double g_steps = static_cast<double>(std::max<int64_t>(1, sums.iterations));
+    const double g_steps = static_cast<double>(std::max<int64_t>(1, sums.iterations * config_.training.g_steps));
     m.d_loss /= d_steps, m.d_real /= d_steps, m.d_fake /= d_steps, m.false_pos /= d_steps, m.false_neg /= d_steps;
     m.g_loss /= g_steps;
     m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -374,7 +377,9 @@ double Trainer::flops_per_iteration() const {
   const double g_step = fg + g_.backward_flops(m * config_.training.pack, BackwardMode::params_and_input, false) + fd +
                         d_.backward_flops(m, BackwardMode::input_only, true);
   // Simultaneous: the G step reuses the D step's forward passes of G and D on G(z).
-  return config_.training.update_order == UpdateOrder::simultaneous ? d_step + g_step - fg - fd : k * d_step + g_step;
+  return config_.training.update_order == UpdateOrder::simultaneous
+             ? d_step + g_step - fg - fd
+             : k * d_step + static_cast<double>(config_.training.g_steps) * g_step;
 }
 
 void init_output_bias_from_marginals(nn::Net& g, const Tensor& data) {

@@ -10,6 +10,29 @@ void copy_values(const Tensor& from, Tensor* to) {
 }
 }  // namespace
 
+namespace {
+// `shape` with its -1 extent, if any, inferred from the values per example of `in` (N, ...).
+std::vector<int64_t> resolved_shape(std::vector<int64_t> shape, const Shape& in) {
+  int64_t known = 1, inferred = -1;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == -1) {
+      check(inferred < 0, "Reshape: at most one extent may be -1");
+      inferred = static_cast<int64_t>(i);
+    } else {
+      check(shape[i] > 0, "Reshape: extents must be positive or -1, got " + std::to_string(shape[i]));
+      known *= shape[i];
+    }
+  }
+  if (inferred >= 0) {
+    check(in.rank() >= 1 && in.inner() % known == 0,
+          "Reshape: input " + in.str() + " has " + std::to_string(in.inner()) + " values per example, not a multiple of " +
+              std::to_string(known) + " (the extents besides -1)");
+    shape[static_cast<size_t>(inferred)] = in.inner() / known;
+  }
+  return shape;
+}
+}  // namespace
+
 Shape Flatten::output_shape(const Shape& in) const {
   check(in.rank() >= 1, "Flatten: input must have a batch extent, got " + in.str());
   return Shape{in[0], in.inner()};
@@ -51,10 +74,12 @@ std::vector<LayerType> reshape_layer_types() {
            .make = [](const LayerSpec&, const Shape&) -> std::unique_ptr<Layer> { return std::make_unique<Flatten>(); }},
           {.name = Reshape::kType,
            .doc = "(N, ...) → (N, shape...), the same values",
-           .keys = {{.key = {.name = "shape", .type = ValueType::integers, .doc = "the shape of one example",
-                             .lo = 1, .min_items = 1, .max_items = 3}}},
-           .make = [](const LayerSpec& s, const Shape&) -> std::unique_ptr<Layer> {
-             return std::make_unique<Reshape>(s.integers("shape"));
+           .keys = {{.key = {.name = "shape", .type = ValueType::integers,
+                             .doc = "the shape of one example; one extent may be -1, inferred from the input (torch's "
+                                    "view), e.g. [-1, 28, 28] takes the channels of a packed D's input (training.pack)",
+                             .lo = -1, .min_items = 1, .max_items = 3}}},
+           .make = [](const LayerSpec& s, const Shape& in) -> std::unique_ptr<Layer> {
+             return std::make_unique<Reshape>(resolved_shape(s.integers("shape"), in));
            }}};
 }
 

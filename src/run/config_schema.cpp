@@ -78,7 +78,8 @@ std::vector<TableSpec> make_schema() {
       {.path = "noise",
        .doc = "G's input z.",
        .fields = {enumeration<C>("kind", [](auto& c) -> auto& { return c.gan.noise.kind; },
-                              "uniform on [−√3, √3] per coordinate, gaussian N(0, 1), or spherical (gaussian scaled to unit length)"),
+                              "uniform on [−√3, √3] per coordinate, uniform_pm1 on [−1, 1] (DCGAN, PacGAN), gaussian N(0, 1), or spherical "
+                              "(gaussian scaled to unit length)"),
                   integer<C>("dim", [](auto& c) -> auto& { return c.gan.noise.dim; }, 1, 1 << 20, "z's dimension")}},
       {.path = "optimizer", .doc = "The optimizer of both nets, unless a net has its own.", .fields = optimizer_fields<C>(shared)},
       {.path = "generator",
@@ -101,7 +102,12 @@ std::vector<TableSpec> make_schema() {
        .doc = "Algorithm 1.",
        .fields =
            {integer<C>("batch_size", [](auto& c) -> auto& { return c.gan.training.batch_size; }, 1, 1 << 20, "m, examples per batch"),
-            integer<C>("k", [](auto& c) -> auto& { return c.gan.training.k; }, 1, 1000, "D steps per G step"),
+            integer<C>("k", [](auto& c) -> auto& { return c.gan.training.k; }, 1, 1000, "D steps per iteration"),
+            integer<C>("g_steps", [](auto& c) -> auto& { return c.gan.training.g_steps; }, 1, 1000,
+                    "G steps per iteration, after the k D steps (PacGAN's Stacked MNIST DCGAN: 2)"),
+            boolean<C>("same_noise", [](auto& c) -> auto& { return c.gan.training.same_noise; },
+                    "the G steps of an iteration reuse its last D step's noise instead of fresh draws (PacGAN's "
+                    "Stacked MNIST DCGAN: one z batch for its D step and both G steps); alternating order only"),
             enumeration<C>("update_order", [](auto& c) -> auto& { return c.gan.training.update_order; },
                         "alternating: Algorithm 1; simultaneous: the reference code (one noise batch, both gradients "
                         "from the same passes; needs k = 1)"),
@@ -129,8 +135,7 @@ std::vector<TableSpec> make_schema() {
                     "gradients are otherwise denormal and slow training by a third; part of the checkpoint's numerics")},
        .check =
            [](const RunConfig& c) {
-             if (const std::string conflict = gan::training_conflict(c.gan.training); !conflict.empty())
-               throw KeyError("k", conflict);
+             if (const auto conflict = gan::training_conflict(c.gan.training)) throw KeyError(conflict->key, conflict->what);
              if (c.gan.training.pack > 1 && c.data.is_1d())
                throw KeyError("pack", "the 1-D diagnostics (gaussian_1d, mixture_1d data) evaluate D on single "
                                       "examples, and a packed D takes " + std::to_string(c.gan.training.pack));

@@ -99,18 +99,23 @@ std::vector<FieldOf<C>> data_fields() {
     };
   };
   auto image = [](const C& c) { return c.data.is_image(); };
-  auto synthetic = [](const C& c) { return !c.data.is_image(); };
+  auto files = [](const C& c) { return c.data.is_image() || c.data.is_stacked(); };
+  auto drawn = [](const C& c) { return !c.data.is_image(); };
   FieldOf<C> kind = enumeration<C>("kind", [](auto& c) -> auto& { return c.data.kind; },
                            "the data; sets the defaults of path and the ranges (fashion_mnist: "
-                           "/usr/share/datasets/fashion-mnist; cifar10: data/cifar10, [0, 40000] and [40000, 50000])");
+                           "/usr/share/datasets/fashion-mnist; cifar10: data/cifar10, [0, 40000] and [40000, 50000]; "
+                           "stacked_mnist: size 128000)");
   kind.set = [](C& c, const Value& v) {
     c.data = data::DataConfig::for_kind(*parse_enum<DataKind>(std::get<std::string>(v)));
   };
   const std::string image_doc = "image data (mnist, fashion_mnist, cifar10, image_folder)";
-  const std::string synthetic_doc = "synthetic data (gaussian_1d, mixture_1d, ring_2d, grid_2d)";
+  const std::string files_doc = "image data or stacked_mnist";
+  const std::string drawn_doc = "synthetic data (gaussian_1d, mixture_1d, ring_2d, grid_2d) or stacked_mnist";
   return {
       std::move(kind),
-      when(string<C>("path", [](auto& c) -> auto& { return c.data.path; }, "the folder of the data files"), image, image_doc),
+      when(string<C>("path", [](auto& c) -> auto& { return c.data.path; },
+                     "the folder of the data files (stacked_mnist: an MNIST folder, both its files drawn from)"),
+           files, files_doc),
       when(range<C>("train_range", [](auto& c) -> auto& { return c.data.train_begin; }, [](auto& c) -> auto& { return c.data.train_end; },
                  "[begin, end): the training examples, indices into the training file(s)"),
            image, image_doc),
@@ -122,9 +127,9 @@ std::vector<FieldOf<C>> data_fields() {
            image, image_doc),
       when(integer<C>("size", [](auto& c) -> auto& { return c.data.size; }, 1, static_cast<double>(int64_t{1} << 32),
                    "examples in one epoch, drawn once"),
-           synthetic, synthetic_doc),
-      when(seed<C>("seed", [](auto& c) -> auto& { return c.data.seed; }, "the seed the examples are drawn from"), synthetic,
-           synthetic_doc),
+           drawn, drawn_doc),
+      when(seed<C>("seed", [](auto& c) -> auto& { return c.data.seed; }, "the seed the examples are drawn from"), drawn,
+           drawn_doc),
       when(numbers<C>("means", [](auto& c) -> auto& { return c.data.means; }, -kInf, true, "the components' means"),
            kind_is({DataKind::gaussian_1d, DataKind::mixture_1d}), "kind = \"gaussian_1d\" or \"mixture_1d\""),
       when(numbers<C>("stds", [](auto& c) -> auto& { return c.data.stds; }, 0, true, "the components' standard deviations"),

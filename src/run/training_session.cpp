@@ -198,7 +198,8 @@ SessionEnd TrainingSession::run(const std::function<bool()>& stop, const Session
   const int64_t every_iters = config_.output.checkpoint_every_iters;
   const gan::Trainer::Progress progress = [&](const gan::EpochStats& s, int64_t done, int64_t total) {
     if (observer.progress) observer.progress(s, done, total);
-    if (every_iters > 0 && done < total && trainer.state().g_updates % every_iters == 0) {
+    // Counted in iterations (not G updates: training.g_steps may be 2).
+    if (every_iters > 0 && done < total && (trainer.state().epoch * total + done) % every_iters == 0) {
       trainer.check_parameters();  // never checkpoint a diverged net (throws Divergence, handled below)
       save_checkpoint(latest_, trainer, config_, image_shape_);
     }

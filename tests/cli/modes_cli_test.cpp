@@ -2,14 +2,18 @@
 // against the data table's modes, the JSON keys, and bad input (exit 2, one line naming the file).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "../support/cli_run.hpp"
 #include "../support/tempdir.hpp"
+#include "advnet/classify/classifier.hpp"
 #include "advnet/data/dataset.hpp"
 #include "advnet/io/npy.hpp"
+#include "advnet/run/classifier_model.hpp"
+#include "advnet/run/feature_evaluation.hpp"
 
 using advnet::Shape;
 using advnet::Tensor;
@@ -22,6 +26,7 @@ namespace {
 
 const std::string kSource = ADVNET_SOURCE_DIR;
 const std::string kRing = kSource + "/configs/ring8.toml";
+const std::string kMnist = kSource + "/data/mnist";
 
 CliResult run(const std::string& args) { return advnet::testing::run_cli(args); }
 
@@ -106,4 +111,120 @@ TEST(ModesCli, BadInputIsOneLineAndExitTwo) {
   refused("eval modes --samples " + good, "--samples needs --config CONFIG");
   write_bytes(dir.file("run.safetensors"), "not a checkpoint");
   refused("eval modes " + dir.file("run.safetensors") + " --samples " + good + " --config " + kRing, "give either a CHECKPOINT or --samples");
+}
+
+namespace {
+
+// configs/pacgan_stacked_mnist.toml with its data.path made absolute (the tests do not run in the source tree).
+std::string stacked_config(const TempDir& dir) {
+  std::string text = advnet::testing::read_bytes(kSource + "/configs/pacgan_stacked_mnist.toml");
+  const std::string from = "path = \"data/mnist\"";
+  const size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos);
+  text.replace(at, from.size(), "path = \"" + kMnist + "\"");
+  write_bytes(dir.file("stacked.toml"), text);
+  return dir.file("stacked.toml");
+}
+
+}  // namespace
+
+// Stacked MNIST: n samples of three MNIST test digits each; the modes are the shipped classifier's digits
+// of the 3n channels read as one (3n, 784) batch here, composed 100·d₀ + 10·d₁ + d₂.
+TEST(ModesCli, StackedMnistSamplesAreNamedChannelByChannelByTheShippedClassifier) {
+  TempDir dir;
+  const std::string config = stacked_config(dir);
+  advnet::data::DataConfig mc;
+  mc.path = kMnist;
+  const advnet::data::Dataset test = advnet::data::load(mc, advnet::data::Split::test);
+  const int64_t n = 300;
+  Tensor digits = advnet::data::slice_rows(test.x, 0, 3 * n);  // (900, 784): sample i's channels are rows 3i..3i+2
+  advnet::run::ClassifierModel cls =
+      advnet::run::ClassifierModel::load(advnet::run::shipped_classifier(advnet::run::data_fingerprint(test), kMnist));
+  Tensor logits;
+  advnet::classify::classify_rows(cls.net(), digits, &logits, nullptr);
+  std::vector<int64_t> counts(1000, 0);
+  int64_t right = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t mode = 0;
+    for (int64_t j = 0; j < 3; ++j) {
+      const float* l = logits.data() + (3 * i + j) * 10;
+      const int64_t d = std::max_element(l, l + 10) - l;
+      right += d == test.labels[static_cast<size_t>(3 * i + j)];
+      mode = 10 * mode + d;
+    }
+    ++counts[static_cast<size_t>(mode)];
+  }
+  EXPECT_GE(right, 3 * n - 9) << "the classifier reads MNIST digits";  // ≥ 99 %
+  int64_t modes = 0;
+  double kl = 0;
+  for (int64_t c : counts)
+    if (c > 0) ++modes, kl += (c / double(n)) * std::log(c / double(n) * 1000.0);
+
+  Tensor chw = digits.reshaped(Shape{n, 3, 28, 28}).clone(), pm1 = chw.clone(), flat = digits.reshaped(Shape{n, 3 * 784}).clone();
+  for (int64_t i = 0; i < pm1.numel(); ++i) pm1[i] = 2.0f * pm1[i] - 1.0f;
+  advnet::io::write_npy(dir.file("chw.npy"), chw);
+  advnet::io::write_npy(dir.file("pm1.npy"), pm1);
+  advnet::io::write_npy(dir.file("flat.npy"), flat);
+  const std::string common = " --config " + config + " --n 300 --threads 2 --json";
+  const CliResult r = run("eval modes --samples " + dir.file("chw.npy") + common);
+  ASSERT_EQ(r.code, 0) << r.output;
+  const nlohmann::json j = last_json(r);
+  EXPECT_EQ(j.at("modes"), modes);
+  EXPECT_EQ(j.at("counts"), counts);
+  EXPECT_NEAR(j.at("kl").get<double>(), kl, 1e-9);
+  EXPECT_EQ(j.at("n_samples"), n);
+  EXPECT_EQ(j.at("n_modes"), 1000);
+  EXPECT_FALSE(j.contains("high_quality"));  // every sample counts on Stacked MNIST
+  // The same images flat, in [−1, 1] with --range -1,1, or as they are with --range raw: the same numbers.
+  for (const std::string& other : {"flat.npy", "pm1.npy --range -1,1", "chw.npy --range raw"}) {
+    const CliResult o = run("eval modes --samples " + dir.file(other) + common);
+    ASSERT_EQ(o.code, 0) << other << "\n" << o.output;
+    EXPECT_EQ(last_json(o), j) << other;
+  }
+}
+
+TEST(ModesCli, AStackedMnistCheckpointIsSampledAndScored) {
+  TempDir dir;
+  const CliResult t = run("train " + stacked_config(dir) + " --out " + dir.file("run") +
+                          " --epochs 1 --threads 2 --set data.size=320 --set output.sample_every=0");
+  ASSERT_EQ(t.code, 0) << t.output;
+  const std::string ckpt = dir.file("run/checkpoints/latest.safetensors");
+  const CliResult a = run("eval modes " + ckpt + " --n 200 --json"), b = run("eval modes " + ckpt + " --n 200 --json");
+  ASSERT_EQ(a.code, 0) << a.output;
+  EXPECT_EQ(last_json(a), last_json(b));
+  int64_t counted = 0;
+  for (int64_t c : last_json(a).at("counts").get<std::vector<int64_t>>()) counted += c;
+  EXPECT_EQ(counted, 200);
+  EXPECT_EQ(last_json(a).at("n_modes"), 1000);
+  const CliResult ranged = run("eval modes " + ckpt + " --n 200 --range -1,1");
+  EXPECT_EQ(ranged.code, 2) << ranged.output;
+  EXPECT_NE(ranged.output.find("--range goes with --samples"), std::string::npos) << ranged.output;
+}
+
+TEST(ModesCli, BadStackedMnistInputIsOneLineAndExitTwo) {
+  TempDir dir;
+  const std::string config = stacked_config(dir);
+  const auto refused = [&](const std::string& args, const std::string& says) {
+    const CliResult r = run(args);
+    EXPECT_EQ(r.code, 2) << args << "\n" << r.output;
+    EXPECT_NE(r.output.find(says), std::string::npos) << args << "\n" << r.output;
+  };
+  advnet::io::write_npy(dir.file("wide.npy"), Tensor(Shape{300, 2351}));
+  refused("eval modes --samples " + dir.file("wide.npy") + " --config " + config + " --n 300",
+          "wide.npy: samples must be (N, 3, 28, 28) or (N, 2352) Stacked MNIST images, got (300, 2351)");
+  Tensor signed_values(Shape{300, 2352});
+  signed_values[5000] = -0.5f;
+  advnet::io::write_npy(dir.file("signed.npy"), signed_values);
+  refused("eval modes --samples " + dir.file("signed.npy") + " --config " + config + " --n 300", "signed.npy: values must be in [0,1] (--range)");
+  Tensor nan(Shape{300, 2352});
+  nan[3 * 2352 + 10] = std::nanf("");
+  advnet::io::write_npy(dir.file("nan.npy"), nan);
+  refused("eval modes --samples " + dir.file("nan.npy") + " --config " + config + " --n 300 --range raw", "nan.npy: sample 3 holds NaN");
+  refused("eval modes --samples " + dir.file("nan.npy") + " --config " + config + " --range raw",
+          "nan.npy: the protocol takes 26000 samples, got 300");
+  refused("eval modes --samples " + ring_samples(dir, "ring.npy", 2500, 100, 8) + " --config " + kRing + " --range raw",
+          "--classifier and --range are for stacked_mnist data");
+  write_bytes(dir.file("bad.safetensors"), "not a classifier");
+  refused("eval modes --samples " + dir.file("wide.npy") + " --config " + config + " --n 300 --classifier " + dir.file("bad.safetensors"),
+          "bad.safetensors");
 }

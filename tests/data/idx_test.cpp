@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <cmath>
 #include <filesystem>
+#include <tuple>
 
 #include "../support/error_message.hpp"
 #include "../support/tempdir.hpp"
@@ -119,4 +121,65 @@ TEST(Dataset, FashionMnistFromTheDebianPackage) {
   const data::Dataset test = data::load(c, data::Split::test);
   EXPECT_EQ(test.x.shape(), (advnet::Shape{10000, 784}));
   EXPECT_EQ(test.labels[0], 9);  // an ankle boot
+}
+
+namespace {
+
+// An MNIST-format folder of 2×2 digits: 6 training and 4 test images, image g (g = 0..9 across both
+// files) holding the pixel value 20·g everywhere and the label 3g mod 10, so a pixel names its image.
+void write_tiny_mnist(const TempDir& dir, int32_t bad_label = -1) {
+  for (const auto& [stem, first, n] : {std::tuple{"train", 0, 6}, std::tuple{"t10k", 6, 4}}) {
+    std::string images = be32(0x803) + be32(static_cast<uint32_t>(n)) + be32(2) + be32(2);
+    std::string labels = be32(0x801) + be32(static_cast<uint32_t>(n));
+    for (int g = first; g < first + n; ++g) {
+      images += std::string(4, static_cast<char>(20 * g));
+      labels += static_cast<char>(g == 7 && bad_label >= 0 ? bad_label : (3 * g) % 10);
+    }
+    write_bytes(dir.file(std::string(stem) + "-images-idx3-ubyte"), images);
+    write_bytes(dir.file(std::string(stem) + "-labels-idx1-ubyte"), labels);
+  }
+}
+
+}  // namespace
+
+TEST(Dataset, StackedMnistStacksThreeDrawnDigitsAsChannelsAndTheirTripleIsTheLabel) {
+  TempDir dir;
+  write_tiny_mnist(dir);
+  data::DataConfig c = data::DataConfig::for_kind(data::DataKind::stacked_mnist);
+  EXPECT_EQ(c.size, 128000);  // PacGAN's
+  c.path = dir.path().string();
+  c.size = 400;
+  const data::Dataset d = data::load(c, data::Split::train);
+  EXPECT_EQ(d.x.shape(), (advnet::Shape{400, 12}));
+  EXPECT_EQ(d.image_channels, 3);
+  EXPECT_EQ(d.image_height, 2);
+  std::vector<int> seen(10, 0);
+  for (int64_t i = 0; i < 400; ++i) {
+    int32_t mode = 0;
+    for (int64_t j = 0; j < 3; ++j) {
+      const float* channel = d.x.data() + (3 * i + j) * 4;
+      const int g = static_cast<int>(std::lround(channel[0] * 255.0f / 20.0f));
+      ASSERT_TRUE(g >= 0 && g < 10) << i;
+      for (int p = 1; p < 4; ++p) ASSERT_EQ(channel[p], channel[0]) << "one digit per channel";
+      ++seen[static_cast<size_t>(g)];
+      mode = 10 * mode + (3 * g) % 10;
+    }
+    EXPECT_EQ(d.labels[static_cast<size_t>(i)], mode) << i;
+  }
+  for (int g = 0; g < 10; ++g) EXPECT_GT(seen[static_cast<size_t>(g)], 60) << "digit " << g << ": drawn from both files, uniformly";
+  // The same seed draws the same examples; another split, or another seed, others.
+  const data::Dataset again = data::load(c, data::Split::train), valid = data::load(c, data::Split::valid);
+  EXPECT_EQ(again.labels, d.labels);
+  EXPECT_NE(valid.labels, d.labels);
+  c.seed = 99;
+  EXPECT_NE(data::load(c, data::Split::train).labels, d.labels);
+}
+
+TEST(Dataset, StackedMnistRefusesLabelsThatAreNotDigits) {
+  TempDir dir;
+  write_tiny_mnist(dir, 12);
+  data::DataConfig c = data::DataConfig::for_kind(data::DataKind::stacked_mnist);
+  c.path = dir.path().string();
+  const std::string m = message_of([&] { data::load(c, data::Split::train); });
+  EXPECT_NE(m.find("t10k-labels-idx1-ubyte: label 12 is not a digit 0–9"), std::string::npos) << m;
 }

@@ -108,3 +108,20 @@ TEST(Modes, BadInputIsRefusedWithAMessage) {
   nan[3] = std::nanf("");
   EXPECT_NE(error_message([&] { eval::mode_coverage(nan, centres, c.std); }).find("sample 1 is NaN"), std::string::npos);
 }
+
+TEST(Modes, LabelCoverageMatchesTheNumpyReferenceOnAStackedMnistCount) {
+  const Tensor t = golden().tensor("stacked");
+  std::vector<int32_t> modes(static_cast<size_t>(t.numel()));
+  for (int64_t i = 0; i < t.numel(); ++i) modes[static_cast<size_t>(i)] = static_cast<int32_t>(t[i]);
+  const nlohmann::json& e = expected().at("stacked");
+  const eval::ModeCoverage r = eval::label_coverage(modes, data::kStackedModes);
+  EXPECT_EQ(r.modes, e.at("modes").get<int64_t>());
+  EXPECT_EQ(r.counts, e.at("counts").get<std::vector<int64_t>>());
+  EXPECT_NEAR(r.reverse_kl, e.at("kl").get<double>(), 1e-12);
+  EXPECT_DOUBLE_EQ(r.high_quality, 1.0);  // every sample counts
+  const std::vector<int32_t> outside{3, 1000}, negative{-1};
+  EXPECT_NE(error_message([&] { eval::label_coverage(outside, data::kStackedModes); }).find("sample 1's mode 1000 is not in [0, 1000)"),
+            std::string::npos);
+  EXPECT_NE(error_message([&] { eval::label_coverage(negative, data::kStackedModes); }).find("sample 0's mode -1"), std::string::npos);
+  EXPECT_NE(error_message([&] { eval::label_coverage({}, data::kStackedModes); }).find("no samples"), std::string::npos);
+}

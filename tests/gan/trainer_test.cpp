@@ -13,7 +13,9 @@
 #include "advnet/core/threading.hpp"
 #include "advnet/data/dataset.hpp"
 #include "advnet/gan/noise.hpp"
+#include "advnet/gan/streams.hpp"
 #include "advnet/run/config.hpp"
+#include "../support/error_message.hpp"
 
 using advnet::Rng;
 using advnet::Shape;
@@ -76,6 +78,12 @@ TEST(Noise, PriorsHaveTheirMoments) {
     EXPECT_NEAR(s2 / z.numel(), 1.0, 0.02) << advnet::name_of(kind);  // unit variance, both
     if (kind == gan::NoiseKind::uniform) EXPECT_LE(mx, std::sqrt(3.0) + 1e-6);
   }
+  gan::sample_noise({gan::NoiseKind::uniform_pm1, 10}, rng, z);
+  double s2 = 0, mx = 0;
+  for (int64_t i = 0; i < z.numel(); ++i) s2 += z[i] * z[i], mx = std::max(mx, std::fabs(1.0 * z[i]));
+  EXPECT_NEAR(s2 / z.numel(), 1.0 / 3.0, 0.01);  // uniform on [−1, 1]
+  EXPECT_LE(mx, 1.0);
+  EXPECT_GT(mx, 0.999);
   gan::sample_noise({gan::NoiseKind::spherical, 10}, rng, z);
   for (int64_t r = 0; r < 100; ++r) {
     double n = 0;
@@ -122,6 +130,57 @@ TEST(Trainer, KDiscriminatorStepsPerGeneratorStep) {
   EXPECT_EQ(t.state().g_updates, 6);
   EXPECT_TRUE(s.completed);
   EXPECT_EQ(t.state().epoch, 1);
+}
+
+// training.g_steps G steps follow the k D steps; with training.same_noise they take the noise of the
+// iteration's last D step (PacGAN's Stacked MNIST DCGAN), otherwise each draws its own.
+TEST(Trainer, GStepsFollowTheDStepsAndSameNoiseReusesTheLastDStepsNoise) {
+  const Tensor data = uniform_data(200, 12, 2);
+  // The noise a pass of G draws at `step` (gan/streams.hpp), as the G tape's input holds it.
+  const auto noise = [](const gan::GanConfig& c, int64_t step, gan::Pass pass) {
+    Tensor z(Shape{c.training.batch_size, c.noise.dim});
+    gan::sample_noise(c.noise, gan::step_stream(c.seed, gan::Stream::noise, step, gan::NetId::generator),
+                      static_cast<uint64_t>(pass), 0, z);
+    return z;
+  };
+  const auto same = [](const Tensor& a, const Tensor& b) {
+    return a.shape() == b.shape() && std::memcmp(a.data(), b.data(), a.numel() * sizeof(float)) == 0;
+  };
+  for (const bool same_noise : {false, true}) {
+    SCOPED_TRACE(same_noise ? "same_noise" : "fresh noise");
+    gan::GanConfig c = tiny();
+    c.training.k = 2, c.training.g_steps = 2, c.training.same_noise = same_noise;
+    gan::Trainer t(c, data);
+    t.init_parameters();
+    gan::EpochStats s;
+    t.run_iteration(s);
+    EXPECT_EQ(t.state().d_updates, 2);
+    EXPECT_EQ(t.state().g_updates, 2);
+    const Tensor* z = t.generator_tape().input();
+    ASSERT_NE(z, nullptr);
+    // The second G step's noise: the last D step's (step 1 of the generated pass), or its own draw.
+    EXPECT_EQ(same(*z, noise(c, 1, gan::Pass::generated)), same_noise);
+    EXPECT_EQ(same(*z, noise(c, 1, gan::Pass::generator_step)), !same_noise);
+  }
+  // A whole epoch: 20 batches, k = 2: 10 iterations of 2 D steps and 2 G steps; same seed, same bytes.
+  auto epoch = [&](bool same_noise) {
+    gan::GanConfig c = tiny();
+    c.training.k = 2, c.training.g_steps = 2, c.training.same_noise = same_noise;
+    gan::Trainer t(c, data);
+    t.init_parameters();
+    const gan::EpochStats s = t.run_epoch();
+    EXPECT_EQ(s.iterations, 10);
+    EXPECT_EQ(t.state().g_updates, 20);
+    EXPECT_TRUE(std::isfinite(s.g_loss));
+    return t.generator().params().clone();
+  };
+  const Tensor a = epoch(true), b = epoch(true), fresh = epoch(false);
+  EXPECT_TRUE(same(a, b));
+  EXPECT_FALSE(same(a, fresh));
+  // Two G steps cost two G steps' FLOPs.
+  gan::GanConfig one = tiny(), two = tiny();
+  two.training.k = 2, two.training.g_steps = 2;
+  EXPECT_DOUBLE_EQ(gan::Trainer(two, data).flops_per_iteration(), 2.0 * gan::Trainer(one, data).flops_per_iteration());
 }
 
 TEST(Trainer, StoppingMidEpochAndContinuingMatchesAnUnbrokenEpoch) {
@@ -177,6 +236,12 @@ TEST(Trainer, RejectsInconsistentSettings) {
   c.training.update_order = gan::UpdateOrder::simultaneous;
   c.training.k = 2;
   EXPECT_THROW(gan::Trainer(c, data), advnet::Error);
+  c.training.k = 1, c.training.g_steps = 2;
+  EXPECT_NE(advnet::testing::error_message([&] { gan::Trainer(c, data); }).find("training.g_steps: the simultaneous update order needs g_steps = 1"),
+            std::string::npos);
+  c.training.g_steps = 1, c.training.same_noise = true;
+  EXPECT_NE(advnet::testing::error_message([&] { gan::Trainer(c, data); }).find("training.same_noise: is for the alternating update order"),
+            std::string::npos);
   Tensor wrong = uniform_data(100, 13, 5);
   EXPECT_THROW(gan::Trainer(tiny(), wrong), advnet::Error);
   Tensor few = uniform_data(5, 12, 5);

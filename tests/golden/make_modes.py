@@ -12,6 +12,10 @@ all samples, reverse_kl = KL(counts / sum || uniform) = sum p log(p K) over mode
 are computed here too: the ring's m-th at angle 2 pi m / K on the circle of the radius (PacGAN's config.py),
 the grid's m-th at ((m % g) - (g-1)/2, (m // g) - (g-1)/2) * spacing.
 
+Stacked MNIST's count (VEEGAN / PacGAN, stacked_mnist_experiments/.../metric.py as described there): a
+classifier names each sample's mode (one of 1 000 digit triples); every sample counts, modes = modes with a
+count, KL = KL(counts / N || uniform over 1 000). Here the modes are given (integers in the .bin as float32).
+
 The .bin file (the ADVGOLD1 format of make_golden.py) holds the float32 samples; the .json file the expected
 numbers and the sets' parameters.
 """
@@ -76,6 +80,15 @@ expect["grid"] = dict(coverage(tensors["grid"], grid_means, grid_std), kind="gri
 # Nothing near any mode: no high-quality sample, reverse KL undefined (null).
 tensors["far"] = (rng.uniform(-1, 1, (50, 2)) * 0.3).astype(np.float32)
 expect["far"] = dict(coverage(tensors["far"], ring_means, ring_std), kind="ring_2d", modes_total=8, radius=1.0, std=ring_std)
+
+# Stacked MNIST: 3 000 samples on 1 000 modes, a few hundred of them never drawn, a few drawn often.
+weights = rng.gamma(0.3, size=1000)
+weights[rng.choice(1000, 250, replace=False)] = 0
+labels = rng.choice(1000, 3000, p=weights / weights.sum())
+counts = np.bincount(labels, minlength=1000)
+p = counts[counts > 0] / len(labels)
+tensors["stacked"] = labels.astype(np.float32)
+expect["stacked"] = dict(modes=int((counts > 0).sum()), kl=float((p * np.log(p * 1000)).sum()), counts=counts.tolist())
 
 
 write_whole(OUT / "modes.bin", tensors)

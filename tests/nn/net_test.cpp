@@ -123,6 +123,15 @@ TEST(Net, DropoutKeepsAboutIncludeProbAndIsIdentityInEval) {
   for (int64_t i = 0; i < e.numel(); ++i) ASSERT_EQ(e[i], 1.0f);
 }
 
+// reshape's -1 extent is inferred from the input (a packed D's channels: training.pack).
+TEST(Net, ReshapeInfersItsMinusOneExtent) {
+  Net packed({2 * 3 * 4 * 4}, {layer("reshape", {{"shape", std::vector<int64_t>{-1, 4, 4}}}), layer("flatten")});
+  EXPECT_EQ(packed.output_shape(1).str(), Shape({1, 96}).str());
+  EXPECT_NE(packed.summary().find("Reshape(N, 6, 4, 4)"), std::string::npos) << packed.summary();
+  for (const std::vector<int64_t>& bad : {std::vector<int64_t>{-1, -1, 4}, std::vector<int64_t>{-1, 5, 4}, std::vector<int64_t>{0, 96}})
+    EXPECT_THROW(Net({96}, {layer("reshape", {{"shape", bad}})}), Error);
+}
+
 TEST(Net, ErrorsNameTheLayerAndTheShapes) {
   advnet::nn::Tape tape_net;
   try {

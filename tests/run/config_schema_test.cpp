@@ -110,7 +110,7 @@ TEST(ConfigSchema, EveryRegisteredLayerKeyIsReadWrittenAndDocumented) {
 TEST(ConfigSchema, UnknownKindsListTheKnownOnes) {
   const std::vector<std::pair<std::string, std::string>> cases{
       {"data.kind=\"swiss_roll\"", "data.kind: 'swiss_roll' is not one of mnist, fashion_mnist, cifar10, image_folder, gaussian_1d, mixture_1d, ring_2d, grid_2d"},
-      {"noise.kind=\"cauchy\"", "noise.kind: 'cauchy' is not one of uniform, gaussian, spherical"},
+      {"noise.kind=\"cauchy\"", "noise.kind: 'cauchy' is not one of uniform, uniform_pm1, gaussian, spherical"},
       {"optimizer.kind=\"rmsprop\"", "optimizer.kind: 'rmsprop' is not one of sgd, adam"},
       {"optimizer.form=\"nesterov\"", "optimizer.form: 'nesterov' is not one of pylearn2, torch"},
       {"schedule.lr.kind=\"cosine\"", "schedule.lr.kind: 'cosine' is not one of constant, exponential, linear"},

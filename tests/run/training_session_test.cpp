@@ -36,3 +36,21 @@ TEST(TrainingSession, CheckpointEveryItersSavesLatestInsideTheEpoch) {
     EXPECT_EQ(seen_at_6, every == 5) << "checkpoint_every_iters = " << every;
   }
 }
+
+// Counted in iterations, not G updates: with training.g_steps = 2 and every 4 iterations, the first save
+// is at iteration 4 (seen from iteration 5 on), not at G update 4 (iteration 2).
+TEST(TrainingSession, CheckpointEveryItersCountsIterationsWhenGTakesTwoSteps) {
+  advnet::testing::TempDir dir;
+  const run::TrainRequest request{.config = std::string(ADVNET_SOURCE_DIR) + "/configs/ring8.toml",
+                                  .out = dir.file("run"),
+                                  .sets = {"training.epochs=1", "data.size=2000", "threads=1", "training.g_steps=2",
+                                           "output.checkpoint_every_iters=4"}};
+  run::TrainingSession session(request);
+  int64_t first_seen = 0;
+  run::SessionObserver observer;
+  observer.progress = [&](const gan::EpochStats&, int64_t done, int64_t) {
+    if (first_seen == 0 && std::filesystem::exists(dir.file("run/checkpoints/latest.safetensors"))) first_seen = done;
+  };
+  EXPECT_EQ(session.run({}, observer), run::SessionEnd::finished);
+  EXPECT_EQ(first_seen, 5);
+}

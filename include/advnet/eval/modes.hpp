@@ -6,6 +6,7 @@
 // KL(p̂ ‖ uniform) over the modes, p̂ the high-quality samples' counts per mode, normalised.
 #include <array>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "advnet/core/tensor.hpp"
@@ -24,5 +25,10 @@ struct ModeCoverage {
 // NaN, or when there are no centres or std is not positive.
 ModeCoverage mode_coverage(const Tensor& samples, const std::vector<std::array<double, 2>>& centres, double std,
                            double threshold = 3.0);
+
+// Stacked MNIST's count (VEEGAN / PacGAN: a classifier names each sample's mode; every sample counts):
+// modes = distinct modes seen, reverse_kl = KL(p̂ ‖ uniform over n_modes) (PacGAN's "KL"), high_quality 1.
+// Throws Error on no samples or a mode outside [0, n_modes).
+ModeCoverage label_coverage(std::span<const int32_t> modes, int64_t n_modes);
 
 }  // namespace advnet::eval

@@ -15,12 +15,14 @@ namespace advnet::gan {
 
 // The enumerations of the game's settings, with the names configs give them (core/schema.hpp).
 enum class NoiseKind {
-  uniform,    // each coordinate uniform on [−√3, √3] (unit variance)
-  gaussian,   // N(0, 1)
-  spherical,  // N(0, I) scaled to unit length
+  uniform,      // each coordinate uniform on [−√3, √3] (unit variance)
+  uniform_pm1,  // each coordinate uniform on [−1, 1] (DCGAN's and PacGAN's Stacked MNIST code)
+  gaussian,     // N(0, 1)
+  spherical,    // N(0, I) scaled to unit length
 };
 inline constexpr EnumName<NoiseKind> kNoiseKinds[] = {
-    {NoiseKind::uniform, "uniform"}, {NoiseKind::gaussian, "gaussian"}, {NoiseKind::spherical, "spherical"}};
+    {NoiseKind::uniform, "uniform"}, {NoiseKind::uniform_pm1, "uniform_pm1"}, {NoiseKind::gaussian, "gaussian"},
+    {NoiseKind::spherical, "spherical"}};
 constexpr std::span<const EnumName<NoiseKind>> names(NoiseKind) { return kNoiseKinds; }
 
 // The optimizer settings are nn's (a classifier trains with them too).
@@ -71,7 +73,11 @@ double scheduled_value(const ScheduleConfig& s, double base, int64_t updates, in
 
 struct TrainingConfig {
   int64_t batch_size = 100;
-  int64_t k = 1;                             // discriminator steps per generator step
+  int64_t k = 1;                             // discriminator steps per iteration
+  int64_t g_steps = 1;                       // generator steps per iteration, after the k D steps
+  // The G steps of an iteration reuse the noise of its last D step instead of fresh draws (PacGAN's
+  // Stacked MNIST DCGAN: one z batch feeds its D step and both its G steps).
+  bool same_noise = false;
   UpdateOrder update_order = UpdateOrder::alternating;
   GLoss g_loss = GLoss::non_saturating;
   // D descends d_loss_scale·(BCE(1, D(x)) + BCE(0, D(G(z)))): 0.5, the mean of the two (pylearn2's
@@ -99,8 +105,11 @@ struct TrainingConfig {
 };
 
 // The rule across TrainingConfig's keys, declared once (the trainer and the config schema both ask):
-// "" or what is wrong ("the simultaneous update order needs k = 1").
-std::string training_conflict(const TrainingConfig& t);
+// the key at fault and what is wrong ({"k", "the simultaneous update order needs k = 1"}), or no value.
+struct TrainingConflict {
+  std::string key, what;
+};
+std::optional<TrainingConflict> training_conflict(const TrainingConfig& t);
 
 struct GanConfig {
   NoiseConfig noise;

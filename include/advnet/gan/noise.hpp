@@ -5,7 +5,7 @@
 
 namespace advnet::gan {
 
-// Fills z: (N, dim) from the prior: uniform on [−√3, √3] (unit variance, the reference default),
+// Fills z: (N, dim) from the prior: uniform on [−√3, √3] (unit variance, the reference default) or on [−1, 1],
 // gaussian N(0, 1), or spherical (a Gaussian vector scaled to unit length). Row i is row
 // first_row + i of `stream` (it draws from nn::row_stream(stream, pass, 0, first_row + i)), so
 // rows drawn in chunks equal rows drawn at once.
