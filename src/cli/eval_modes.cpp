@@ -60,17 +60,30 @@ int run_stacked(const ModesArgs& a, const data::DataConfig& dc, std::optional<ru
     mnist.path = dc.path;
     cls.emplace(run::ClassifierModel::load(run::shipped_classifier(run::data_fingerprint(data::load(mnist, data::Split::test)), dc.path)));
   }
+  // NaN or inf in the n samples scored: named before any range check (which would call NaN out of range).
+  const auto check_finite = [&](const Tensor& t) {
+    for (int64_t i = 0; i < t.numel(); ++i)
+      if (!std::isfinite(t[i]))
+        throw Error(source + ": sample " + std::to_string(i / t.shape().inner()) + " holds " + (std::isnan(t[i]) ? "NaN" : "inf"));
+  };
   Tensor samples;
   if (g) {
     if (a.range != "0,1") throw Error("eval modes: --range goes with --samples (G's outputs are taken as they are)");
     g->sample(n, a.seed, samples);  // G's outputs as they are: PacGAN's evaluation does not map its tanh G's
+    check_finite(samples);
   } else {
     samples = io::read_npy(a.samples);
     const int64_t width = data::kStackedDigits * 28 * 28;
-    if (samples.shape().rank() < 2 || samples.shape().inner() != width)
+    const Shape& s = samples.shape();
+    // Channels first only: (N, 28, 28, 3), PacGAN's TF layout, has the same width and would be misread.
+    const bool flat = s.rank() == 2 && s[1] == width, chw = s.rank() == 4 && s[1] == 3 && s[2] == 28 && s[3] == 28;
+    if (!flat && !chw)
       throw Error(a.samples + ": samples must be (N, 3, 28, 28) or (N, " + std::to_string(width) + ") Stacked MNIST images, got " +
-                  samples.shape().str());
-    samples = samples.reshaped(Shape{samples.dim(0), width}).clone();
+                  s.str() + (s.rank() == 4 && s[3] == 3 ? " (channels last: transpose to (N, 3, 28, 28))" : ""));
+    if (samples.dim(0) < n)
+      throw Error(source + ": the protocol takes " + std::to_string(n) + " samples, got " + std::to_string(samples.dim(0)) + " (give more, or --n)");
+    samples = data::slice_rows(samples.reshaped(Shape{samples.dim(0), width}), 0, n);  // the first n: only they are checked
+    check_finite(samples);
     if (a.range != "raw") {
       const float lo = a.range == "-1,1" ? -1.0f : 0.0f;
       const std::string bad = run::first_out_of_range(samples, lo, 1.0f);
@@ -79,12 +92,6 @@ int run_stacked(const ModesArgs& a, const data::DataConfig& dc, std::optional<ru
         for (int64_t i = 0; i < samples.numel(); ++i) samples[i] = 0.5f * (samples[i] + 1.0f);  // [−1, 1] → [0, 1]
     }
   }
-  if (samples.dim(0) < n)
-    throw Error(source + ": the protocol takes " + std::to_string(n) + " samples, got " + std::to_string(samples.dim(0)) + " (give more, or --n)");
-  samples = data::slice_rows(samples, 0, n);
-  for (int64_t i = 0; i < samples.numel(); ++i)
-    if (!std::isfinite(samples[i]))
-      throw Error(source + ": sample " + std::to_string(i / samples.shape().inner()) + " holds " + (std::isnan(samples[i]) ? "NaN" : "inf"));
   const std::vector<int32_t> modes = run::stacked_modes(*cls, samples);
   const eval::ModeCoverage r = eval::label_coverage(modes, data::kStackedModes);
   std::printf("%lld samples of %s, each channel named by %s (sha256 %s…): digit triples against the %lld modes of stacked_mnist\n",

@@ -80,7 +80,17 @@ std::vector<LayerType> reshape_layer_types() {
                              .lo = -1, .min_items = 1, .max_items = 3}}},
            .make = [](const LayerSpec& s, const Shape& in) -> std::unique_ptr<Layer> {
              return std::make_unique<Reshape>(resolved_shape(s.integers("shape"), in));
-           }}};
+           },
+           // Read with the configuration (the error then names the file and the field), not when a net is built.
+           .check =
+               [](const LayerSpec& s) {
+                 int64_t inferred = 0;
+                 for (int64_t d : s.integers("shape")) {
+                   if (d == 0) throw KeyError("shape", "extents must be positive or -1, got 0");
+                   inferred += d == -1;
+                 }
+                 if (inferred > 1) throw KeyError("shape", "at most one extent may be -1");
+               }}};
 }
 
 }  // namespace advnet::nn

@@ -212,6 +212,9 @@ TEST(ModesCli, BadStackedMnistInputIsOneLineAndExitTwo) {
   advnet::io::write_npy(dir.file("wide.npy"), Tensor(Shape{300, 2351}));
   refused("eval modes --samples " + dir.file("wide.npy") + " --config " + config + " --n 300",
           "wide.npy: samples must be (N, 3, 28, 28) or (N, 2352) Stacked MNIST images, got (300, 2351)");
+  advnet::io::write_npy(dir.file("hwc.npy"), Tensor(Shape{300, 28, 28, 3}));
+  refused("eval modes --samples " + dir.file("hwc.npy") + " --config " + config + " --n 300",
+          "hwc.npy: samples must be (N, 3, 28, 28) or (N, 2352) Stacked MNIST images, got (300, 28, 28, 3) (channels last: transpose");
   Tensor signed_values(Shape{300, 2352});
   signed_values[5000] = -0.5f;
   advnet::io::write_npy(dir.file("signed.npy"), signed_values);
@@ -220,6 +223,10 @@ TEST(ModesCli, BadStackedMnistInputIsOneLineAndExitTwo) {
   nan[3 * 2352 + 10] = std::nanf("");
   advnet::io::write_npy(dir.file("nan.npy"), nan);
   refused("eval modes --samples " + dir.file("nan.npy") + " --config " + config + " --n 300 --range raw", "nan.npy: sample 3 holds NaN");
+  refused("eval modes --samples " + dir.file("nan.npy") + " --config " + config + " --n 300", "nan.npy: sample 3 holds NaN");
+  // Only the first --n samples are scored, and checked: a bad value past them is no error.
+  const CliResult first = run("eval modes --samples " + dir.file("signed.npy") + " --config " + config + " --n 2");
+  EXPECT_EQ(first.code, 0) << first.output;
   refused("eval modes --samples " + dir.file("nan.npy") + " --config " + config + " --range raw",
           "nan.npy: the protocol takes 26000 samples, got 300");
   refused("eval modes --samples " + ring_samples(dir, "ring.npy", 2500, 100, 8) + " --config " + kRing + " --range raw",

@@ -125,6 +125,14 @@ layers = [{ type = "convolution" }]
 [discriminator]
 layers = [{ type = "linear", units = 1 }])").find("generator.layers[0].type: layer type 'convolution' is unknown; expected one of batch_norm, conv2d"),
             std::string::npos);
+  // A reshape's extents are checked as the configuration is read, naming the file and the layer.
+  for (const auto& [shape, says] : {std::pair{"[0, 4]", "extents must be positive or -1, got 0"},
+                                    std::pair{"[-1, -1, 4]", "at most one extent may be -1"}})
+    EXPECT_NE(error_of(std::string("[generator]\nlayers = [{ type = \"linear\", units = 16 }]\n[discriminator]\n"
+                                   "layers = [{ type = \"reshape\", shape = ") + shape + " }, { type = \"linear\", units = 1 }]")
+                  .find(std::string("test.toml: discriminator.layers[0].shape: ") + says),
+              std::string::npos)
+        << shape;
 }
 
 // A key that exists only with some setting is rejected without it, naming the setting.
