@@ -1,6 +1,6 @@
 // advnet eval metrics (CHECKPOINT | --samples FILE.npy | --data-samples) --data DIR [--classifier F]
 //                     [--n 10000] [--range 0,1|-1,1] [--reference-stats FILE] [--save-features DIR]
-//                     [--kid-subset-size 1000] [--seed S] [--threads T] [--live] [--json]
+//                     [--kid-subsets 100] [--kid-subset-size 1000] [--seed S] [--threads T] [--live] [--json]
 // FID, KID, IS, precision/recall and density/coverage on an advnet classifier's features, against
 // the data set's 10 000 test images (docs/evaluation.md).
 #include <cstdio>
@@ -19,7 +19,7 @@ namespace {
 
 struct MetricsArgs {
   std::string checkpoint, samples, data, classifier, range = "0,1", reference_stats, save_features;
-  int64_t n = 10000, n_reference = 10000, threads = 0, kid_subset_size = 1000;
+  int64_t n = 10000, n_reference = 10000, threads = 0, kid_subsets = 100, kid_subset_size = 1000;
   uint64_t seed = 0;
   bool data_samples = false, json = false, live = false;
 };
@@ -82,6 +82,7 @@ int run_metrics(const MetricsArgs& a) {
     source = std::to_string(samples.dim(0)) + " samples of " + a.samples;
   }
   run::FeatureOptions opt;
+  opt.kid_subsets = a.kid_subsets;
   opt.kid_subset_size = a.kid_subset_size;
   // Every check that can fail on the sizes comes before anything is written.
   run::check_feature_sizes(samples.dim(0), reference.x.dim(0), opt);
@@ -126,7 +127,10 @@ Run add_eval_metrics(CLI::App& app) {
       ->check(CLI::IsMember({"0,1", "-1,1"}));
   app.add_option("--reference-stats", a->reference_stats, "the reference features' file (read, or written when missing) instead of the cache");
   app.add_option("--save-features", a->save_features, "write samples.npy and reference.npy (the feature sets used) into this directory");
-  app.add_option("--kid-subset-size", a->kid_subset_size, "rows per KID subset (100 subsets)")->check(CLI::Range(int64_t{2}, int64_t{1} << 24));
+  app.add_option("--kid-subsets", a->kid_subsets, "KID's random subsets (torch-fidelity's kid_subsets: 100)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
+  app.add_option("--kid-subset-size", a->kid_subset_size, "rows per KID subset (torch-fidelity's kid_subset_size: 1 000)")
+      ->check(CLI::Range(int64_t{2}, int64_t{1} << 24));
   app.add_option("--seed", a->seed, "seed of the generator's noise");
   app.add_option("--threads", a->threads, "threads, 0 = all cores")->check(CLI::NonNegativeNumber);
   add_live_flag(app, a->live);

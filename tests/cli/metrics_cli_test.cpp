@@ -48,9 +48,10 @@ std::string train_tiny(const TempDir& dir, const std::string& name, int hidden =
 }
 
 // eval metrics with the tiny classifier against the first 2 000 test images (the whole 10 000 cost
-// minutes under AddressSanitizer), 1 000-row KID subsets.
+// minutes under AddressSanitizer), 10 KID subsets of 1 000 rows (fewer instrumented kernel sums than 100).
 std::string metrics_args(const std::string& classifier, const std::string& extra) {
-  return "eval metrics --data " + kMnist + " --classifier " + classifier + " --n-reference 2000 --kid-subset-size 1000 --threads 2 " + extra;
+  return "eval metrics --data " + kMnist + " --classifier " + classifier +
+         " --n-reference 2000 --kid-subsets 10 --kid-subset-size 1000 --threads 2 " + extra;
 }
 
 // Whether two files hold the same tensors, byte for byte (not printed: they are binary).
@@ -133,6 +134,13 @@ TEST_F(MetricsCli, MetricsOfTrainingImagesPrintEveryKeyAndReuseTheReferenceFile)
   const CliResult again = run(metrics_args(c, "--data-samples --n 2000 --json --reference-stats " + stats));
   ASSERT_EQ(again.code, 0) << again.output;
   EXPECT_EQ(last_json(again).dump(), j.dump());
+  // --kid-subsets reaches KID: one subset has no spread; the other metrics do not depend on it.
+  const CliResult one = run("eval metrics --data " + kMnist + " --classifier " + c + " --n-reference 2000 --kid-subsets 1 --threads 2 "
+                            "--data-samples --n 2000 --json --reference-stats " + stats);
+  ASSERT_EQ(one.code, 0) << one.output;
+  EXPECT_EQ(last_json(one).at("kid_std").get<double>(), 0.0);
+  EXPECT_GT(j.at("kid_std").get<double>(), 0.0);
+  EXPECT_EQ(last_json(one).at("fid"), j.at("fid"));
 }
 
 TEST_F(MetricsCli, SamplesInEitherRangeGiveTheSameNumbers) {
