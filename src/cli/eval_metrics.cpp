@@ -74,11 +74,7 @@ int run_metrics(const MetricsArgs& a) {
       throw Error(a.samples + ": samples must be (N, " + std::to_string(width) + ") or (N, C, H, W) images of that size, got " +
                   samples.shape().str() + " (the classifier " + cname + " takes " + std::to_string(width) + " values per image)");
     samples = samples.reshaped(Shape{samples.dim(0), width}).clone();
-    const float lo = a.range == "-1,1" ? -1.0f : 0.0f;
-    const std::string bad = run::first_out_of_range(samples, lo, 1.0f);
-    if (!bad.empty()) throw Error(a.samples + ": values must be in [" + a.range + "] (--range), " + bad + " (the first)");
-    if (lo < 0)
-      for (int64_t i = 0; i < samples.numel(); ++i) samples[i] = 0.5f * (samples[i] + 1.0f);  // tanh → [0, 1]
+    run::to_unit_range(samples, a.range, a.samples);
     source = std::to_string(samples.dim(0)) + " samples of " + a.samples;
   }
   run::FeatureOptions opt;

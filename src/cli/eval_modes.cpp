@@ -84,13 +84,7 @@ int run_stacked(const ModesArgs& a, const data::DataConfig& dc, std::optional<ru
       throw Error(source + ": the protocol takes " + std::to_string(n) + " samples, got " + std::to_string(samples.dim(0)) + " (give more, or --n)");
     samples = data::slice_rows(samples.reshaped(Shape{samples.dim(0), width}), 0, n);  // the first n: only they are checked
     check_finite(samples);
-    if (a.range != "raw") {
-      const float lo = a.range == "-1,1" ? -1.0f : 0.0f;
-      const std::string bad = run::first_out_of_range(samples, lo, 1.0f);
-      if (!bad.empty()) throw Error(a.samples + ": values must be in [" + a.range + "] (--range), " + bad + " (the first)");
-      if (lo < 0)
-        for (int64_t i = 0; i < samples.numel(); ++i) samples[i] = 0.5f * (samples[i] + 1.0f);  // [−1, 1] → [0, 1]
-    }
+    if (a.range != "raw") run::to_unit_range(samples, a.range, a.samples);
   }
   const std::vector<int32_t> modes = run::stacked_modes(*cls, samples);
   const eval::ModeCoverage r = eval::label_coverage(modes, data::kStackedModes);

@@ -22,25 +22,31 @@ void check_ranges(const DataConfig& c, int64_t n_file, const std::string& file) 
   check_range(c.valid_begin, c.valid_end, "valid_range");
 }
 
+// The whole images and labels files of `stem` ("train" or "t10k") in an MNIST-format folder.
+Dataset read_idx_pair(const std::string& dir, const std::string& stem, std::string* images_file = nullptr) {
+  const std::string images = find_idx_file(dir, stem + "-images-idx3-ubyte");
+  const std::string labels = find_idx_file(dir, stem + "-labels-idx1-ubyte");
+  Dataset d;
+  d.x = read_idx_images(images, &d.image_height, &d.image_width);
+  d.labels = read_idx_labels(labels);
+  check(static_cast<int64_t>(d.labels.size()) == d.x.dim(0),
+        labels + ": " + std::to_string(d.labels.size()) + " labels for " + std::to_string(d.x.dim(0)) +
+            " images in " + images);
+  d.image_channels = 1;
+  if (images_file) *images_file = images;
+  return d;
+}
+
 Dataset load_idx(const DataConfig& c, Split split) {
   const bool test = split == Split::test;
-  const std::string images = find_idx_file(c.path, test ? "t10k-images-idx3-ubyte" : "train-images-idx3-ubyte");
-  const std::string labels = find_idx_file(c.path, test ? "t10k-labels-idx1-ubyte" : "train-labels-idx1-ubyte");
-  Dataset d;
-  Tensor all = read_idx_images(images, &d.image_height, &d.image_width);
-  std::vector<int32_t> all_labels = read_idx_labels(labels);
-  check(static_cast<int64_t>(all_labels.size()) == all.dim(0),
-        labels + ": " + std::to_string(all_labels.size()) + " labels for " + std::to_string(all.dim(0)) +
-            " images in " + images);
-  int64_t b = 0, e = all.dim(0);
-  if (!test) {
-    check_ranges(c, all.dim(0), images);
-    b = split == Split::train ? c.train_begin : c.valid_begin;
-    e = split == Split::train ? c.train_end : c.valid_end;
-  }
-  d.x = (b == 0 && e == all.dim(0)) ? std::move(all) : slice_rows(all, b, e);
-  d.labels.assign(all_labels.begin() + b, all_labels.begin() + e);
-  d.image_channels = 1;
+  std::string images;
+  Dataset d = read_idx_pair(c.path, test ? "t10k" : "train", &images);
+  if (test) return d;
+  check_ranges(c, d.x.dim(0), images);
+  const int64_t b = split == Split::train ? c.train_begin : c.valid_begin;
+  const int64_t e = split == Split::train ? c.train_end : c.valid_end;
+  if (b != 0 || e != d.x.dim(0)) d.x = slice_rows(d.x, b, e);
+  d.labels.assign(d.labels.begin() + b, d.labels.begin() + e);
   return d;
 }
 
@@ -73,26 +79,21 @@ Dataset load_image_folder(const DataConfig& c, Split split) {
 
 // The 70 000 digits of an MNIST-format folder, training file then test file.
 Dataset read_all_digits(const std::string& dir) {
-  Dataset all;
-  std::vector<Tensor> parts;
-  for (const char* stem : {"train", "t10k"}) {
-    const std::string images = find_idx_file(dir, std::string(stem) + "-images-idx3-ubyte");
-    const std::string labels = find_idx_file(dir, std::string(stem) + "-labels-idx1-ubyte");
-    int64_t h = 0, w = 0;
-    parts.push_back(read_idx_images(images, &h, &w));
-    check(parts.size() == 1 || (h == all.image_height && w == all.image_width),
-          images + ": " + std::to_string(h) + "×" + std::to_string(w) + " images, the training file's are " +
-              std::to_string(all.image_height) + "×" + std::to_string(all.image_width));
-    all.image_height = h, all.image_width = w;
-    const std::vector<int32_t> l = read_idx_labels(labels);
-    check(static_cast<int64_t>(l.size()) == parts.back().dim(0),
-          labels + ": " + std::to_string(l.size()) + " labels for " + std::to_string(parts.back().dim(0)) + " images in " + images);
-    for (int32_t v : l) check(v >= 0 && v <= 9, labels + ": label " + std::to_string(v) + " is not a digit 0–9 (stacked_mnist needs MNIST)");
-    all.labels.insert(all.labels.end(), l.begin(), l.end());
-  }
-  all.x = Tensor(Shape{parts[0].dim(0) + parts[1].dim(0), parts[0].shape().inner()});
-  std::memcpy(all.x.data(), parts[0].data(), static_cast<size_t>(parts[0].numel()) * sizeof(float));
-  std::memcpy(all.x.data() + parts[0].numel(), parts[1].data(), static_cast<size_t>(parts[1].numel()) * sizeof(float));
+  std::string test_images;
+  Dataset all = read_idx_pair(dir, "train"), test = read_idx_pair(dir, "t10k", &test_images);
+  check(test.image_height == all.image_height && test.image_width == all.image_width,
+        test_images + ": " + std::to_string(test.image_height) + "×" + std::to_string(test.image_width) +
+            " images, the training file's are " + std::to_string(all.image_height) + "×" + std::to_string(all.image_width));
+  for (const auto& [part, stem] : {std::pair{&all, "train"}, std::pair{&test, "t10k"}})
+    for (int32_t v : part->labels)
+      if (v < 0 || v > 9)  // the message (a file lookup) built only on failure
+        throw Error(find_idx_file(dir, std::string(stem) + "-labels-idx1-ubyte") + ": label " + std::to_string(v) +
+                    " is not a digit 0–9 (stacked_mnist needs MNIST)");
+  all.labels.insert(all.labels.end(), test.labels.begin(), test.labels.end());
+  Tensor x(Shape{all.x.dim(0) + test.x.dim(0), all.x.shape().inner()});
+  std::memcpy(x.data(), all.x.data(), static_cast<size_t>(all.x.numel()) * sizeof(float));
+  std::memcpy(x.data() + all.x.numel(), test.x.data(), static_cast<size_t>(test.x.numel()) * sizeof(float));
+  all.x = std::move(x);
   return all;
 }
 

@@ -107,6 +107,14 @@ std::string first_out_of_range(const Tensor& samples, float lo, float hi) {
   return "";
 }
 
+void to_unit_range(Tensor& samples, const std::string& range, const std::string& file) {
+  const float lo = range == "-1,1" ? -1.0f : 0.0f;
+  const std::string bad = first_out_of_range(samples, lo, 1.0f);
+  if (!bad.empty()) throw Error(file + ": values must be in [" + range + "] (--range), " + bad + " (the first)");
+  if (lo < 0)
+    for (int64_t i = 0; i < samples.numel(); ++i) samples[i] = 0.5f * (samples[i] + 1.0f);  // tanh → [0, 1]
+}
+
 void check_feature_sizes(int64_t n, int64_t n_ref, const FeatureOptions& o) {
   const auto sizes = [&] { return std::to_string(n) + " samples and " + std::to_string(n_ref) + " reference images"; };
   if (n < o.kid_subset_size || n_ref < o.kid_subset_size)

@@ -68,6 +68,9 @@ FeatureScores feature_scores(ClassifierModel& classifier, const FeatureReference
 
 // The first value of samples that is NaN or outside [lo, hi]: "" when none, else "index I is V".
 std::string first_out_of_range(const Tensor& samples, float lo, float hi);
+// Sample-file values as the classifiers take them: range "0,1" checked, "-1,1" checked and mapped by
+// (x + 1) / 2 (a tanh G's). Throws Error naming `file`, --range and the first value outside.
+void to_unit_range(Tensor& samples, const std::string& range, const std::string& file);
 // A generator's samples as the metrics take them: clamped to [0, 1] (the classifier saw images in
 // it); "" or, when a value is NaN, "index I is nan" (then samples are unspecified).
 std::string clamp_samples(Tensor& samples);
