@@ -28,14 +28,16 @@ using advnet::testing::read_bytes;
 using advnet::testing::TempDir;
 using advnet::testing::write_bytes;
 
+using advnet::testing::kFashion;
+using advnet::testing::kMnist;
+using advnet::testing::kSource;
+using advnet::testing::run_cli;
+
 namespace {
 
-const std::string kSource = ADVNET_SOURCE_DIR;
-const std::string kMnist = kSource + "/data/mnist";
 
 using Result = advnet::testing::CliResult;
 using advnet::testing::run_shell;
-Result run(const std::string& args) { return advnet::testing::run_cli(args); }
 
 // A run of the paper's MNIST nets on the first `n` training examples.
 std::string mnist_args(const std::string& out, int epochs, int n = 1000) {
@@ -65,9 +67,9 @@ class Cli : public ::testing::Test {
 
 TEST_F(Cli, ResumeIsByteIdenticalToAnUnbrokenRun) {
   const std::string a = dir.file("straight"), b = dir.file("resumed");
-  ASSERT_EQ(run("train " + mnist_args(a, 2)).code, 0);
-  ASSERT_EQ(run("train " + mnist_args(b, 1)).code, 0);
-  const Result r = run("train --out " + b + " --resume --epochs 2 --threads 2");
+  ASSERT_EQ(run_cli("train " + mnist_args(a, 2)).code, 0);
+  ASSERT_EQ(run_cli("train " + mnist_args(b, 1)).code, 0);
+  const Result r = run_cli("train --out " + b + " --resume --epochs 2 --threads 2");
   ASSERT_EQ(r.code, 0) << r.output;
   const std::string x = read_bytes(a + "/checkpoints/latest.safetensors");
   EXPECT_GT(x.size(), 10'000'000u);
@@ -84,9 +86,9 @@ TEST_F(Cli, ResumeIsByteIdenticalToAnUnbrokenRun) {
 // denormals kept) resumes with this run's, and says so in one line.
 TEST_F(Cli, NumericsAreRecordedAndSameNumericsResumeByteIdentically) {
   const std::string a = dir.file("straight"), b = dir.file("resumed"), c = dir.file("kept");
-  ASSERT_EQ(run("train " + mnist_args(a, 4, 500)).code, 0);
-  ASSERT_EQ(run("train " + mnist_args(b, 2, 500)).code, 0);
-  Result r = run("train --out " + b + " --resume --epochs 4 --threads 2");
+  ASSERT_EQ(run_cli("train " + mnist_args(a, 4, 500)).code, 0);
+  ASSERT_EQ(run_cli("train " + mnist_args(b, 2, 500)).code, 0);
+  Result r = run_cli("train --out " + b + " --resume --epochs 4 --threads 2");
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_EQ(r.output.find("numerics"), std::string::npos) << r.output;  // same numerics: no notice
   const std::string x = read_bytes(a + "/checkpoints/latest.safetensors");
@@ -97,16 +99,16 @@ TEST_F(Cli, NumericsAreRecordedAndSameNumericsResumeByteIdentically) {
 
   // The paper's D has dropout: the same holds in the other update order (alternating, one 2m-row D pass).
   const std::string alt = " --set training.update_order=alternating", a2 = dir.file("alt_straight"), b2 = dir.file("alt_resumed");
-  ASSERT_EQ(run("train " + mnist_args(a2, 4, 300) + alt).code, 0);
-  ASSERT_EQ(run("train " + mnist_args(b2, 2, 300) + alt).code, 0);
-  ASSERT_EQ(run("train --out " + b2 + " --resume --epochs 4 --threads 2").code, 0);
+  ASSERT_EQ(run_cli("train " + mnist_args(a2, 4, 300) + alt).code, 0);
+  ASSERT_EQ(run_cli("train " + mnist_args(b2, 2, 300) + alt).code, 0);
+  ASSERT_EQ(run_cli("train --out " + b2 + " --resume --epochs 4 --threads 2").code, 0);
   EXPECT_TRUE(read_bytes(a2 + "/checkpoints/latest.safetensors") == read_bytes(b2 + "/checkpoints/latest.safetensors"))
       << "alternating: 2 + 2 epochs differ from 4";
 
-  ASSERT_EQ(run("train " + mnist_args(c, 2, 500) + " --set training.flush_denormals=false").code, 0);
+  ASSERT_EQ(run_cli("train " + mnist_args(c, 2, 500) + " --set training.flush_denormals=false").code, 0);
   EXPECT_EQ(advnet::run::checkpoint_numerics(advnet::io::SafetensorsFile::read(c + "/checkpoints/latest.safetensors")),
             "denormals=keep;draws=per-example");
-  r = run("train --out " + c + " --resume --epochs 3 --threads 2 --set training.flush_denormals=true");
+  r = run_cli("train --out " + c + " --resume --epochs 3 --threads 2 --set training.flush_denormals=true");
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("this run was trained with numerics denormals=keep;draws=per-example; it continues with "
                           "denormals=flush;draws=per-example, so its bytes differ from an uninterrupted run of either"),
@@ -129,13 +131,13 @@ TEST_F(Cli, CheckpointsOfOlderNumericsResumeAndSampleWithANotice) {
     fs::create_directories(runs + "/checkpoints");
     fs::copy_file(old, runs + "/checkpoints/latest.safetensors");
     const std::string notice = "this run was trained with numerics " + trained;
-    Result r = run("train --out " + runs + " --resume --epochs 3 --threads 2");
+    Result r = run_cli("train --out " + runs + " --resume --epochs 3 --threads 2");
     ASSERT_EQ(r.code, 0) << r.output;
     EXPECT_NE(r.output.find(notice), std::string::npos) << file << ": " << r.output;
     EXPECT_NE(r.output.find(now), std::string::npos) << file << ": " << r.output;
     EXPECT_EQ(advnet::run::checkpoint_numerics(advnet::io::SafetensorsFile::read(runs + "/checkpoints/latest.safetensors")),
               "denormals=flush;draws=per-example");
-    r = run("sample " + old + " -n 10 --out " + dir.file(file + ".npy"));
+    r = run_cli("sample " + old + " -n 10 --out " + dir.file(file + ".npy"));
     ASSERT_EQ(r.code, 0) << r.output;
     EXPECT_NE(r.output.find(notice), std::string::npos) << file << ": " << r.output;
   }
@@ -167,12 +169,12 @@ TEST_F(Cli, SigintWritesACheckpointAndExits130ThenResumeFinishes) {
     ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status) << " after " << delay_ms << " ms";
     EXPECT_EQ(WEXITSTATUS(status), 130);
     // The checkpoint is whole and loads.
-    const Result s = run("sample " + out + "/checkpoints/latest.safetensors -n 4 --out " + dir.file("s.npy"));
+    const Result s = run_cli("sample " + out + "/checkpoints/latest.safetensors -n 4 --out " + dir.file("s.npy"));
     EXPECT_EQ(s.code, 0) << s.output;
   }
   // The run continues from its checkpoint.
   const std::string out = dir.file("run330");
-  const Result r = run("train --out " + out + " --resume --epochs 12 --threads 2");
+  const Result r = run_cli("train --out " + out + " --resume --epochs 12 --threads 2");
   EXPECT_EQ(r.code, 0) << r.output;
   std::ifstream metrics(out + "/metrics.jsonl");
   std::string line, last;
@@ -184,7 +186,7 @@ TEST_F(Cli, SigintWritesACheckpointAndExits130ThenResumeFinishes) {
 // G loss fall". D first wins (D(G(z)) → near 0, G loss up); then G catches up.
 TEST_F(Cli, ShortMnistRunGeneratorCatchesUpWithTheDiscriminator) {
   const std::string out = dir.file("run");
-  const Result r = run("train " + mnist_args(out, 24, 2000) + " --set output.sample_every=0 --set output.checkpoint_every=0");
+  const Result r = run_cli("train " + mnist_args(out, 24, 2000) + " --set output.sample_every=0 --set output.checkpoint_every=0");
   ASSERT_EQ(r.code, 0) << r.output;
   std::vector<nlohmann::json> epochs;
   std::ifstream metrics(out + "/metrics.jsonl");
@@ -213,7 +215,7 @@ TEST_F(Cli, BadDataFilesExit2NamingTheFileAndWriteNothing) {
   const std::string images = (data / "train-images-idx3-ubyte").string();
   fs::resize_file(images, 1000);
   const std::string out = dir.file("run");
-  Result r = run("train " + kSource + "/configs/paper_mnist.toml --out " + out + " --set data.path=" + data.string());
+  Result r = run_cli("train " + kSource + "/configs/paper_mnist.toml --out " + out + " --set data.path=" + data.string());
   EXPECT_EQ(r.code, 2) << r.output;
   EXPECT_NE(r.output.find(images + ": file is truncated"), std::string::npos) << r.output;
   EXPECT_FALSE(fs::exists(out));
@@ -221,7 +223,7 @@ TEST_F(Cli, BadDataFilesExit2NamingTheFileAndWriteNothing) {
   std::string bytes = read_bytes(kMnist + "/train-images-idx3-ubyte");
   bytes[3] = 0x01;
   write_bytes(images, bytes);
-  r = run("train " + kSource + "/configs/paper_mnist.toml --out " + out + " --set data.path=" + data.string());
+  r = run_cli("train " + kSource + "/configs/paper_mnist.toml --out " + out + " --set data.path=" + data.string());
   EXPECT_EQ(r.code, 2) << r.output;
   EXPECT_NE(r.output.find("wrong magic number"), std::string::npos) << r.output;
   EXPECT_FALSE(fs::exists(out));
@@ -229,23 +231,23 @@ TEST_F(Cli, BadDataFilesExit2NamingTheFileAndWriteNothing) {
 
 TEST_F(Cli, BadCheckpointsAndConfigsExit2AndLeaveTheRunIntact) {
   const std::string out = dir.file("run");
-  ASSERT_EQ(run("train " + mnist_args(out, 1)).code, 0);
+  ASSERT_EQ(run_cli("train " + mnist_args(out, 1)).code, 0);
   const auto before = snapshot(out);
 
   // A configuration that no longer matches the checkpoint's shapes.
-  Result r = run("train --out " + out + " --resume --set noise.dim=50");
+  Result r = run_cli("train --out " + out + " --resume --set noise.dim=50");
   EXPECT_EQ(r.code, 2) << r.output;
   EXPECT_NE(r.output.find("'generator.0.weight' has shape (1200, 100), the configuration needs (1200, 50)"),
             std::string::npos) << r.output;
 
   // Training again into an existing run without --resume.
-  r = run("train " + mnist_args(out, 1));
+  r = run_cli("train " + mnist_args(out, 1));
   EXPECT_EQ(r.code, 2) << r.output;
   EXPECT_NE(r.output.find("already holds a run"), std::string::npos) << r.output;
 
   // A configuration with an unknown key.
   write_bytes(dir.file("bad.toml"), read_bytes(kSource + "/configs/paper_mnist.toml") + "\n[output]\nsample_evry = 3\n");
-  r = run("train " + dir.file("bad.toml") + " --out " + dir.file("other"));
+  r = run_cli("train " + dir.file("bad.toml") + " --out " + dir.file("other"));
   EXPECT_EQ(r.code, 2) << r.output;
   EXPECT_NE(r.output.find("bad.toml"), std::string::npos) << r.output;
   EXPECT_FALSE(fs::exists(dir.file("other")));
@@ -255,28 +257,28 @@ TEST_F(Cli, BadCheckpointsAndConfigsExit2AndLeaveTheRunIntact) {
   const std::string cut = dir.file("cut.safetensors");
   fs::copy(out + "/checkpoints/latest.safetensors", cut);
   fs::resize_file(cut, fs::file_size(cut) - 4096);
-  r = run("sample " + cut + " -n 4 --out " + dir.file("x.npy"));
+  r = run_cli("sample " + cut + " -n 4 --out " + dir.file("x.npy"));
   EXPECT_EQ(r.code, 2) << r.output;
   EXPECT_NE(r.output.find("lie outside"), std::string::npos) << r.output;
   EXPECT_FALSE(fs::exists(dir.file("x.npy")));
-  r = run("sample " + out + "/config.toml -n 4 --out " + dir.file("x.npy"));
+  r = run_cli("sample " + out + "/config.toml -n 4 --out " + dir.file("x.npy"));
   EXPECT_EQ(r.code, 2) << r.output;
   EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << "one line: " << r.output;
 }
 
 TEST_F(Cli, SampleWritesNpyAndPngAndAppliesGivenNoise) {
   const std::string out = dir.file("run");
-  ASSERT_EQ(run("train " + mnist_args(out, 1)).code, 0);
+  ASSERT_EQ(run_cli("train " + mnist_args(out, 1)).code, 0);
   const std::string ckpt = out + "/checkpoints/latest.safetensors";
-  ASSERT_EQ(run("sample " + ckpt + " -n 5 --seed 3 --out " + dir.file("a.npy")).code, 0);
-  ASSERT_EQ(run("sample " + ckpt + " -n 5 --seed 3 --out " + dir.file("b.npy")).code, 0);
+  ASSERT_EQ(run_cli("sample " + ckpt + " -n 5 --seed 3 --out " + dir.file("a.npy")).code, 0);
+  ASSERT_EQ(run_cli("sample " + ckpt + " -n 5 --seed 3 --out " + dir.file("b.npy")).code, 0);
   EXPECT_EQ(read_bytes(dir.file("a.npy")), read_bytes(dir.file("b.npy")));  // seeded
   EXPECT_NE(read_bytes(dir.file("a.npy")).find("'shape': (5, 784)"), std::string::npos);
   // --noise: G applied to given vectors; a wrong width is bad input.
   advnet::Tensor z(advnet::Shape{3, 100});
   advnet::Rng(1).uniform(z.data(), z.numel(), -1, 1);
   advnet::io::write_npy(dir.file("z.npy"), z);
-  ASSERT_EQ(run("sample " + ckpt + " --noise " + dir.file("z.npy") + " --out " + dir.file("c.npy")).code, 0);
+  ASSERT_EQ(run_cli("sample " + ckpt + " --noise " + dir.file("z.npy") + " --out " + dir.file("c.npy")).code, 0);
   const advnet::Tensor x = advnet::io::read_npy(dir.file("c.npy"));
   EXPECT_EQ(x.shape(), (advnet::Shape{3, 784}));
   advnet::run::GeneratorModel g = advnet::run::GeneratorModel::load(ckpt);
@@ -284,38 +286,38 @@ TEST_F(Cli, SampleWritesNpyAndPngAndAppliesGivenNoise) {
   g.apply(z, expect);
   for (int64_t i = 0; i < x.numel(); ++i) ASSERT_EQ(x[i], expect[i]);
   advnet::io::write_npy(dir.file("z50.npy"), advnet::Tensor(advnet::Shape{3, 50}));
-  const Result wrong = run("sample " + ckpt + " --noise " + dir.file("z50.npy") + " --out " + dir.file("d.npy"));
+  const Result wrong = run_cli("sample " + ckpt + " --noise " + dir.file("z50.npy") + " --out " + dir.file("d.npy"));
   EXPECT_EQ(wrong.code, 2);
   EXPECT_NE(wrong.output.find("is not (N, 100)"), std::string::npos) << wrong.output;
-  ASSERT_EQ(run("sample " + ckpt + " -n 16 --out " + dir.file("a.png")).code, 0);
+  ASSERT_EQ(run_cli("sample " + ckpt + " -n 16 --out " + dir.file("a.png")).code, 0);
   EXPECT_EQ(read_bytes(dir.file("a.png")).substr(1, 3), "PNG");
-  const Result bad = run("sample " + ckpt + " -n 5 --out " + dir.file("a.txt"));
+  const Result bad = run_cli("sample " + ckpt + " -n 5 --out " + dir.file("a.txt"));
   EXPECT_EQ(bad.code, 2);
-  const Result usage = run("sample");
+  const Result usage = run_cli("sample");
   EXPECT_EQ(usage.code, 2);
-  EXPECT_EQ(run("--help").code, 0);
-  EXPECT_EQ(run("train --help").code, 0);
+  EXPECT_EQ(run_cli("--help").code, 0);
+  EXPECT_EQ(run_cli("train --help").code, 0);
 }
 
 // advnet config prints a configuration as advnet reads it (what a run's config.toml will hold), with
 // --set applied, and the reference section of docs/configuration.md; bad input exits 2.
 TEST_F(Cli, ConfigPrintsTheResolvedConfigurationAndTheReference) {
-  Result r = run("config " + kSource + "/configs/toy_1d.toml --set training.epochs=7");
+  Result r = run_cli("config " + kSource + "/configs/toy_1d.toml --set training.epochs=7");
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("\nepochs = 7\n"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("kind = \"gaussian_1d\""), std::string::npos) << r.output;
-  r = run("config --reference");
+  r = run_cli("config --reference");
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_EQ(r.output.rfind("## Reference", 0), 0u) << r.output.substr(0, 200);
   EXPECT_NE(r.output.find("#### batch_norm"), std::string::npos);
-  r = run("config " + kSource + "/configs/toy_1d.toml --set training.g_loss=wasserstein");
+  r = run_cli("config " + kSource + "/configs/toy_1d.toml --set training.g_loss=wasserstein");
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.output.find("training.g_loss: 'wasserstein' is not one of non_saturating, minimax"), std::string::npos) << r.output;
-  EXPECT_EQ(run("config").code, 2);
+  EXPECT_EQ(run_cli("config").code, 2);
 }
 
 TEST_F(Cli, BenchTrainPrintsJson) {
-  const Result r = run("bench train --config " + kSource + "/configs/paper_mnist.toml --iters 5 --warmup 1 --threads 2 --json");
+  const Result r = run_cli("bench train --config " + kSource + "/configs/paper_mnist.toml --iters 5 --warmup 1 --threads 2 --json");
   ASSERT_EQ(r.code, 0) << r.output;
   const std::string last = r.output.substr(r.output.rfind('{'));
   const auto j = nlohmann::json::parse(last);
@@ -340,9 +342,9 @@ TEST_F(Cli, BenchTrainPrintsJson) {
 // with --set applied to the checkpoint's configuration.
 TEST_F(Cli, BenchTrainFromACheckpointOnRealData) {
   const std::string out = dir.file("run");
-  ASSERT_EQ(run("train " + mnist_args(out, 1, 500)).code, 0);
+  ASSERT_EQ(run_cli("train " + mnist_args(out, 1, 500)).code, 0);
   const std::string ckpt = out + "/checkpoints/latest.safetensors";
-  Result r = run("bench train --checkpoint " + ckpt + " --data " + kMnist + " --set 'training.update_order=\"alternating\"'" +
+  Result r = run_cli("bench train --checkpoint " + ckpt + " --data " + kMnist + " --set 'training.update_order=\"alternating\"'" +
                  " --iters 4 --warmup 1 --threads 2 --json");
   ASSERT_EQ(r.code, 0) << r.output;
   const auto j = nlohmann::json::parse(r.output.substr(r.output.rfind('{')));
@@ -352,16 +354,16 @@ TEST_F(Cli, BenchTrainFromACheckpointOnRealData) {
   EXPECT_EQ(j["primitives_created"].get<int>(), 0);
   EXPECT_EQ(j["tensor_allocations"].get<int>(), 0);  // the step loop reuses every buffer
   EXPECT_NE(r.output.find("trained weights, real data"), std::string::npos) << r.output;
-  r = run("bench train --config " + kSource + "/configs/paper_mnist.toml --data " + kMnist + " --iters 1");
+  r = run_cli("bench train --config " + kSource + "/configs/paper_mnist.toml --data " + kMnist + " --iters 1");
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.output.find("--data goes with --checkpoint"), std::string::npos) << r.output;
-  r = run("bench train --checkpoint " + dir.file("missing.safetensors") + " --iters 1");
+  r = run_cli("bench train --checkpoint " + dir.file("missing.safetensors") + " --iters 1");
   EXPECT_EQ(r.code, 2) << r.output;
 }
 
 TEST_F(Cli, EvalParzenFiguresAndBestCheckpoint) {
   const std::string out = dir.file("run");
-  Result r = run("train " + mnist_args(out, 2) +
+  Result r = run_cli("train " + mnist_args(out, 2) +
                  " --set eval.parzen_every=1 --set eval.parzen_samples=500 --set eval.parzen_valid=200");
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("validation Parzen log-likelihood"), std::string::npos) << r.output;
@@ -374,7 +376,7 @@ TEST_F(Cli, EvalParzenFiguresAndBestCheckpoint) {
   EXPECT_TRUE(fs::exists(out + "/report.html"));
 
   const std::string ckpt = out + "/checkpoints/latest.safetensors";
-  r = run("eval parzen " + ckpt + " --data " + kMnist + " --n-samples 500 --n-valid 200 --json");
+  r = run_cli("eval parzen " + ckpt + " --data " + kMnist + " --n-samples 500 --n-valid 200 --json");
   ASSERT_EQ(r.code, 0) << r.output;
   const auto j = nlohmann::json::parse(r.output.substr(r.output.rfind('{')));
   EXPECT_EQ(j["n"], 10000);
@@ -383,15 +385,15 @@ TEST_F(Cli, EvalParzenFiguresAndBestCheckpoint) {
   EXPECT_TRUE(std::isfinite(j["mean"].get<double>()));
   EXPECT_GT(j["se"].get<double>(), 0.0);
   // The same samples through --samples give the same number.
-  ASSERT_EQ(run("sample " + ckpt + " -n 500 --seed 0 --out " + dir.file("s.npy")).code, 0);
-  r = run("eval parzen --samples " + dir.file("s.npy") + " --data " + kMnist + " --n-valid 200 --json");
+  ASSERT_EQ(run_cli("sample " + ckpt + " -n 500 --seed 0 --out " + dir.file("s.npy")).code, 0);
+  r = run_cli("eval parzen --samples " + dir.file("s.npy") + " --data " + kMnist + " --n-valid 200 --json");
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_DOUBLE_EQ(nlohmann::json::parse(r.output.substr(r.output.rfind('{')))["mean"].get<double>(), j["mean"].get<double>());
-  r = run("eval parzen " + ckpt + " --samples " + dir.file("s.npy") + " --data " + kMnist);
+  r = run_cli("eval parzen " + ckpt + " --samples " + dir.file("s.npy") + " --data " + kMnist);
   EXPECT_EQ(r.code, 2) << r.output;
 
-  ASSERT_EQ(run("figure samples " + ckpt + " --out " + dir.file("f2.png") + " --rows 3 --cols 4").code, 0);
-  ASSERT_EQ(run("figure interpolate " + ckpt + " --out " + dir.file("f3.png") + " --pairs 2 --steps 5").code, 0);
+  ASSERT_EQ(run_cli("figure samples " + ckpt + " --out " + dir.file("f2.png") + " --rows 3 --cols 4").code, 0);
+  ASSERT_EQ(run_cli("figure interpolate " + ckpt + " --out " + dir.file("f3.png") + " --pairs 2 --steps 5").code, 0);
   auto png_size = [&](const std::string& p) {
     const std::string b = read_bytes(p);
     auto be = [&](size_t o) { return (uint8_t(b[o]) << 24) | (uint8_t(b[o + 1]) << 16) | (uint8_t(b[o + 2]) << 8) | uint8_t(b[o + 3]); };
@@ -401,45 +403,45 @@ TEST_F(Cli, EvalParzenFiguresAndBestCheckpoint) {
   EXPECT_EQ(png_size(dir.file("f3.png")), (std::pair<int, int>(5 * 30 + 2, 2 * 30 + 2)));
 
   const std::string toy = dir.file("toy");
-  r = run("train " + kSource + "/configs/toy_1d.toml --out " + toy + " --epochs 20");
+  r = run_cli("train " + kSource + "/configs/toy_1d.toml --out " + toy + " --epochs 20");
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("C(G)"), std::string::npos);
-  r = run("figure toy1d " + toy + " --out " + dir.file("f1.png"));
+  r = run_cli("figure toy1d " + toy + " --out " + dir.file("f1.png"));
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_EQ(png_size(dir.file("f1.png")).first, 2 * 320);  // epochs 10 and 20
-  r = run("figure toy1d " + out + " --out " + dir.file("f1b.png"));
+  r = run_cli("figure toy1d " + out + " --out " + dir.file("f1b.png"));
   EXPECT_EQ(r.code, 2) << r.output;  // an MNIST run is not 1-D
-  EXPECT_EQ(run("report " + dir.file("nothing")).code, 2);
+  EXPECT_EQ(run_cli("report " + dir.file("nothing")).code, 2);
 }
 
 TEST_F(Cli, MovingAverageOfGIsTurnedOnAtAResumeAndEvaluatedByDefault) {
   // Two epochs plainly, then one more with training.g_ema set on the command line: the average
   // starts at G's parameters, the checkpoint carries it, and eval/sample use it unless --live.
   const std::string out = dir.file("run");
-  ASSERT_EQ(run("train " + mnist_args(out, 2) + " --set eval.parzen_every=0").code, 0);
+  ASSERT_EQ(run_cli("train " + mnist_args(out, 2) + " --set eval.parzen_every=0").code, 0);
   const std::string ckpt = out + "/checkpoints/latest.safetensors";
   auto parzen = [&](const std::string& extra) {
-    const Result r = run("eval parzen " + ckpt + " --data " + kMnist + " --n-samples 300 --n-valid 100 --sigma 0.2 --json" + extra);
+    const Result r = run_cli("eval parzen " + ckpt + " --data " + kMnist + " --n-samples 300 --n-valid 100 --sigma 0.2 --json" + extra);
     EXPECT_EQ(r.code, 0) << r.output;
     return nlohmann::json::parse(r.output.substr(r.output.rfind('{')));
   };
   EXPECT_EQ(parzen("")["weights"], "live");  // no average in this checkpoint
-  Result r = run("train --out " + out + " --resume --epochs 3 --threads 2 --set training.g_ema=0.99");
+  Result r = run_cli("train --out " + out + " --resume --epochs 3 --threads 2 --set training.g_ema=0.99");
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("moving average of G's parameters: decay 0.99"), std::string::npos) << r.output;
   const auto avg = parzen(""), live = parzen(" --live");
   EXPECT_EQ(avg["weights"], "average");
   EXPECT_EQ(live["weights"], "live");
   EXPECT_NE(avg["mean"].get<double>(), live["mean"].get<double>());
-  ASSERT_EQ(run("sample " + ckpt + " -n 4 --out " + dir.file("avg.npy")).code, 0);
-  ASSERT_EQ(run("sample " + ckpt + " -n 4 --live --out " + dir.file("live.npy")).code, 0);
+  ASSERT_EQ(run_cli("sample " + ckpt + " -n 4 --out " + dir.file("avg.npy")).code, 0);
+  ASSERT_EQ(run_cli("sample " + ckpt + " -n 4 --live --out " + dir.file("live.npy")).code, 0);
   EXPECT_NE(read_bytes(dir.file("avg.npy")), read_bytes(dir.file("live.npy")));
   // Resuming again with it continues the stored average; turning it off drops it without error.
-  ASSERT_EQ(run("train --out " + out + " --resume --epochs 4 --threads 2").code, 0);
-  r = run("train --out " + out + " --resume --epochs 5 --threads 2 --set training.g_ema=0");
+  ASSERT_EQ(run_cli("train --out " + out + " --resume --epochs 4 --threads 2").code, 0);
+  r = run_cli("train --out " + out + " --resume --epochs 5 --threads 2 --set training.g_ema=0");
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_EQ(parzen("")["weights"], "live");
-  r = run("train --out " + out + " --resume --epochs 6 --threads 2 --set training.g_ema=1");
+  r = run_cli("train --out " + out + " --resume --epochs 6 --threads 2 --set training.g_ema=1");
   EXPECT_EQ(r.code, 2) << r.output;
   EXPECT_NE(r.output.find("g_ema"), std::string::npos) << r.output;
 }
@@ -454,20 +456,20 @@ std::string diverging_args(const std::string& out) {
 
 TEST_F(Cli, DivergenceStopsWithExit3AndKeepsTheLastGoodCheckpoint) {
   const std::string out = dir.file("run");
-  Result r = run(diverging_args(out));
+  Result r = run_cli(diverging_args(out));
   EXPECT_EQ(r.code, 3) << r.output;
   EXPECT_NE(r.output.find("training diverged at epoch 2, generator step"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("discriminator's loss is NaN"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("discriminator.1.weight"), std::string::npos) << r.output;  // the tensor
   // The checkpoint of epoch 1 is intact and finite: its samples are numbers.
-  ASSERT_EQ(run("sample " + out + "/checkpoints/latest.safetensors -n 8 --out " + dir.file("s.npy")).code, 0);
+  ASSERT_EQ(run_cli("sample " + out + "/checkpoints/latest.safetensors -n 8 --out " + dir.file("s.npy")).code, 0);
   const advnet::Tensor s = advnet::io::read_npy(dir.file("s.npy"));
   for (int64_t i = 0; i < s.numel(); ++i) ASSERT_TRUE(std::isfinite(s[i]));
   EXPECT_NE(read_bytes(out + "/checkpoints/latest.safetensors").find("\"epoch\":\"1\""), std::string::npos);
 
   // With rollback, the run reloads that checkpoint, scales the learning rate down and finishes.
   const std::string out2 = dir.file("rollback");
-  r = run(diverging_args(out2) + " --set divergence.on_divergence=\"rollback\" --set divergence.rollback_lr_factor=1e-10");
+  r = run_cli(diverging_args(out2) + " --set divergence.on_divergence=\"rollback\" --set divergence.rollback_lr_factor=1e-10");
   EXPECT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("rolled back to"), std::string::npos) << r.output;
   const std::string bytes = read_bytes(out2 + "/checkpoints/latest.safetensors");
@@ -478,7 +480,7 @@ TEST_F(Cli, DivergenceStopsWithExit3AndKeepsTheLastGoodCheckpoint) {
 
 TEST_F(Cli, AFullDiskFailsTheCheckpointCleanlyAndKeepsThePreviousOne) {
   const std::string out = dir.file("run");
-  ASSERT_EQ(run("train " + mnist_args(out, 1)).code, 0);
+  ASSERT_EQ(run_cli("train " + mnist_args(out, 1)).code, 0);
   const std::string latest = out + "/checkpoints/latest.safetensors";
   const std::string before = read_bytes(latest);
   // A 20 MB file-size limit: the 30 MB checkpoint of epoch 2 cannot be written.
@@ -488,13 +490,13 @@ TEST_F(Cli, AFullDiskFailsTheCheckpointCleanlyAndKeepsThePreviousOne) {
   EXPECT_TRUE(read_bytes(latest) == before);
   EXPECT_FALSE(fs::exists(latest + ".tmp"));
   // And the run resumes once there is room again.
-  EXPECT_EQ(run("train --out " + out + " --resume --epochs 2 --threads 2").code, 0);
+  EXPECT_EQ(run_cli("train --out " + out + " --resume --epochs 2 --threads 2").code, 0);
 }
 
 TEST_F(Cli, SigkillAtRandomMomentsNeverCorruptsTheCheckpointAndResumeEndsByteIdentical) {
   const std::string ref = dir.file("reference");
   const std::string args = " --set output.sample_every=0 --set eval.parzen_every=0 --set output.checkpoint_every=1";
-  ASSERT_EQ(run("train " + mnist_args(ref, 6, 2000) + args).code, 0);
+  ASSERT_EQ(run_cli("train " + mnist_args(ref, 6, 2000) + args).code, 0);
   const std::string expected = read_bytes(ref + "/checkpoints/latest.safetensors");
   advnet::Rng rng(2026);
   int kills = 0, with_checkpoint = 0;
@@ -511,7 +513,7 @@ TEST_F(Cli, SigkillAtRandomMomentsNeverCorruptsTheCheckpointAndResumeEndsByteIde
       if (fs::exists(out + "/checkpoints/latest.safetensors")) {
         // Whatever the moment of the kill, latest.safetensors is whole: it loads.
         ++with_checkpoint;
-        const Result s = run("sample " + out + "/checkpoints/latest.safetensors -n 2 --out " + dir.file("k.npy"));
+        const Result s = run_cli("sample " + out + "/checkpoints/latest.safetensors -n 2 --out " + dir.file("k.npy"));
         ASSERT_EQ(s.code, 0) << "trial " << trial << ", attempt " << attempt << ": " << s.output;
       }
     }
@@ -523,7 +525,7 @@ TEST_F(Cli, SigkillAtRandomMomentsNeverCorruptsTheCheckpointAndResumeEndsByteIde
 
 TEST_F(Cli, KeepCheckpointsKeepsOnlyTheNewestEpochCheckpoints) {
   const std::string out = dir.file("keep");
-  const Result r = run("train " + mnist_args(out, 5, 500) +
+  const Result r = run_cli("train " + mnist_args(out, 5, 500) +
                        " --set output.sample_every=0 --set eval.parzen_every=0 --set output.checkpoint_every=1"
                        " --set output.keep_checkpoints=2");
   ASSERT_EQ(r.code, 0) << r.output;
@@ -532,11 +534,11 @@ TEST_F(Cli, KeepCheckpointsKeepsOnlyTheNewestEpochCheckpoints) {
   std::sort(names.begin(), names.end());
   EXPECT_EQ(names, (std::vector<std::string>{"epoch-0004.safetensors", "epoch-0005.safetensors", "latest.safetensors"}));
   // and the setting survives a resume (it travels in the checkpoint's configuration)
-  ASSERT_EQ(run("train --out " + out + " --resume --epochs 6 --threads 2").code, 0);
+  ASSERT_EQ(run_cli("train --out " + out + " --resume --epochs 6 --threads 2").code, 0);
   EXPECT_FALSE(fs::exists(out + "/checkpoints/epoch-0004.safetensors"));
   EXPECT_TRUE(fs::exists(out + "/checkpoints/epoch-0006.safetensors"));
 
-  const Result bad = run("train " + mnist_args(dir.file("bad"), 1, 500) + " --set output.keep_checkpoints=-1");
+  const Result bad = run_cli("train " + mnist_args(dir.file("bad"), 1, 500) + " --set output.keep_checkpoints=-1");
   EXPECT_EQ(bad.code, 2);
   EXPECT_NE(bad.output.find("keep_checkpoints"), std::string::npos) << bad.output;
 }

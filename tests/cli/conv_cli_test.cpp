@@ -19,14 +19,15 @@ using advnet::testing::read_bytes;
 using advnet::testing::TempDir;
 using advnet::testing::write_bytes;
 
+using advnet::testing::kFashion;
+using advnet::testing::kMnist;
+using advnet::testing::kSource;
+using advnet::testing::run_cli;
+
 namespace {
 
-const std::string kSource = ADVNET_SOURCE_DIR;
-const std::string kMnist = kSource + "/data/mnist";
-const std::string kFashion = "/usr/share/datasets/fashion-mnist";
 
 using Result = advnet::testing::CliResult;
-Result run(const std::string& args) { return advnet::testing::run_cli(args); }
 
 // The colour type byte of a PNG's IHDR chunk: 0 grey, 2 RGB.
 int png_color_type(const std::string& path) { return static_cast<unsigned char>(read_bytes(path).at(25)); }
@@ -59,10 +60,10 @@ TEST(ConvCli, DcganMnistTrainsAndResumesByteIdentically) {
   const std::string common = kSource + "/configs/dcgan_mnist.toml --threads 2 --set data.path=" + kMnist +
                              " --set data.train_range=[0,512] --set eval.parzen_samples=500 --set eval.parzen_valid=100";
   const std::string a = dir.file("straight"), b = dir.file("resumed");
-  Result r = run("train " + common + " --out " + a + " --epochs 2");
+  Result r = run_cli("train " + common + " --out " + a + " --epochs 2");
   ASSERT_EQ(r.code, 0) << r.output;
-  ASSERT_EQ(run("train " + common + " --out " + b + " --epochs 1").code, 0);
-  r = run("train --out " + b + " --resume --epochs 2 --threads 2");
+  ASSERT_EQ(run_cli("train " + common + " --out " + b + " --epochs 1").code, 0);
+  r = run_cli("train --out " + b + " --resume --epochs 2 --threads 2");
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_TRUE(read_bytes(a + "/checkpoints/latest.safetensors") == read_bytes(b + "/checkpoints/latest.safetensors"))
       << "resumed checkpoint differs";
@@ -81,14 +82,14 @@ TEST(ConvCli, DcganMnistTrainsAndResumesByteIdentically) {
   EXPECT_TRUE(fs::exists(a + "/checkpoints/best.safetensors"));
   EXPECT_EQ(png_color_type(a + "/samples.png"), 0);
   // The trained generator samples from the command line (eval mode: running statistics).
-  r = run("sample " + a + "/checkpoints/latest.safetensors -n 16 --out " + dir.file("s.png"));
+  r = run_cli("sample " + a + "/checkpoints/latest.safetensors -n 16 --out " + dir.file("s.png"));
   ASSERT_EQ(r.code, 0) << r.output;
 }
 
 TEST(ConvCli, DcganFashionMnistTrains) {
   ASSERT_TRUE(fs::exists(kFashion)) << kFashion << " is missing: run scripts/setup.sh (dataset-fashion-mnist)";
   TempDir dir;
-  const Result r = run("train " + kSource + "/configs/dcgan_fashion_mnist.toml --out " + dir.file("run") +
+  const Result r = run_cli("train " + kSource + "/configs/dcgan_fashion_mnist.toml --out " + dir.file("run") +
                        " --epochs 1 --threads 2 --set data.train_range=[0,256] --set eval.parzen_every=0");
   ASSERT_EQ(r.code, 0) << r.output;
   // One whole epoch over the 256 Fashion-MNIST images (batch 128: 2 iterations, one G update each),
@@ -119,7 +120,7 @@ TEST(ConvCli, PaperCifar10ConfigsTrainOnCifarFormatFiles) {
   for (const char* config : {"paper_cifar10_conv", "paper_cifar10_fc"}) {
     SCOPED_TRACE(config);
     const std::string out = dir.file(config);
-    const Result r = run("train " + kSource + "/configs/" + config + ".toml --out " + out + " --epochs 1 --threads 2" +
+    const Result r = run_cli("train " + kSource + "/configs/" + config + ".toml --out " + out + " --epochs 1 --threads 2" +
                          " --set data.path=" + data + " --set data.train_range=[0,64] --set data.valid_range=[64,100]" +
                          " --set training.batch_size=32 --set output.sample_grid=4");
     ASSERT_EQ(r.code, 0) << r.output;
@@ -130,7 +131,7 @@ TEST(ConvCli, PaperCifar10ConfigsTrainOnCifarFormatFiles) {
   }
   // A missing batch file is a one-line error, exit 2.
   fs::remove(data + "/data_batch_4.bin");
-  const Result bad = run("train " + kSource + "/configs/paper_cifar10_conv.toml --out " + dir.file("bad") +
+  const Result bad = run_cli("train " + kSource + "/configs/paper_cifar10_conv.toml --out " + dir.file("bad") +
                          " --epochs 1 --set data.path=" + data);
   EXPECT_EQ(bad.code, 2) << bad.output;
   EXPECT_NE(bad.output.find("data_batch_4.bin: no such CIFAR-10 batch file"), std::string::npos) << bad.output;
@@ -178,14 +179,14 @@ batch_size = 8
 epochs = 2
 )");
   const std::string out = dir.file("run");
-  Result r = run("train " + config + " --out " + out + " --threads 2");
+  Result r = run_cli("train " + config + " --out " + out + " --threads 2");
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_EQ(png_color_type(out + "/samples.png"), 2);
   EXPECT_EQ(last_metrics(out)["epoch"], 2);
   // A mis-sized image: exit 2, the file named.
   std::vector<unsigned char> px(9 * 8 * 3, 0);
   ASSERT_TRUE(stbi_write_png((images + "/face999.png").c_str(), 9, 8, 3, px.data(), 27));
-  r = run("train " + config + " --out " + dir.file("run2"));
+  r = run_cli("train " + config + " --out " + dir.file("run2"));
   EXPECT_EQ(r.code, 2) << r.output;
   EXPECT_NE(r.output.find("face999.png: is 9x8 with 3 channels"), std::string::npos) << r.output;
 }

@@ -23,13 +23,14 @@ using advnet::testing::read_bytes;
 using advnet::testing::TempDir;
 using advnet::testing::write_bytes;
 
+using advnet::testing::kFashion;
+using advnet::testing::kMnist;
+using advnet::testing::kSource;
+using advnet::testing::run_cli;
+
 namespace {
 
-const std::string kSource = ADVNET_SOURCE_DIR;
-const std::string kMnist = kSource + "/data/mnist";
-const std::string kFashion = "/usr/share/datasets/fashion-mnist";
 
-CliResult run(const std::string& args) { return advnet::testing::run_cli(args); }
 
 // A small MLP classifier on the first 3 000 MNIST training images, one epoch (a second of training).
 std::string tiny_config(const TempDir& dir, int hidden = 32, int seed = 1) {
@@ -42,7 +43,7 @@ std::string tiny_config(const TempDir& dir, int hidden = 32, int seed = 1) {
 }
 
 std::string train_tiny(const TempDir& dir, const std::string& name, int hidden = 32, int seed = 1) {
-  const CliResult r = run("classifier train " + tiny_config(dir, hidden, seed) + " --out " + dir.file(name) + " --threads 2");
+  const CliResult r = run_cli("classifier train " + tiny_config(dir, hidden, seed) + " --out " + dir.file(name) + " --threads 2");
   EXPECT_EQ(r.code, 0) << r.output;
   return dir.file(name + "/classifier.safetensors");
 }
@@ -82,7 +83,7 @@ class MetricsCli : public ::testing::Test {
 
 TEST_F(MetricsCli, ClassifierTrainWritesAReproducibleFileThatEvalScores) {
   const std::string c = train_tiny(dir, "a");
-  const CliResult e = run("classifier eval " + c + " --data " + kMnist + " --json");
+  const CliResult e = run_cli("classifier eval " + c + " --data " + kMnist + " --json");
   ASSERT_EQ(e.code, 0) << e.output;
   const double acc = last_json(e).at("accuracy").get<double>();
   EXPECT_GT(acc, 0.7);  // one epoch of an MLP on 3 000 images (0.787)
@@ -105,7 +106,7 @@ TEST_F(MetricsCli, ClassifierTrainWritesAReproducibleFileThatEvalScores) {
   ASSERT_EQ(capped.code, 0) << capped.output;
   EXPECT_EQ(advnet::io::SafetensorsFile::read(dir.file("capped/classifier.safetensors")).meta("isa"), "AVX2");
   // Another data set is scored too (the classifier does not know it): near chance.
-  const CliResult other = run("classifier eval " + c + " --data " + kFashion + " --json");
+  const CliResult other = run_cli("classifier eval " + c + " --data " + kFashion + " --json");
   ASSERT_EQ(other.code, 0) << other.output;
   EXPECT_LT(last_json(other).at("accuracy").get<double>(), 0.5);
 }
@@ -113,7 +114,7 @@ TEST_F(MetricsCli, ClassifierTrainWritesAReproducibleFileThatEvalScores) {
 TEST_F(MetricsCli, MetricsOfTrainingImagesPrintEveryKeyAndReuseTheReferenceFile) {
   const std::string c = train_tiny(dir, "a");
   const std::string stats = dir.file("ref.safetensors"), feats = dir.file("feats");
-  const CliResult r = run(metrics_args(c, "--data-samples --n 2000 --json --reference-stats " + stats + " --save-features " + feats));
+  const CliResult r = run_cli(metrics_args(c, "--data-samples --n 2000 --json --reference-stats " + stats + " --save-features " + feats));
   ASSERT_EQ(r.code, 0) << r.output;
   const nlohmann::json j = last_json(r);
   for (const char* k : {"fid", "kid", "kid_std", "is", "is_std", "precision", "recall", "density", "coverage", "n_samples",
@@ -131,11 +132,11 @@ TEST_F(MetricsCli, MetricsOfTrainingImagesPrintEveryKeyAndReuseTheReferenceFile)
   EXPECT_EQ(advnet::io::read_npy(feats + "/reference.npy").shape(), (Shape{2000, 32}));
   ASSERT_TRUE(fs::exists(stats));
   // The reference file is read back: the same numbers.
-  const CliResult again = run(metrics_args(c, "--data-samples --n 2000 --json --reference-stats " + stats));
+  const CliResult again = run_cli(metrics_args(c, "--data-samples --n 2000 --json --reference-stats " + stats));
   ASSERT_EQ(again.code, 0) << again.output;
   EXPECT_EQ(last_json(again).dump(), j.dump());
   // --kid-subsets reaches KID: one subset has no spread; the other metrics do not depend on it.
-  const CliResult one = run("eval metrics --data " + kMnist + " --classifier " + c + " --n-reference 2000 --kid-subsets 1 --threads 2 "
+  const CliResult one = run_cli("eval metrics --data " + kMnist + " --classifier " + c + " --n-reference 2000 --kid-subsets 1 --threads 2 "
                             "--data-samples --n 2000 --json --reference-stats " + stats);
   ASSERT_EQ(one.code, 0) << one.output;
   EXPECT_EQ(last_json(one).at("kid_std").get<double>(), 0.0);
@@ -151,8 +152,8 @@ TEST_F(MetricsCli, SamplesInEitherRangeGiveTheSameNumbers) {
   for (int64_t i = 0; i < y.numel(); ++i) y[i] = 2 * x[i] - 1;
   advnet::io::write_npy(dir.file("x.npy"), x);
   advnet::io::write_npy(dir.file("y.npy"), y);
-  const CliResult a = run(metrics_args(c, "--samples " + dir.file("x.npy") + " --json"));
-  const CliResult b = run(metrics_args(c, "--samples " + dir.file("y.npy") + " --range -1,1 --json"));
+  const CliResult a = run_cli(metrics_args(c, "--samples " + dir.file("x.npy") + " --json"));
+  const CliResult b = run_cli(metrics_args(c, "--samples " + dir.file("y.npy") + " --range -1,1 --json"));
   ASSERT_EQ(a.code, 0) << a.output;
   ASSERT_EQ(b.code, 0) << b.output;
   EXPECT_NEAR(last_json(a).at("fid").get<double>(), last_json(b).at("fid").get<double>(), 1e-3);
@@ -168,7 +169,7 @@ TEST_F(MetricsCli, BadInputIsOneLineExitTwoAndWritesNothing) {
   const std::string c = train_tiny(dir, "a");
   const std::string out = dir.file("never");
   const auto expect_bad = [&](const std::string& args, const std::string& needle) {
-    const CliResult r = run(metrics_args(c, args + " --save-features " + out));
+    const CliResult r = run_cli(metrics_args(c, args + " --save-features " + out));
     EXPECT_EQ(r.code, 2) << args << "\n" << r.output;
     EXPECT_NE(r.output.find(needle), std::string::npos) << args << "\n" << r.output;
     EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
@@ -190,21 +191,21 @@ TEST_F(MetricsCli, BadInputIsOneLineExitTwoAndWritesNothing) {
   expect_bad("--samples " + dir.file("few.npy"), "KID's subsets of 1000 need at least that many samples and reference images, got 999 samples and 2000 reference images");
   // Reference statistics of another classifier: stale.
   const std::string stats = dir.file("ref.safetensors");
-  ASSERT_EQ(run(metrics_args(c, "--data-samples --n 1000 --reference-stats " + stats)).code, 0);
+  ASSERT_EQ(run_cli(metrics_args(c, "--data-samples --n 1000 --reference-stats " + stats)).code, 0);
   const std::string other = train_tiny(dir, "other", 16);
-  const CliResult r = run("eval metrics --data " + kMnist + " --classifier " + other + " --data-samples --n 1000 --n-reference 2000 --reference-stats " +
+  const CliResult r = run_cli("eval metrics --data " + kMnist + " --classifier " + other + " --data-samples --n 1000 --n-reference 2000 --reference-stats " +
                           stats + " --save-features " + out);
   EXPECT_EQ(r.code, 2) << r.output;
   EXPECT_NE(r.output.find("ref.safetensors: stale reference statistics: made with classifier"), std::string::npos) << r.output;
   EXPECT_FALSE(fs::exists(out));
   // A folder without the data.
-  const CliResult w = run("classifier eval " + c + " --data " + dir.str());
+  const CliResult w = run_cli("classifier eval " + c + " --data " + dir.str());
   EXPECT_EQ(w.code, 2) << w.output;
-  const CliResult big = run("eval metrics --data " + kMnist + " --classifier " + c + " --data-samples --n-reference 20000");
+  const CliResult big = run_cli("eval metrics --data " + kMnist + " --classifier " + c + " --data-samples --n-reference 20000");
   EXPECT_EQ(big.code, 2) << big.output;
   EXPECT_NE(big.output.find("the reference set of 20000 images is larger than the test split's 10000"), std::string::npos) << big.output;
   // Neither a checkpoint nor samples.
-  const CliResult none = run("eval metrics --data " + kMnist);
+  const CliResult none = run_cli("eval metrics --data " + kMnist);
   EXPECT_EQ(none.code, 2);
   EXPECT_NE(none.output.find("give one of a CHECKPOINT, --samples FILE.npy or --data-samples"), std::string::npos) << none.output;
 }
@@ -219,10 +220,10 @@ TEST_F(MetricsCli, ShippedClassifiersMeetTheirAccuracyAndAreFoundByTheirData) {
   for (const Shipped& s : {Shipped{"classifier_mnist", kMnist, 0.993}, Shipped{"classifier_fashion_mnist", kFashion, 0.915}}) {
     const std::string path = kSource + "/models/" + s.file + ".safetensors";
     ASSERT_TRUE(fs::exists(path)) << path << " is missing";
-    const CliResult e = run("classifier eval " + path + " --data " + s.data + " --json --threads 2");
+    const CliResult e = run_cli("classifier eval " + path + " --data " + s.data + " --json --threads 2");
     ASSERT_EQ(e.code, 0) << e.output;
     EXPECT_GE(last_json(e).at("accuracy").get<double>(), s.threshold) << s.file;
-    const CliResult m = run("eval metrics --data " + s.data + " --data-samples --n 1000 --n-reference 1000 --json --threads 2 --reference-stats " +
+    const CliResult m = run_cli("eval metrics --data " + s.data + " --data-samples --n 1000 --n-reference 1000 --json --threads 2 --reference-stats " +
                             dir.file(s.file + ".ref"));
     ASSERT_EQ(m.code, 0) << m.output;
     EXPECT_NE(last_json(m).at("classifier_path").get<std::string>().find(s.file + ".safetensors"), std::string::npos) << m.output;
@@ -246,17 +247,17 @@ TEST_F(MetricsCli, TheCifar10ClassifierConfigTrainsOnFilesInTheBinaryFormat) {
   fs::create_directories(data);
   for (int b = 1; b <= 5; ++b) write_bytes(data + "/data_batch_" + std::to_string(b) + ".bin", records(40, (b - 1) * 40));
   write_bytes(data + "/test_batch.bin", records(50, 7));
-  const CliResult t = run("classifier train " + kSource + "/configs/classifier_cifar10.toml --out " + dir.file("c") +
+  const CliResult t = run_cli("classifier train " + kSource + "/configs/classifier_cifar10.toml --out " + dir.file("c") +
                           " --threads 2 --set data.path=" + data +
                           " --set data.train_range=[0,160] --set data.valid_range=[160,200] --set training.epochs=2"
                           " --set training.batch_size=16");
   ASSERT_EQ(t.code, 0) << t.output;
-  const CliResult e = run("classifier eval " + dir.file("c/classifier.safetensors") + " --data " + data + " --json");
+  const CliResult e = run_cli("classifier eval " + dir.file("c/classifier.safetensors") + " --data " + data + " --json");
   ASSERT_EQ(e.code, 0) << e.output;
   EXPECT_GE(last_json(e).at("accuracy").get<double>(), 0.0);
   EXPECT_EQ(advnet::io::SafetensorsFile::read(dir.file("c/classifier.safetensors")).meta("example_shape"), "3072");
   // A CIFAR-10 classifier on an MNIST folder: the data are not in its format.
-  const CliResult w = run("eval metrics --data " + kMnist + " --classifier " + dir.file("c/classifier.safetensors") + " --data-samples");
+  const CliResult w = run_cli("eval metrics --data " + kMnist + " --classifier " + dir.file("c/classifier.safetensors") + " --data-samples");
   EXPECT_EQ(w.code, 2) << w.output;
   EXPECT_NE(w.output.find("test_batch.bin: no such CIFAR-10 batch file"), std::string::npos) << w.output;
 }
@@ -266,7 +267,7 @@ TEST_F(MetricsCli, TheCifar10ClassifierConfigTrainsOnFilesInTheBinaryFormat) {
 TEST_F(MetricsCli, TrainingLogsFeatureMetricsAndKeepsTheBestCheckpointByFid) {
   const std::string c = train_tiny(dir, "a");
   const std::string run_dir = dir.file("gan");
-  const CliResult t = run("train " + kSource + "/configs/paper_mnist.toml --out " + run_dir + " --epochs 2 --threads 2 --set data.path=" +
+  const CliResult t = run_cli("train " + kSource + "/configs/paper_mnist.toml --out " + run_dir + " --epochs 2 --threads 2 --set data.path=" +
                           kMnist + " --set data.train_range=[0,1000] --set eval.parzen_every=0 --set eval.metrics_every=1"
                           " --set eval.metrics_samples=1000 --set eval.metrics_reference=1000 --set eval.best_by=\"fid\" --set eval.classifier=" + c);
   ASSERT_EQ(t.code, 0) << t.output;
@@ -285,7 +286,7 @@ TEST_F(MetricsCli, TrainingLogsFeatureMetricsAndKeepsTheBestCheckpointByFid) {
   EXPECT_NEAR(std::stod(best.meta("best_value")), std::min(fids[0], fids[1]), 1e-9);
   EXPECT_NE(read_bytes(run_dir + "/report.html").find("FID against the test images"), std::string::npos);
   // best_by a metric that is not measured is refused before anything is written.
-  const CliResult bad = run("train " + kSource + "/configs/paper_mnist.toml --out " + dir.file("bad") +
+  const CliResult bad = run_cli("train " + kSource + "/configs/paper_mnist.toml --out " + dir.file("bad") +
                             " --epochs 1 --set eval.best_by=\"fid\"");
   EXPECT_EQ(bad.code, 2) << bad.output;
   EXPECT_NE(bad.output.find("eval.best_by: \"fid\" is measured only with eval.metrics_every > 0"), std::string::npos) << bad.output;

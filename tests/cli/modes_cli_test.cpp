@@ -22,13 +22,15 @@ using advnet::testing::last_json;
 using advnet::testing::TempDir;
 using advnet::testing::write_bytes;
 
+using advnet::testing::kFashion;
+using advnet::testing::kMnist;
+using advnet::testing::kSource;
+using advnet::testing::run_cli;
+
 namespace {
 
-const std::string kSource = ADVNET_SOURCE_DIR;
 const std::string kRing = kSource + "/configs/ring8.toml";
-const std::string kMnist = kSource + "/data/mnist";
 
-CliResult run(const std::string& args) { return advnet::testing::run_cli(args); }
 
 // n points: the first `on` at the ring's modes 0..on-1 in turn (modes [0, on) covered evenly), the rest at the centre.
 std::string ring_samples(const TempDir& dir, const std::string& name, int64_t n, int64_t on, int64_t cover) {
@@ -50,7 +52,7 @@ std::string ring_samples(const TempDir& dir, const std::string& name, int64_t n,
 TEST(ModesCli, SamplesOfTheRingGiveModesHighQualityAndReverseKl) {
   TempDir dir;
   // 2 000 of 2 500 points on 4 of the 8 modes, evenly: 4 modes, 80 %, KL = log 8 − log 4.
-  const CliResult r = run("eval modes --samples " + ring_samples(dir, "s.npy", 2500, 2000, 4) + " --config " + kRing + " --json");
+  const CliResult r = run_cli("eval modes --samples " + ring_samples(dir, "s.npy", 2500, 2000, 4) + " --config " + kRing + " --json");
   ASSERT_EQ(r.code, 0) << r.output;
   const nlohmann::json j = last_json(r);
   EXPECT_EQ(j.at("modes"), 4);
@@ -60,7 +62,7 @@ TEST(ModesCli, SamplesOfTheRingGiveModesHighQualityAndReverseKl) {
   EXPECT_EQ(j.at("n_samples"), 2500);
   EXPECT_EQ(j.at("n_modes"), 8);
   // Nothing near a mode: reverse KL is null, not a number.
-  const CliResult none = run("eval modes --samples " + ring_samples(dir, "none.npy", 2500, 0, 1) + " --config " + kRing + " --json");
+  const CliResult none = run_cli("eval modes --samples " + ring_samples(dir, "none.npy", 2500, 0, 1) + " --config " + kRing + " --json");
   ASSERT_EQ(none.code, 0) << none.output;
   EXPECT_TRUE(last_json(none).at("reverse_kl").is_null());
   EXPECT_EQ(last_json(none).at("modes"), 0);
@@ -68,10 +70,10 @@ TEST(ModesCli, SamplesOfTheRingGiveModesHighQualityAndReverseKl) {
 
 TEST(ModesCli, ACheckpointIsScoredAgainstItsOwnConfigurationsModes) {
   TempDir dir;
-  const CliResult t = run("train " + kRing + " --out " + dir.file("run") + " --epochs 1 --threads 1 --set data.size=2000");
+  const CliResult t = run_cli("train " + kRing + " --out " + dir.file("run") + " --epochs 1 --threads 1 --set data.size=2000");
   ASSERT_EQ(t.code, 0) << t.output;
   const std::string ckpt = dir.file("run/checkpoints/latest.safetensors");
-  const CliResult a = run("eval modes " + ckpt + " --json"), b = run("eval modes " + ckpt + " --json");
+  const CliResult a = run_cli("eval modes " + ckpt + " --json"), b = run_cli("eval modes " + ckpt + " --json");
   ASSERT_EQ(a.code, 0) << a.output;
   EXPECT_EQ(last_json(a), last_json(b));  // the same noise: the same numbers
   EXPECT_EQ(last_json(a).at("n_modes"), 8);
@@ -79,12 +81,12 @@ TEST(ModesCli, ACheckpointIsScoredAgainstItsOwnConfigurationsModes) {
   for (int64_t c : last_json(a).at("counts").get<std::vector<int64_t>>()) counted += c;
   EXPECT_NEAR(static_cast<double>(counted) / 2500.0, last_json(a).at("high_quality").get<double>(), 1e-12);
   // G's samples written to a file and scored with --samples give the same numbers.
-  ASSERT_EQ(run("sample " + ckpt + " -n 2500 --out " + dir.file("g.npy")).code, 0);
-  const CliResult s = run("eval modes --samples " + dir.file("g.npy") + " --config " + kRing + " --json");
+  ASSERT_EQ(run_cli("sample " + ckpt + " -n 2500 --out " + dir.file("g.npy")).code, 0);
+  const CliResult s = run_cli("eval modes --samples " + dir.file("g.npy") + " --config " + kRing + " --json");
   ASSERT_EQ(s.code, 0) << s.output;
   EXPECT_EQ(last_json(s), last_json(a));
   // The scatter figure of the same samples.
-  const CliResult f = run("figure modes " + ckpt + " --out " + dir.file("modes.png"));
+  const CliResult f = run_cli("figure modes " + ckpt + " --out " + dir.file("modes.png"));
   ASSERT_EQ(f.code, 0) << f.output;
   EXPECT_EQ(advnet::testing::read_bytes(dir.file("modes.png")).substr(1, 3), "PNG");
 }
@@ -93,7 +95,7 @@ TEST(ModesCli, BadInputIsOneLineAndExitTwo) {
   TempDir dir;
   const std::string good = ring_samples(dir, "good.npy", 2500, 100, 8);
   const auto refused = [&](const std::string& args, const std::string& says) {
-    const CliResult r = run(args);
+    const CliResult r = run_cli(args);
     EXPECT_EQ(r.code, 2) << args << "\n" << r.output;
     EXPECT_NE(r.output.find(says), std::string::npos) << args << "\n" << r.output;
   };
@@ -166,7 +168,7 @@ TEST(ModesCli, StackedMnistSamplesAreNamedChannelByChannelByTheShippedClassifier
   advnet::io::write_npy(dir.file("pm1.npy"), pm1);
   advnet::io::write_npy(dir.file("flat.npy"), flat);
   const std::string common = " --config " + config + " --n 300 --threads 2 --json";
-  const CliResult r = run("eval modes --samples " + dir.file("chw.npy") + common);
+  const CliResult r = run_cli("eval modes --samples " + dir.file("chw.npy") + common);
   ASSERT_EQ(r.code, 0) << r.output;
   const nlohmann::json j = last_json(r);
   EXPECT_EQ(j.at("modes"), modes);
@@ -177,7 +179,7 @@ TEST(ModesCli, StackedMnistSamplesAreNamedChannelByChannelByTheShippedClassifier
   EXPECT_FALSE(j.contains("high_quality"));  // every sample counts on Stacked MNIST
   // The same images flat, in [−1, 1] with --range -1,1, or as they are with --range raw: the same numbers.
   for (const std::string& other : {"flat.npy", "pm1.npy --range -1,1", "chw.npy --range raw"}) {
-    const CliResult o = run("eval modes --samples " + dir.file(other) + common);
+    const CliResult o = run_cli("eval modes --samples " + dir.file(other) + common);
     ASSERT_EQ(o.code, 0) << other << "\n" << o.output;
     EXPECT_EQ(last_json(o), j) << other;
   }
@@ -185,18 +187,18 @@ TEST(ModesCli, StackedMnistSamplesAreNamedChannelByChannelByTheShippedClassifier
 
 TEST(ModesCli, AStackedMnistCheckpointIsSampledAndScored) {
   TempDir dir;
-  const CliResult t = run("train " + stacked_config(dir) + " --out " + dir.file("run") +
+  const CliResult t = run_cli("train " + stacked_config(dir) + " --out " + dir.file("run") +
                           " --epochs 1 --threads 2 --set data.size=320 --set output.sample_every=0");
   ASSERT_EQ(t.code, 0) << t.output;
   const std::string ckpt = dir.file("run/checkpoints/latest.safetensors");
-  const CliResult a = run("eval modes " + ckpt + " --n 200 --json"), b = run("eval modes " + ckpt + " --n 200 --json");
+  const CliResult a = run_cli("eval modes " + ckpt + " --n 200 --json"), b = run_cli("eval modes " + ckpt + " --n 200 --json");
   ASSERT_EQ(a.code, 0) << a.output;
   EXPECT_EQ(last_json(a), last_json(b));
   int64_t counted = 0;
   for (int64_t c : last_json(a).at("counts").get<std::vector<int64_t>>()) counted += c;
   EXPECT_EQ(counted, 200);
   EXPECT_EQ(last_json(a).at("n_modes"), 1000);
-  const CliResult ranged = run("eval modes " + ckpt + " --n 200 --range -1,1");
+  const CliResult ranged = run_cli("eval modes " + ckpt + " --n 200 --range -1,1");
   EXPECT_EQ(ranged.code, 2) << ranged.output;
   EXPECT_NE(ranged.output.find("--range goes with --samples"), std::string::npos) << ranged.output;
 }
@@ -205,7 +207,7 @@ TEST(ModesCli, BadStackedMnistInputIsOneLineAndExitTwo) {
   TempDir dir;
   const std::string config = stacked_config(dir);
   const auto refused = [&](const std::string& args, const std::string& says) {
-    const CliResult r = run(args);
+    const CliResult r = run_cli(args);
     EXPECT_EQ(r.code, 2) << args << "\n" << r.output;
     EXPECT_NE(r.output.find(says), std::string::npos) << args << "\n" << r.output;
   };
@@ -225,7 +227,7 @@ TEST(ModesCli, BadStackedMnistInputIsOneLineAndExitTwo) {
   refused("eval modes --samples " + dir.file("nan.npy") + " --config " + config + " --n 300 --range raw", "nan.npy: sample 3 holds NaN");
   refused("eval modes --samples " + dir.file("nan.npy") + " --config " + config + " --n 300", "nan.npy: sample 3 holds NaN");
   // Only the first --n samples are scored, and checked: a bad value past them is no error.
-  const CliResult first = run("eval modes --samples " + dir.file("signed.npy") + " --config " + config + " --n 2");
+  const CliResult first = run_cli("eval modes --samples " + dir.file("signed.npy") + " --config " + config + " --n 2");
   EXPECT_EQ(first.code, 0) << first.output;
   refused("eval modes --samples " + dir.file("nan.npy") + " --config " + config + " --range raw",
           "nan.npy: the protocol takes 26000 samples, got 300");

@@ -24,17 +24,17 @@ namespace eval = advnet::eval;
 
 namespace {
 
-const advnet::testing::GoldenFile& golden() {
+const advnet::testing::GoldenFile& metrics_golden() {
   static const advnet::testing::GoldenFile g(std::string(ADVNET_GOLDEN_DIR) + "/feature_metrics.bin");
   return g;
 }
 
-const nlohmann::json& expected() {
+const nlohmann::json& metrics_expected() {
   static const nlohmann::json j = advnet::testing::golden_json("feature_metrics.json");
   return j;
 }
 
-double want(const char* key) { return expected().at(key).get<double>(); }
+double want(const char* key) { return metrics_expected().at(key).get<double>(); }
 
 double fid(const Tensor& x, const Tensor& y) { return eval::frechet_distance(eval::feature_stats(x), eval::feature_stats(y)); }
 
@@ -81,20 +81,20 @@ TEST(FeatureMetrics, StatisticsAreNumpyMeanAndCov) {
 }
 
 TEST(FeatureMetrics, FidOfFullRankSetsMatchesScipySqrtm) {
-  const double got = fid(golden().tensor("full_x"), golden().tensor("full_y"));
+  const double got = fid(metrics_golden().tensor("full_x"), metrics_golden().tensor("full_y"));
   EXPECT_NEAR(got, want("fid_full_sqrtm"), 1e-6 * want("fid_full_sqrtm"));
   EXPECT_NEAR(got, want("fid_full_eigh"), 1e-6 * want("fid_full_eigh"));
 }
 
 TEST(FeatureMetrics, FidOfRankDeficientSetsMatchesTheEigenFormulaInNumpy) {
-  const double got = fid(golden().tensor("low_x"), golden().tensor("low_y"));
+  const double got = fid(metrics_golden().tensor("low_x"), metrics_golden().tensor("low_y"));
   EXPECT_NEAR(got, want("fid_low_eigh"), 1e-6 * want("trace_low"));
-  EXPECT_NEAR(fid(golden().tensor("low_x"), golden().tensor("low_x")), want("fid_low_self"), 1e-6 * want("trace_low_self"));
+  EXPECT_NEAR(fid(metrics_golden().tensor("low_x"), metrics_golden().tensor("low_x")), want("fid_low_self"), 1e-6 * want("trace_low_self"));
 }
 
 TEST(FeatureMetrics, FidOfASetWithItselfIsZeroAtFullAndDeficientRank) {
   for (const char* name : {"full_x", "low_x"}) {
-    const eval::FeatureStats s = eval::feature_stats(golden().tensor(name));
+    const eval::FeatureStats s = eval::feature_stats(metrics_golden().tensor(name));
     EXPECT_LE(std::abs(eval::frechet_distance(s, s)), 1e-6 * 2 * trace(s)) << name;
   }
   // 128-d features of rank 64 (half the units linear combinations of the others). Clipping only
@@ -126,12 +126,12 @@ TEST(FeatureMetrics, FidOfGaussiansWithKnownCovariancesHasItsClosedForm) {
 }
 
 TEST(FeatureMetrics, FidRefusesSetsOfDifferentDimensions) {
-  const std::string m = error_message([] { fid(golden().tensor("full_x"), golden().tensor("low_x")); });
+  const std::string m = error_message([] { fid(metrics_golden().tensor("full_x"), metrics_golden().tensor("low_x")); });
   EXPECT_NE(m.find("different dimensions, 16 and 32"), std::string::npos) << m;
 }
 
 TEST(FeatureMetrics, KidMatchesNumpyOnTheSameSubsets) {
-  const Tensor xr = golden().tensor("kid_x_rows"), yr = golden().tensor("kid_y_rows");
+  const Tensor xr = metrics_golden().tensor("kid_x_rows"), yr = metrics_golden().tensor("kid_y_rows");
   eval::KidSubsets subsets;
   for (int64_t s = 0; s < xr.dim(0); ++s) {
     subsets.x.emplace_back(), subsets.y.emplace_back();
@@ -140,7 +140,7 @@ TEST(FeatureMetrics, KidMatchesNumpyOnTheSameSubsets) {
       subsets.y.back().push_back(static_cast<int64_t>(yr[s * yr.dim(1) + j]));
     }
   }
-  const eval::MeanStd kid = eval::kernel_inception_distance(golden().tensor("kid_x"), golden().tensor("kid_y"), subsets);
+  const eval::MeanStd kid = eval::kernel_inception_distance(metrics_golden().tensor("kid_x"), metrics_golden().tensor("kid_y"), subsets);
   EXPECT_NEAR(kid.mean, want("kid_mean"), 1e-9 * std::abs(want("kid_mean")));
   EXPECT_NEAR(kid.std, want("kid_std"), 1e-8 * want("kid_std"));
 }
@@ -187,7 +187,7 @@ TEST(FeatureMetrics, KidSubsetsAreDistinctRowsInRangeAndRepeatable) {
 }
 
 TEST(FeatureMetrics, InceptionScoreMatchesScipy) {
-  const eval::MeanStd is = eval::inception_score(golden().tensor("is_logits"), 10);
+  const eval::MeanStd is = eval::inception_score(metrics_golden().tensor("is_logits"), 10);
   EXPECT_NEAR(is.mean, want("is_mean"), 1e-10 * want("is_mean"));
   EXPECT_NEAR(is.std, want("is_std"), 1e-8 * want("is_std"));
   // One class for every row: IS = 1; uniform over 10 classes, each row certain of its own: IS = 10.
@@ -201,14 +201,14 @@ TEST(FeatureMetrics, InceptionScoreMatchesScipy) {
 }
 
 TEST(FeatureMetrics, PrecisionRecallDensityCoverageMatchPrdcDefinitions) {
-  const Tensor real = golden().tensor("pr_real"), fake = golden().tensor("pr_fake");
+  const Tensor real = metrics_golden().tensor("pr_real"), fake = metrics_golden().tensor("pr_fake");
   const eval::RealRadii radii = eval::real_radii(real, 3, 5);
   const eval::NeighbourScores s = eval::neighbour_scores(real, radii, fake);
   EXPECT_DOUBLE_EQ(s.precision, want("precision"));
   EXPECT_DOUBLE_EQ(s.recall, want("recall"));
   EXPECT_DOUBLE_EQ(s.density, want("density"));
   EXPECT_DOUBLE_EQ(s.coverage, want("coverage"));
-  const Tensor ref = golden().tensor("pr_real_radius3");
+  const Tensor ref = metrics_golden().tensor("pr_real_radius3");
   for (int64_t i = 0; i < real.dim(0); ++i) EXPECT_NEAR(radii.pr[static_cast<size_t>(i)], ref[i], 1e-6 * ref[i]) << i;
   // One pass gives every k: the 3rd nearest of a pass for k = 1, 3 and 5 is the 3rd nearest alone.
   const std::vector<std::vector<double>> all = eval::kth_neighbour_sq_distances(real, {1, 3, 5});
@@ -221,7 +221,7 @@ TEST(FeatureMetrics, PrecisionRecallDensityCoverageMatchPrdcDefinitions) {
 }
 
 TEST(FeatureMetrics, PrecisionRecallOfASetWithItselfIsOne) {
-  const Tensor x = golden().tensor("pr_real");
+  const Tensor x = metrics_golden().tensor("pr_real");
   const eval::NeighbourScores s = eval::neighbour_scores(x, eval::real_radii(x, 3, 5), x);
   EXPECT_DOUBLE_EQ(s.precision, 1.0);
   EXPECT_DOUBLE_EQ(s.recall, 1.0);

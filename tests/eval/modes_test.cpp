@@ -21,12 +21,12 @@ namespace eval = advnet::eval;
 
 namespace {
 
-const advnet::testing::GoldenFile& golden() {
+const advnet::testing::GoldenFile& modes_golden() {
   static const advnet::testing::GoldenFile g(std::string(ADVNET_GOLDEN_DIR) + "/modes.bin");
   return g;
 }
 
-const nlohmann::json& expected() {
+const nlohmann::json& modes_expected() {
   static const nlohmann::json j = advnet::testing::golden_json("modes.json");
   return j;
 }
@@ -52,9 +52,9 @@ data::DataConfig config_of(const nlohmann::json& e) {
 TEST(Modes, CoverageMatchesTheNumpyReferenceOnRingAndGridSets) {
   for (const char* name : {"ring", "grid", "far"}) {
     SCOPED_TRACE(name);
-    const nlohmann::json& e = expected().at(name);
+    const nlohmann::json& e = modes_expected().at(name);
     const data::DataConfig c = config_of(e);
-    const eval::ModeCoverage r = eval::mode_coverage(golden().tensor(name), data::mode_centres(c), c.std);
+    const eval::ModeCoverage r = eval::mode_coverage(modes_golden().tensor(name), data::mode_centres(c), c.std);
     EXPECT_EQ(r.modes, e.at("modes").get<int64_t>());
     EXPECT_EQ(r.counts, e.at("counts").get<std::vector<int64_t>>());
     EXPECT_DOUBLE_EQ(r.high_quality, e.at("high_quality").get<double>());
@@ -110,10 +110,10 @@ TEST(Modes, BadInputIsRefusedWithAMessage) {
 }
 
 TEST(Modes, LabelCoverageMatchesTheNumpyReferenceOnAStackedMnistCount) {
-  const Tensor t = golden().tensor("stacked");
+  const Tensor t = modes_golden().tensor("stacked");
   std::vector<int32_t> modes(static_cast<size_t>(t.numel()));
   for (int64_t i = 0; i < t.numel(); ++i) modes[static_cast<size_t>(i)] = static_cast<int32_t>(t[i]);
-  const nlohmann::json& e = expected().at("stacked");
+  const nlohmann::json& e = modes_expected().at("stacked");
   const eval::ModeCoverage r = eval::label_coverage(modes, data::kStackedModes);
   EXPECT_EQ(r.modes, e.at("modes").get<int64_t>());
   EXPECT_EQ(r.counts, e.at("counts").get<std::vector<int64_t>>());

@@ -18,7 +18,7 @@ using namespace advnet::nn;
 
 namespace {
 
-const GoldenFile& golden() {
+const GoldenFile& conv_golden() {
   static const GoldenFile g(std::string(ADVNET_GOLDEN_DIR) + "/conv_nets.bin");
   return g;
 }
@@ -33,7 +33,7 @@ struct LayerCase {
 
 void run_layer_case(const LayerCase& c) {
   SCOPED_TRACE(c.tag);
-  const GoldenFile& g = golden();
+  const GoldenFile& g = conv_golden();
   const Tensor x = g.tensor(c.tag + ".x");
   std::vector<int64_t> example;
   for (int i = 1; i < x.shape().rank(); ++i) example.push_back(x.dim(i));
@@ -82,17 +82,11 @@ void fill_hashed(Net& net, uint64_t net_id) {
   }
 }
 
-Tensor scalar(double v) {
-  Tensor t(Shape{1});
-  t[0] = static_cast<float>(v);
-  return t;
-}
-
 // G in train mode (BatchNorm on batch statistics), D without dropout, the paper's losses; D sees the
 // real and the generated batch separately (BatchNorm statistics per batch).
 void run_whole_nets(const std::string& config) {
   SCOPED_TRACE(config);
-  const GoldenFile& gf = golden();
+  const GoldenFile& gf = conv_golden();
   const advnet::run::RunConfig c = advnet::run::load_config(std::string(ADVNET_GOLDEN_DIR) + "/../../configs/" + config + ".toml");
   const Tensor z = gf.tensor(config + ".z"), x = gf.tensor(config + ".x");
   Net g({c.gan.noise.dim}, c.gan.generator);
@@ -130,8 +124,8 @@ void run_whole_nets(const std::string& config) {
 
   gf.expect_matches(config + ".d_real", d_real);
   gf.expect_matches(config + ".d_fake", d_fake);
-  gf.expect_matches(config + ".d_loss", scalar(loss_real + loss_fake));
-  gf.expect_matches(config + ".g_loss", scalar(g_loss));
+  gf.expect_matches(config + ".d_loss", advnet::testing::scalar_tensor(loss_real + loss_fake));
+  gf.expect_matches(config + ".g_loss", advnet::testing::scalar_tensor(g_loss));
   for (const NamedParam& p : d.named_params()) gf.expect_matches(config + ".d_grad." + p.name, d.param_grad(p.name));
   for (const NamedParam& p : g.named_params()) gf.expect_matches(config + ".g_grad." + p.name, g.param_grad(p.name));
   gf.expect_matches(config + ".d_grad.input", dx);

@@ -26,17 +26,17 @@ namespace {
 
 using advnet::testing::hash_uniform;
 
-const advnet::testing::GoldenFile& golden() {
+const advnet::testing::GoldenFile& paper_golden() {
   static const advnet::testing::GoldenFile g(std::string(ADVNET_GOLDEN_DIR) + "/paper_nets.bin");
   return g;
 }
 
 void expect_matches(const std::string& name, const Tensor& ours, const Tensor* baseline = nullptr,
                     double tolerance = advnet::testing::kGoldenTolerance) {
-  golden().expect_matches(name, ours, baseline, tolerance);
+  paper_golden().expect_matches(name, ours, baseline, tolerance);
 }
 
-Tensor golden_tensor(const std::string& name) { return golden().tensor(name); }
+Tensor golden_tensor(const std::string& name) { return paper_golden().tensor(name); }
 
 struct HashedParam {
   const char* name;
@@ -54,12 +54,6 @@ void fill_params(Net& net, const HashedParam (&table)[K]) {
     Tensor t = net.param(p.name);
     for (int64_t i = 0; i < t.numel(); ++i) t[i] = hash_uniform(static_cast<uint64_t>(i), p.salt, -p.range, p.range);
   }
-}
-
-Tensor scalar(double v) {
-  Tensor t(Shape{1});
-  t[0] = static_cast<float>(v);
-  return t;
 }
 
 struct PaperNets {
@@ -109,8 +103,8 @@ void run_scenario(const std::string& tag) {
 
   expect_matches(tag + ".d_real", d_real);
   expect_matches(tag + ".d_fake", d_fake);
-  expect_matches(tag + ".d_loss", scalar(loss_real + loss_fake));
-  expect_matches(tag + ".g_loss", scalar(g_loss));
+  expect_matches(tag + ".d_loss", advnet::testing::scalar_tensor(loss_real + loss_fake));
+  expect_matches(tag + ".g_loss", advnet::testing::scalar_tensor(g_loss));
   for (const HashedParam& p : kD) expect_matches(tag + ".d_grad." + p.name, nets.d.param_grad(p.name));
   for (const HashedParam& p : kG) expect_matches(tag + ".g_grad." + p.name, nets.g.param_grad(p.name));
   expect_matches(tag + ".d_grad.input", dx);

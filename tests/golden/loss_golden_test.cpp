@@ -12,13 +12,13 @@ using advnet::testing::GoldenFile;
 
 namespace {
 
-const GoldenFile& golden() {
+const GoldenFile& loss_golden() {
   static const GoldenFile g(std::string(ADVNET_GOLDEN_DIR) + "/losses.bin");
   return g;
 }
 
 std::vector<int32_t> labels() {
-  const Tensor l = golden().tensor("ce.labels");
+  const Tensor l = loss_golden().tensor("ce.labels");
   std::vector<int32_t> out;
   for (int64_t i = 0; i < l.numel(); ++i) out.push_back(static_cast<int32_t>(l[i]));
   return out;
@@ -27,12 +27,12 @@ std::vector<int32_t> labels() {
 }  // namespace
 
 TEST(LossGolden, SoftmaxCrossEntropyMatchesTorch) {
-  const Tensor logits = golden().tensor("ce.logits");
+  const Tensor logits = loss_golden().tensor("ce.logits");
   Tensor grad(logits.shape());
   const double loss = advnet::nn::softmax_cross_entropy(logits, labels(), &grad);
-  const double want = golden().tensor("ce.loss")[0];
+  const double want = loss_golden().tensor("ce.loss")[0];
   EXPECT_NEAR(loss, want, 1e-6 * std::abs(want));
-  golden().expect_matches("ce.grad", grad);
+  loss_golden().expect_matches("ce.grad", grad);
   // scale multiplies both (the GAN losses' convention)
   Tensor half(logits.shape());
   EXPECT_NEAR(advnet::nn::softmax_cross_entropy(logits, labels(), &half, 0.5f), 0.5 * want, 1e-6 * std::abs(want));

@@ -12,26 +12,16 @@ using advnet::Tensor;
 using advnet::nn::layer;
 using advnet::nn::LayerSpec;
 using advnet::nn::Net;
+using advnet::testing::checked_net;
 using advnet::testing::grad_check;
 using advnet::testing::GradCheckOptions;
 
 namespace {
 
-Tensor random_input(const Shape& s, uint64_t seed) {
+Tensor uniform_input(const Shape& s, uint64_t seed) {
   Tensor x(s);
   Rng(seed).uniform(x.data(), x.numel(), -1.0f, 1.0f);
   return x;
-}
-
-Net make(std::vector<int64_t> example, std::vector<LayerSpec> specs, uint64_t seed = 1) {
-  Net net(std::move(example), std::move(specs));
-  net.init(Rng(seed));
-  for (const auto& p : net.named_params())
-    if (p.name.ends_with(".bias")) {
-      Tensor b = net.param(p.name);
-      Rng(seed + 99).uniform(b.data(), b.numel(), -0.5f, 0.5f);
-    }
-  return net;
 }
 
 LayerSpec conv(int64_t ch, int64_t k, int64_t s = 1, int64_t p = 0) {
@@ -44,87 +34,87 @@ LayerSpec deconv(int64_t ch, int64_t k, int64_t s = 1, int64_t p = 0, int64_t op
 }  // namespace
 
 TEST(ConvGradCheck, Conv2dStridePadding) {
-  Net net = make({3, 7, 6}, {conv(4, 3, 2, 1)});
+  Net net = checked_net({3, 7, 6}, {conv(4, 3, 2, 1)});
   EXPECT_EQ(net.output_shape(2), (Shape{2, 4, 4, 3}));
-  Tensor x = random_input(Shape{2, 3, 7, 6}, 1);
+  Tensor x = uniform_input(Shape{2, 3, 7, 6}, 1);
   grad_check(net, x);
 }
 
 TEST(ConvGradCheck, Conv2dWithoutBias) {
   LayerSpec s = conv(2, 2);
   s.args["bias"] = false;
-  Net net = make({2, 4, 4}, {s});
+  Net net = checked_net({2, 4, 4}, {s});
   EXPECT_EQ(net.named_params().size(), 1u);
-  Tensor x = random_input(Shape{3, 2, 4, 4}, 2);
+  Tensor x = uniform_input(Shape{3, 2, 4, 4}, 2);
   grad_check(net, x);
 }
 
 TEST(ConvGradCheck, ConvTranspose2dStridePaddingOutputPadding) {
-  Net net = make({3, 4, 3}, {deconv(2, 3, 2, 1, 1)});
+  Net net = checked_net({3, 4, 3}, {deconv(2, 3, 2, 1, 1)});
   // torch: (H − 1)·s − 2p + k + op = 3·2 − 2 + 3 + 1 = 8, W: 2·2 − 2 + 3 + 1 = 6
   EXPECT_EQ(net.output_shape(2), (Shape{2, 2, 8, 6}));
-  Tensor x = random_input(Shape{2, 3, 4, 3}, 3);
+  Tensor x = uniform_input(Shape{2, 3, 4, 3}, 3);
   grad_check(net, x);
 }
 
 TEST(ConvGradCheck, ConvTranspose2dUntiedBias) {
   LayerSpec s = deconv(3, 5, 3);  // the reference CIFAR-10 G's output layer, scaled down
   s.args["untied_bias"] = true;
-  Net net = make({2, 2, 2}, {s});
+  Net net = checked_net({2, 2, 2}, {s});
   EXPECT_EQ(net.output_shape(1), (Shape{1, 3, 8, 8}));
   EXPECT_EQ(net.find_param("0.bias").shape, (Shape{3, 8, 8}));
-  Tensor x = random_input(Shape{2, 2, 2, 2}, 4);
+  Tensor x = uniform_input(Shape{2, 2, 2, 2}, 4);
   grad_check(net, x);
 }
 
 TEST(ConvGradCheck, MaxoutConv) {
-  Net net = make({2, 5, 5}, {layer("maxout_conv", {{"units", 3}, {"pieces", 2}, {"kernel", 3}, {"padding", 1}})});
+  Net net = checked_net({2, 5, 5}, {layer("maxout_conv", {{"units", 3}, {"pieces", 2}, {"kernel", 3}, {"padding", 1}})});
   EXPECT_EQ(net.output_shape(2), (Shape{2, 3, 5, 5}));
   EXPECT_EQ(net.find_param("0.weight").shape, (Shape{6, 2, 3, 3}));
-  Tensor x = random_input(Shape{2, 2, 5, 5}, 5);
+  Tensor x = uniform_input(Shape{2, 2, 5, 5}, 5);
   grad_check(net, x);
 }
 
 TEST(ConvGradCheck, MaxPool2dOverlappingCeilMode) {
   // kernel 3 stride 2 windows overlap, so gradients of shared winners add up.
-  Net net = make({2, 7, 6}, {layer("max_pool2d", {{"kernel", 3}, {"stride", 2}, {"padding", 1}, {"ceil_mode", true}})});
+  Net net = checked_net({2, 7, 6}, {layer("max_pool2d", {{"kernel", 3}, {"stride", 2}, {"padding", 1}, {"ceil_mode", true}})});
   EXPECT_EQ(net.output_shape(1), (Shape{1, 2, 4, 4}));
-  Tensor x = random_input(Shape{2, 2, 7, 6}, 6);
+  Tensor x = uniform_input(Shape{2, 2, 7, 6}, 6);
   grad_check(net, x);
 }
 
 TEST(ConvGradCheck, BatchNormTrainAndEval2d) {
-  Net net = make({3, 4, 4}, {layer("batch_norm")});
+  Net net = checked_net({3, 4, 4}, {layer("batch_norm")});
   for (const auto& p : net.named_params()) {  // γ and β away from 1 and 0
     Tensor t = net.param(p.name);
     Rng(5).uniform(t.data(), t.numel(), 0.5f, 1.5f);
   }
-  Tensor x = random_input(Shape{3, 3, 4, 4}, 7);
+  Tensor x = uniform_input(Shape{3, 3, 4, 4}, 7);
   grad_check(net, x, GradCheckOptions{.mode = advnet::nn::Mode::train, .smooth = true});
   grad_check(net, x, GradCheckOptions{.mode = advnet::nn::Mode::eval, .smooth = true});
 }
 
 TEST(ConvGradCheck, BatchNorm1dInANet) {
-  Net net = make({5}, {layer("linear", {{"units", 4}}), layer("batch_norm"), layer("relu"),
+  Net net = checked_net({5}, {layer("linear", {{"units", 4}}), layer("batch_norm"), layer("relu"),
                        layer("linear", {{"units", 2}})});
-  Tensor x = random_input(Shape{6, 5}, 8);
+  Tensor x = uniform_input(Shape{6, 5}, 8);
   grad_check(net, x, GradCheckOptions{.mode = advnet::nn::Mode::train, .smooth = true});
 }
 
 TEST(ConvGradCheck, SmallDcganPair) {
   // G: z → linear → BN → tanh → reshape → deconv → BN → tanh → deconv → sigmoid → flatten (tanh for
   // ReLU: BatchNorm's curvature hides ReLU's kinks from the kink test; the ReLU layer is checked alone)
-  Net g = make({4}, {layer("linear", {{"units", 32}}), layer("batch_norm"), layer("tanh"),
+  Net g = checked_net({4}, {layer("linear", {{"units", 32}}), layer("batch_norm"), layer("tanh"),
                      layer("reshape", {{"shape", std::vector<int64_t>{8, 2, 2}}}), deconv(4, 4, 2, 1), layer("batch_norm"),
                      layer("tanh"), deconv(1, 4, 2, 1), layer("sigmoid"), layer("flatten")});
   EXPECT_EQ(g.output_shape(1), (Shape{1, 64}));
-  Tensor z = random_input(Shape{8, 4}, 9);
+  Tensor z = uniform_input(Shape{8, 4}, 9);
   grad_check(g, z, GradCheckOptions{.mode = advnet::nn::Mode::train, .smooth = true});
   // D: reshape → conv → leaky → conv → leaky → flatten → linear → sigmoid
-  Net d = make({64}, {layer("reshape", {{"shape", std::vector<int64_t>{1, 8, 8}}}), conv(3, 4, 2, 1), layer("leaky_relu"),
+  Net d = checked_net({64}, {layer("reshape", {{"shape", std::vector<int64_t>{1, 8, 8}}}), conv(3, 4, 2, 1), layer("leaky_relu"),
                       conv(4, 4, 2, 1), layer("leaky_relu"), layer("flatten"),
                       layer("linear", {{"units", 1}}), layer("sigmoid")});
-  Tensor x = random_input(Shape{3, 64}, 10);
+  Tensor x = uniform_input(Shape{3, 64}, 10);
   grad_check(d, x);
 }
 
@@ -133,9 +123,9 @@ TEST(ConvLayers, GradientsAccumulate) {
   advnet::nn::Tape tape_net;
   for (const LayerSpec& s : {conv(2, 3, 1, 1), deconv(2, 3, 2, 1, 1),
                              layer("maxout_conv", {{"units", 2}, {"pieces", 2}, {"kernel", 3}})}) {
-    Net net = make({2, 5, 5}, {s});
-    Tensor x = random_input(Shape{2, 2, 5, 5}, 11);
-    Tensor r = random_input(net.output_shape(2), 12);
+    Net net = checked_net({2, 5, 5}, {s});
+    Tensor x = uniform_input(Shape{2, 2, 5, 5}, 11);
+    Tensor r = uniform_input(net.output_shape(2), 12);
     net.zero_grad();
     net.forward(x, {}, tape_net);
     Tensor dx1 = net.backward(tape_net, r, advnet::nn::BackwardMode::params_and_input).clone();

@@ -19,6 +19,9 @@
 using namespace advnet;
 namespace fs = std::filesystem;
 
+using advnet::testing::config_error;
+using advnet::testing::kMinimalConfig;
+
 namespace {
 
 const std::string kSource = ADVNET_SOURCE_DIR;
@@ -29,12 +32,6 @@ std::string read(const std::string& path) {
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
-}
-
-const std::string& kMinimal = advnet::testing::kMinimalConfig;
-
-std::string error_of(const std::string& text, const std::vector<std::string>& sets = {}) {
-  return advnet::testing::config_error(text, sets);
 }
 
 }  // namespace
@@ -119,8 +116,8 @@ TEST(ConfigSchema, UnknownKindsListTheKnownOnes) {
       {"training.gemm=\"fp8\"", "training.gemm: 'fp8' is not one of f32, bf16"},
       {"divergence.on_divergence=\"ignore\"", "divergence.on_divergence: 'ignore' is not one of stop, rollback"},
   };
-  for (const auto& [set, message] : cases) EXPECT_NE(error_of(kMinimal, {set}).find("test.toml: " + message), std::string::npos) << set;
-  EXPECT_NE(error_of(R"([generator]
+  for (const auto& [set, message] : cases) EXPECT_NE(config_error(kMinimalConfig, {set}).find("test.toml: " + message), std::string::npos) << set;
+  EXPECT_NE(config_error(R"([generator]
 layers = [{ type = "convolution" }]
 [discriminator]
 layers = [{ type = "linear", units = 1 }])").find("generator.layers[0].type: layer type 'convolution' is unknown; expected one of batch_norm, conv2d"),
@@ -128,7 +125,7 @@ layers = [{ type = "linear", units = 1 }])").find("generator.layers[0].type: lay
   // A reshape's extents are checked as the configuration is read, naming the file and the layer.
   for (const auto& [shape, says] : {std::pair{"[0, 4]", "extents must be positive or -1, got 0"},
                                     std::pair{"[-1, -1, 4]", "at most one extent may be -1"}})
-    EXPECT_NE(error_of(std::string("[generator]\nlayers = [{ type = \"linear\", units = 16 }]\n[discriminator]\n"
+    EXPECT_NE(config_error(std::string("[generator]\nlayers = [{ type = \"linear\", units = 16 }]\n[discriminator]\n"
                                    "layers = [{ type = \"reshape\", shape = ") + shape + " }, { type = \"linear\", units = 1 }]")
                   .find(std::string("test.toml: discriminator.layers[0].shape: ") + says),
               std::string::npos)
@@ -137,19 +134,19 @@ layers = [{ type = "linear", units = 1 }])").find("generator.layers[0].type: lay
 
 // A key that exists only with some setting is rejected without it, naming the setting.
 TEST(ConfigSchema, KeysThatDoNotApplyAreRejected) {
-  EXPECT_NE(error_of(kMinimal + "[optimizer]\nbeta1 = 0.5\n").find("test.toml: optimizer.beta1: applies only with kind = \"adam\""),
+  EXPECT_NE(config_error(kMinimalConfig + "[optimizer]\nbeta1 = 0.5\n").find("test.toml: optimizer.beta1: applies only with kind = \"adam\""),
             std::string::npos);
-  EXPECT_NE(error_of(kMinimal + "[data]\nkind = \"ring_2d\"\ngrid = 5\n").find("data.grid: applies only with kind = \"grid_2d\""),
+  EXPECT_NE(config_error(kMinimalConfig + "[data]\nkind = \"ring_2d\"\ngrid = 5\n").find("data.grid: applies only with kind = \"grid_2d\""),
             std::string::npos);
-  EXPECT_NE(error_of(kMinimal, {"schedule.lr.final_value=0.1"}).find("schedule.lr.final_value: applies only with kind = \"linear\""),
+  EXPECT_NE(config_error(kMinimalConfig, {"schedule.lr.final_value=0.1"}).find("schedule.lr.final_value: applies only with kind = \"linear\""),
             std::string::npos);
-  EXPECT_NE(error_of(R"([generator]
+  EXPECT_NE(config_error(R"([generator]
 layers = [{ type = "linear", units = 3, std = 0.1 }]
 [discriminator]
 layers = [{ type = "linear", units = 1 }])").find("generator.layers[0].std: applies only with init = \"normal\""),
             std::string::npos);
-  EXPECT_NE(error_of(kMinimal + "[schedule]\nlr = 1\n").find("schedule.lr: expected a table, got an integer"), std::string::npos);
-  EXPECT_NE(error_of(kMinimal + "[schedule]\nwarmup = 1\n").find("schedule.warmup: unknown key; allowed here: lr, momentum"),
+  EXPECT_NE(config_error(kMinimalConfig + "[schedule]\nlr = 1\n").find("schedule.lr: expected a table, got an integer"), std::string::npos);
+  EXPECT_NE(config_error(kMinimalConfig + "[schedule]\nwarmup = 1\n").find("schedule.warmup: unknown key; allowed here: lr, momentum"),
             std::string::npos);
 }
 
@@ -163,7 +160,7 @@ TEST(ConfigSchema, WrittenNumbersAreShort) {
 
   // toml++ 3.3's formatter had undefined behaviour on array numbers below 0.1 (src/run/toml.hpp).
   const run::RunConfig m = run::parse_config(
-      "[data]\nkind = \"mixture_1d\"\nmeans = [-0.05, 1e-300, 0]\nstds = [0.05, 0.5, 2]\nweights = [0.01, 1, 3]\n" + kMinimal,
+      "[data]\nkind = \"mixture_1d\"\nmeans = [-0.05, 1e-300, 0]\nstds = [0.05, 0.5, 2]\nweights = [0.01, 1, 3]\n" + kMinimalConfig,
       "t.toml");
   EXPECT_TRUE(run::parse_config(run::to_toml(m), "w.toml") == m);
   EXPECT_NE(run::to_toml(m).find("stds = [ 0.05, 0.5, 2.0 ]"), std::string::npos) << run::to_toml(m);
@@ -174,26 +171,26 @@ TEST(ConfigSchema, WrittenNumbersAreShort) {
 // private-use plane and moves them back in every string it takes out, so that non-ASCII text reads
 // as TOML says, in values, keys and error messages.
 TEST(ConfigSchema, NonAsciiTextReadsAsTomlSays) {
-  EXPECT_EQ(run::parse_config("name = \"café ¡\" # ¡olé!\n" + kMinimal, "t.toml").name, "café ¡");
-  EXPECT_EQ(run::parse_config("name = '''a\n§'''\n" + kMinimal, "t.toml").name, "a\n§");
+  EXPECT_EQ(run::parse_config("name = \"café ¡\" # ¡olé!\n" + kMinimalConfig, "t.toml").name, "café ¡");
+  EXPECT_EQ(run::parse_config("name = '''a\n§'''\n" + kMinimalConfig, "t.toml").name, "a\n§");
   // The inputs that reached __builtin_unreachable(): a line-ending backslash's continuation starting
   // with § (valid TOML), and bad values with non-ASCII characters.
   EXPECT_EQ(run::parse_config(R"(name = """a\
-  b§""")" "\n" + kMinimal, "t.toml").name, "ab§");
+  b§""")" "\n" + kMinimalConfig, "t.toml").name, "ab§");
   EXPECT_EQ(run::parse_config(R"(name = """\
-   §""")" "\n" + kMinimal, "t.toml").name, "§");
-  EXPECT_NE(error_of("name = 1¡\n").find("test.toml:1: invalid TOML"), std::string::npos);
-  EXPECT_NE(error_of("\n\xcc\xaa").find("test.toml:2: invalid TOML"), std::string::npos);
-  EXPECT_NE(error_of("Z=-'\xc2\xa7").find("test.toml:1: invalid TOML"), std::string::npos);
-  EXPECT_NE(error_of(std::string("Z=-\0'\xd1\xb6", 7)).find("invalid TOML"), std::string::npos);
-  EXPECT_NE(error_of(R"(name = """\§""")").find("invalid TOML"), std::string::npos);
+   §""")" "\n" + kMinimalConfig, "t.toml").name, "§");
+  EXPECT_NE(config_error("name = 1¡\n").find("test.toml:1: invalid TOML"), std::string::npos);
+  EXPECT_NE(config_error("\n\xcc\xaa").find("test.toml:2: invalid TOML"), std::string::npos);
+  EXPECT_NE(config_error("Z=-'\xc2\xa7").find("test.toml:1: invalid TOML"), std::string::npos);
+  EXPECT_NE(config_error(std::string("Z=-\0'\xd1\xb6", 7)).find("invalid TOML"), std::string::npos);
+  EXPECT_NE(config_error(R"(name = """\§""")").find("invalid TOML"), std::string::npos);
   // A no-break space is not TOML whitespace (toml++ 3.3 took it for one).
-  EXPECT_NE(error_of("name\xc2\xa0= \"x\"\n").find("invalid TOML"), std::string::npos);
+  EXPECT_NE(config_error("name\xc2\xa0= \"x\"\n").find("invalid TOML"), std::string::npos);
   // Keys come back as written in messages; the shifted plane itself is refused.
-  EXPECT_NE(error_of(kMinimal + "[training]\n\"épochs\" = 3\n").find("training.épochs: unknown key"), std::string::npos);
-  EXPECT_NE(error_of("name = \"\xf3\xb0\x83\xa9\"\n").find("test.toml:1: the private-use characters"), std::string::npos);
+  EXPECT_NE(config_error(kMinimalConfig + "[training]\n\"épochs\" = 3\n").find("training.épochs: unknown key"), std::string::npos);
+  EXPECT_NE(config_error("name = \"\xf3\xb0\x83\xa9\"\n").find("test.toml:1: the private-use characters"), std::string::npos);
   // The written TOML reads back to the same text.
-  const run::RunConfig c = run::parse_config("name = \"Ωmega — ü\"\n" + kMinimal, "t.toml");
+  const run::RunConfig c = run::parse_config("name = \"Ωmega — ü\"\n" + kMinimalConfig, "t.toml");
   EXPECT_EQ(run::parse_config(run::to_toml(c), "w.toml").name, "Ωmega — ü");
 }
 

@@ -9,15 +9,12 @@ using advnet::Error;
 namespace run = advnet::run;
 namespace gan = advnet::gan;
 
+using advnet::testing::config_error;
+using advnet::testing::kMinimalConfig;
+
 namespace {
 
 const std::string kConfigs = std::string(ADVNET_SOURCE_DIR) + "/configs/";
-
-const std::string& kMinimal = advnet::testing::kMinimalConfig;
-
-std::string error_of(const std::string& text, const std::vector<std::string>& sets = {}) {
-  return advnet::testing::config_error(text, sets);
-}
 
 // a: read from a config (resolved); b: built in code.
 void expect_same_layers(const std::vector<advnet::nn::LayerSpec>& a, const std::vector<advnet::nn::LayerSpec>& b) {
@@ -63,54 +60,54 @@ TEST(Config, EveryShippedConfigRoundTripsThroughTheResolvedToml) {
 }
 
 TEST(Config, DefaultsApplyAndOverridesWin) {
-  const run::RunConfig c = run::parse_config(kMinimal, "m.toml", {"data.path=/some/dir", "training.epochs=3", "seed=9"});
+  const run::RunConfig c = run::parse_config(kMinimalConfig, "m.toml", {"data.path=/some/dir", "training.epochs=3", "seed=9"});
   EXPECT_EQ(c.data.path, "/some/dir");  // not valid TOML, taken as a plain string
   EXPECT_EQ(c.gan.training.epochs, 3);
   EXPECT_EQ(c.gan.seed, 9u);
   EXPECT_EQ(c.gan.training.update_order, gan::UpdateOrder::alternating);
   EXPECT_EQ(c.gan.training.g_loss, gan::GLoss::non_saturating);
-  const run::RunConfig f = run::parse_config(kMinimal + "[data]\nkind = \"fashion_mnist\"\n", "f.toml");
+  const run::RunConfig f = run::parse_config(kMinimalConfig + "[data]\nkind = \"fashion_mnist\"\n", "f.toml");
   EXPECT_EQ(f.data.path, "/usr/share/datasets/fashion-mnist");
 }
 
 TEST(Config, ErrorsNameTheKeyAndWhatIsAllowed) {
-  std::string m = error_of(kMinimal + "[data]\npth = \"x\"\n");
+  std::string m = config_error(kMinimalConfig + "[data]\npth = \"x\"\n");
   EXPECT_NE(m.find("test.toml: data.pth: unknown key"), std::string::npos) << m;
   EXPECT_NE(m.find("path"), std::string::npos) << m;
-  m = error_of(kMinimal + "[training]\nbatch_size = \"100\"\n");
+  m = config_error(kMinimalConfig + "[training]\nbatch_size = \"100\"\n");
   EXPECT_NE(m.find("training.batch_size: expected an integer, got a string"), std::string::npos) << m;
-  m = error_of(kMinimal + "[training]\nbatch_size = 0\n");
+  m = config_error(kMinimalConfig + "[training]\nbatch_size = 0\n");
   EXPECT_NE(m.find("training.batch_size: 0 is out of range"), std::string::npos) << m;
-  m = error_of(kMinimal + "[optimizer]\nmomentum = 1.0\n");
+  m = config_error(kMinimalConfig + "[optimizer]\nmomentum = 1.0\n");
   EXPECT_NE(m.find("optimizer.momentum: 1 is out of range [0, 1)"), std::string::npos) << m;
-  m = error_of(kMinimal + "[training]\nupdate_order = \"random\"\n");
+  m = config_error(kMinimalConfig + "[training]\nupdate_order = \"random\"\n");
   EXPECT_NE(m.find("'random' is not one of alternating, simultaneous"), std::string::npos) << m;
-  m = error_of(R"([generator]
+  m = config_error(R"([generator]
 layers = [{ type = "relu", units = 3 }]
 [discriminator]
 layers = [{ type = "linear", units = 1 }])");
   EXPECT_NE(m.find("generator.layers[0].units: not a key of relu layers"), std::string::npos) << m;
-  m = error_of(R"([generator]
+  m = config_error(R"([generator]
 layers = [{ type = "linear", units = 3, init = "uniform" }]
 [discriminator]
 layers = [{ type = "linear", units = 1 }])");
   EXPECT_NE(m.find("irange: is required"), std::string::npos) << m;
-  m = error_of("[generator]\nlayers = []\n");
+  m = config_error("[generator]\nlayers = []\n");
   EXPECT_NE(m.find("generator.layers"), std::string::npos) << m;
-  m = error_of("x = [1,\n");
+  m = config_error("x = [1,\n");
   EXPECT_NE(m.find("invalid TOML"), std::string::npos) << m;
-  m = error_of(kMinimal, {"nonsense"});
+  m = config_error(kMinimalConfig, {"nonsense"});
   EXPECT_NE(m.find("expected key=value"), std::string::npos) << m;
-  m = error_of(kMinimal, {"training.epoch=3"});
+  m = config_error(kMinimalConfig, {"training.epoch=3"});
   EXPECT_NE(m.find("training.epoch: unknown key"), std::string::npos) << m;
-  m = error_of(kMinimal + "[data]\nkind = \"gaussian_1d\"\n[training]\npack = 2\n");
+  m = config_error(kMinimalConfig + "[data]\nkind = \"gaussian_1d\"\n[training]\npack = 2\n");
   EXPECT_NE(m.find("training.pack: the 1-D diagnostics"), std::string::npos) << m;
 }
 
 // [generator.optimizer] / [discriminator.optimizer] override the shared [optimizer] per net (TTUR),
 // starting from its values; the resolved TOML writes them back; their keys are checked like the rest.
 TEST(Config, PerNetOptimizersOverrideTheSharedOne) {
-  const std::string text = kMinimal + R"(
+  const std::string text = kMinimalConfig + R"(
 [optimizer]
 kind = "adam"
 lr = 0.0002
@@ -138,16 +135,16 @@ beta2 = 0.9
   EXPECT_FLOAT_EQ(again.gan.discriminator_optimizer().beta2, 0.9f);
 
   // Without them, each net uses [optimizer], and the resolved TOML has no per-net table.
-  const run::RunConfig shared = run::parse_config(kMinimal, "shared.toml");
+  const run::RunConfig shared = run::parse_config(kMinimalConfig, "shared.toml");
   EXPECT_FALSE(shared.gan.g_optimizer || shared.gan.d_optimizer);
   EXPECT_EQ(run::to_toml(shared).find("generator.optimizer"), std::string::npos);
   // --set reaches them too.
-  const run::RunConfig set = run::parse_config(kMinimal, "set.toml", {"generator.optimizer.lr=0.003"});
+  const run::RunConfig set = run::parse_config(kMinimalConfig, "set.toml", {"generator.optimizer.lr=0.003"});
   EXPECT_FLOAT_EQ(set.gan.generator_optimizer().lr, 0.003f);
   EXPECT_FALSE(set.gan.d_optimizer);
 
-  EXPECT_EQ(error_of(kMinimal + "[generator.optimizer]\nlrr = 1\n").rfind("test.toml: generator.optimizer.lrr: unknown key", 0), 0u);
-  EXPECT_NE(error_of(kMinimal + "[discriminator.optimizer]\nkind = \"rmsprop\"\n").find("discriminator.optimizer.kind"),
+  EXPECT_EQ(config_error(kMinimalConfig + "[generator.optimizer]\nlrr = 1\n").rfind("test.toml: generator.optimizer.lrr: unknown key", 0), 0u);
+  EXPECT_NE(config_error(kMinimalConfig + "[discriminator.optimizer]\nkind = \"rmsprop\"\n").find("discriminator.optimizer.kind"),
             std::string::npos);
 }
 

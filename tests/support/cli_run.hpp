@@ -9,6 +9,11 @@
 
 namespace advnet::testing {
 
+// The source tree, its MNIST copy, and Debian's Fashion-MNIST (dataset-fashion-mnist).
+inline const std::string kSource = ADVNET_SOURCE_DIR;
+inline const std::string kMnist = kSource + "/data/mnist";
+inline const std::string kFashion = "/usr/share/datasets/fashion-mnist";
+
 struct CliResult {
   int code;            // exit status, or 128 + signal
   std::string output;  // stdout and stderr

@@ -29,6 +29,13 @@ struct GoldenRecord {
 };
 
 // The counter hash of make_golden.py: element i of a tensor with this salt, in [lo, hi).
+// A loss as the one-element tensor a golden record of it holds.
+inline Tensor scalar_tensor(double v) {
+  Tensor t(Shape{1});
+  t[0] = static_cast<float>(v);
+  return t;
+}
+
 inline float hash_uniform(uint64_t i, uint64_t salt, float lo, float hi) {
   uint32_t x = static_cast<uint32_t>((i + 1) * 0x9E3779B1ull + salt * 0x85EBCA77ull);
   x ^= x >> 16;

@@ -13,7 +13,9 @@
 #include <cmath>
 #include <functional>
 #include <string>
+#include <vector>
 
+#include "advnet/core/rng.hpp"
 #include "advnet/nn/net.hpp"
 
 namespace advnet::testing {
@@ -74,6 +76,19 @@ inline void check_coordinates(const std::string& what, float* values, int64_t n,
 
 // Checks input and parameter gradients of `net` at input x; every pass on `draws_tape` when given
 // (with o.reuse_draws: the draws it holds), else on a tape of its own.
+// A net to check: initialised from seed, its biases drawn away from zero (uniform on ±0.5) so that
+// the bias gradients are exercised in nonlinear regions.
+inline nn::Net checked_net(std::vector<int64_t> example, std::vector<nn::LayerSpec> specs, uint64_t seed = 1) {
+  nn::Net net(std::move(example), std::move(specs));
+  net.init(Rng(seed));
+  for (const auto& p : net.named_params())
+    if (p.name.ends_with(".bias")) {
+      Tensor b = net.param(p.name);
+      Rng(seed + 99).uniform(b.data(), b.numel(), -0.5f, 0.5f);
+    }
+  return net;
+}
+
 inline void grad_check(nn::Net& net, Tensor& x, const GradCheckOptions& o = {}, uint64_t seed = 7,
                        nn::Tape* draws_tape = nullptr) {
   Rng rng(seed);
