@@ -171,6 +171,9 @@ std::vector<TableSpec> make_schema() {
                              "samples of G for them (at least KID's subset of 1 000)"),
                   integer<C>("metrics_reference", [](auto& c) -> auto& { return c.eval.metrics_reference; }, 1000, 1 << 24,
                              "reference images for them: the first of the test split (FID depends on the sizes)"),
+                  integer<C>("metrics_kid_subsets", [](auto& c) -> auto& { return c.eval.metrics_kid_subsets; }, 1,
+                             1 << 20, "KID's random subsets of 1 000 rows (torch-fidelity's kid_subsets; advnet eval "
+                             "metrics --kid-subsets)"),
                   string<C>("classifier", [](auto& c) -> auto& { return c.eval.classifier; },
                             "their classifier file; \"\": the shipped one scored on the data's test images (models/)"),
                   best_by_field()},

@@ -169,7 +169,9 @@ std::optional<FeatureScores> TrainingSession::feature_metrics(int64_t done) {
   trainer_->generate(z, samples);
   if (const std::string bad = clamp_samples(samples); !bad.empty())
     throw Error("eval.metrics_every: G's samples are not numbers (" + bad + ")");
-  return feature_scores(*classifier_, *reference_, samples);
+  FeatureOptions options;
+  options.kid_subsets = config_.eval.metrics_kid_subsets;
+  return feature_scores(*classifier_, *reference_, samples, options);
 }
 
 void TrainingSession::keep_if_best(const EpochRecord& record) {

@@ -172,14 +172,14 @@ TEST_F(Cli, SigintWritesACheckpointAndExits130ThenResumeFinishes) {
     const Result s = run_cli("sample " + out + "/checkpoints/latest.safetensors -n 4 --out " + dir.file("s.npy"));
     EXPECT_EQ(s.code, 0) << s.output;
   }
-  // The run continues from its checkpoint.
+  // The run continues from its checkpoint (interrupted within its first 2–3 epochs of 20 iterations).
   const std::string out = dir.file("run330");
-  const Result r = run_cli("train --out " + out + " --resume --epochs 12 --threads 2");
+  const Result r = run_cli("train --out " + out + " --resume --epochs 5 --threads 2");
   EXPECT_EQ(r.code, 0) << r.output;
   std::ifstream metrics(out + "/metrics.jsonl");
   std::string line, last;
   while (std::getline(metrics, line)) last = line;
-  EXPECT_EQ(nlohmann::json::parse(last)["epoch"], 12);
+  EXPECT_EQ(nlohmann::json::parse(last)["epoch"], 5);
 }
 
 // Issue: "on a 2 000-example MNIST subset a short run makes mean D(G(z)) rise from near 0 and the
@@ -509,7 +509,9 @@ TEST_F(Cli, SigkillAtRandomMomentsNeverCorruptsTheCheckpointAndResumeEndsByteIde
       const std::string kill = attempt < 2 ? "timeout -s KILL " + std::to_string((300 + rng.below(1500)) / 1000.0) + " " : "";
       const Result r = run_shell("exec " + kill + std::string(ADVNET_CLI) + " " + cmd);
       if (attempt < 2 && r.code == 137) ++kills;
-      if (attempt == 2) ASSERT_EQ(r.code, 0) << r.output;
+      if (attempt == 2) {
+        ASSERT_EQ(r.code, 0) << r.output;
+      }
       if (fs::exists(out + "/checkpoints/latest.safetensors")) {
         // Whatever the moment of the kill, latest.safetensors is whole: it loads.
         ++with_checkpoint;

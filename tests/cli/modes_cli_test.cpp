@@ -178,7 +178,7 @@ TEST(ModesCli, StackedMnistSamplesAreNamedChannelByChannelByTheShippedClassifier
   EXPECT_EQ(j.at("n_modes"), 1000);
   EXPECT_FALSE(j.contains("high_quality"));  // every sample counts on Stacked MNIST
   // The same images flat, in [−1, 1] with --range -1,1, or as they are with --range raw: the same numbers.
-  for (const std::string& other : {"flat.npy", "pm1.npy --range -1,1", "chw.npy --range raw"}) {
+  for (const char* other : {"flat.npy", "pm1.npy --range -1,1", "chw.npy --range raw"}) {
     const CliResult o = run_cli("eval modes --samples " + dir.file(other) + common);
     ASSERT_EQ(o.code, 0) << other << "\n" << o.output;
     EXPECT_EQ(last_json(o), j) << other;

@@ -27,7 +27,9 @@ TEST_P(FuzzReplay, SeedsAreAcceptedAndRegressionsHandled) {
       const std::string bytes = advnet::testing::read_bytes(e.path().string());
       SCOPED_TRACE(e.path().string());
       const Outcome o = target(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
-      if (seed) EXPECT_EQ(o, Outcome::accepted) << "a valid seed file was rejected";
+      if (seed) {
+        EXPECT_EQ(o, Outcome::accepted) << "a valid seed file was rejected";
+      }
       seeds += seed;
     }
   }

@@ -76,7 +76,9 @@ TEST(Noise, PriorsHaveTheirMoments) {
     for (int64_t i = 0; i < z.numel(); ++i) s += z[i], s2 += z[i] * z[i], mx = std::max(mx, std::fabs(1.0 * z[i]));
     EXPECT_NEAR(s / z.numel(), 0.0, 0.01) << advnet::name_of(kind);
     EXPECT_NEAR(s2 / z.numel(), 1.0, 0.02) << advnet::name_of(kind);  // unit variance, both
-    if (kind == gan::NoiseKind::uniform) EXPECT_LE(mx, std::sqrt(3.0) + 1e-6);
+    if (kind == gan::NoiseKind::uniform) {
+      EXPECT_LE(mx, std::sqrt(3.0) + 1e-6);
+    }
   }
   gan::sample_noise({gan::NoiseKind::uniform_pm1, 10}, rng, z);
   double s2 = 0, mx = 0;

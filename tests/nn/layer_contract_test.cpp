@@ -409,7 +409,9 @@ TEST_P(LayerContract, Perf) {
   }
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / reps;
   EXPECT_EQ(prims.created, 0) << c.name << ": primitives created after warm-up";
-  if (!c.train_differs) EXPECT_TRUE(same_bytes(dx, dx_warm)) << c.name << ": the input gradient changed between passes";
+  if (!c.train_differs) {
+    EXPECT_TRUE(same_bytes(dx, dx_warm)) << c.name << ": the input gradient changed between passes";
+  }
   const double flops = 3.0 * b.layer->forward_flops_per_example() * static_cast<double>(batch);
   std::printf("[ perf     ] %-32s batch %4lld  %9.1f us  %7.2f GFLOP/s\n", c.name.c_str(), static_cast<long long>(batch),
               s * 1e6, flops / s / 1e9);

@@ -41,6 +41,7 @@ struct EvalConfig {
   int64_t metrics_every = 0;      // epochs between feature metrics (0: never)
   int64_t metrics_samples = 10000;  // samples of G for them
   int64_t metrics_reference = 10000;  // reference images: the first of the test split
+  int64_t metrics_kid_subsets = 100;  // KID's random subsets of 1 000 (torch-fidelity's kid_subsets)
   std::string classifier;         // their classifier file; "": the shipped one of the data
   std::string best_by = "parzen_valid";  // a validation_metrics() name
   bool operator==(const EvalConfig&) const = default;
