@@ -269,7 +269,7 @@ TEST_F(MetricsCli, TrainingLogsFeatureMetricsAndKeepsTheBestCheckpointByFid) {
   const std::string run_dir = dir.file("gan");
   const CliResult t = run_cli("train " + kSource + "/configs/paper_mnist.toml --out " + run_dir + " --epochs 2 --threads 2 --set data.path=" +
                           kMnist + " --set data.train_range=[0,1000] --set eval.parzen_every=0 --set eval.metrics_every=1"
-                          " --set eval.metrics_samples=1000 --set eval.metrics_reference=1000 --set eval.metrics_kid_subsets=10 --set eval.best_by=\"fid\" --set eval.classifier=" + c);
+                          " --set eval.metrics_samples=1500 --set eval.metrics_reference=1000 --set eval.metrics_kid_subsets=1 --set eval.best_by=\"fid\" --set eval.classifier=" + c);
   ASSERT_EQ(t.code, 0) << t.output;
   EXPECT_NE(t.output.find("FID "), std::string::npos) << t.output;
   std::ifstream in(run_dir + "/metrics.jsonl");
@@ -279,6 +279,9 @@ TEST_F(MetricsCli, TrainingLogsFeatureMetricsAndKeepsTheBestCheckpointByFid) {
     for (const char* k : {"fid", "kid", "kid_std", "is", "is_std", "precision", "recall", "density", "coverage"})
       ASSERT_TRUE(j.contains(k)) << k << " missing from " << line;
     fids.push_back(j.at("fid").get<double>());
+    // eval.metrics_kid_subsets reaches KID: one subset of 1 000 of the 1 500 samples has no spread (100, the
+    // default, would: their subsets differ).
+    EXPECT_EQ(j.at("kid_std").get<double>(), 0.0) << line;
   }
   ASSERT_EQ(fids.size(), 2u);
   const advnet::io::SafetensorsFile best = advnet::io::SafetensorsFile::read(run_dir + "/checkpoints/best.safetensors");
