@@ -28,7 +28,6 @@ using advnet::testing::read_bytes;
 using advnet::testing::TempDir;
 using advnet::testing::write_bytes;
 
-using advnet::testing::kFashion;
 using advnet::testing::kMnist;
 using advnet::testing::kSource;
 using advnet::testing::run_cli;

@@ -22,7 +22,6 @@ using advnet::testing::last_json;
 using advnet::testing::TempDir;
 using advnet::testing::write_bytes;
 
-using advnet::testing::kFashion;
 using advnet::testing::kMnist;
 using advnet::testing::kSource;
 using advnet::testing::run_cli;
