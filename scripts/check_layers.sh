@@ -16,7 +16,8 @@ declare -A allowed=(
   [classify]="core nn data"
   [eval]="core io nn data gan"
   [run]="core io nn data gan eval classify"
-  [cli]="core io nn data gan eval classify run"
+  [mpi]="core"
+  [cli]="core io nn data gan eval classify run mpi"
 )
 
 status=0

@@ -1,6 +1,9 @@
 // advnet train CONFIG --out RUN_DIR [--epochs N] [--seed S] [--threads T] [--resume] [--set key=value]...
+//              [--expect-world-size N]
+// Under mpirun (or srun, the MPI Operator) every rank runs this command; rank 0 prints and writes.
 //
-// Exit codes: 0 done, 2 bad input, 3 diverged (NaN/inf; the last good checkpoint intact), 130 interrupted.
+// Exit codes: 0 done, 2 bad input, 3 diverged (NaN/inf; the last good checkpoint intact), 4 a rank's
+// watchdog fired (a stalled job), 130 interrupted.
 // The flags become a run::TrainRequest; run::TrainingSession does the run (what it writes, and every
 // policy); this file blocks the stop signals and prints.
 #include <pthread.h>
@@ -10,10 +13,12 @@
 #include <chrono>
 #include <cmath>
 #include <csignal>
+#include <memory>
 #include <cstdio>
 #include <vector>
 
 #include "advnet/core/threading.hpp"
+#include "advnet/mpi/world.hpp"
 #include "advnet/run/training_session.hpp"
 #include "commands.hpp"
 
@@ -40,7 +45,7 @@ bool stop_requested() {
 
 struct TrainArgs {
   std::string config, out;
-  int64_t epochs = -1, seed = -1, threads = -1;
+  int64_t epochs = -1, seed = -1, threads = -1, expect_world_size = 0;
   bool resume = false;
   std::vector<std::string> sets;
 };
@@ -52,26 +57,61 @@ std::string duration(double s) {
   return b;
 }
 
+int train_on(Communicator& world, const TrainArgs& a);
+
 int run_train(const TrainArgs& a) {
   const sigset_t stops = stop_signals();
-  pthread_sigmask(SIG_BLOCK, &stops, nullptr);  // before any thread exists
+  pthread_sigmask(SIG_BLOCK, &stops, nullptr);  // before any thread exists (MPI starts some)
+  const std::unique_ptr<Communicator> world = mpi::open_world();
+  if (a.expect_world_size > 0 && world->size() != a.expect_world_size)
+    throw Error("--expect-world-size " + std::to_string(a.expect_world_size) + ": this process is rank " +
+                std::to_string(world->rank()) + " of " + std::to_string(world->size()) +
+                (world->size() == 1 ? " (started without mpirun, or by a launcher that did not connect the ranks: "
+                                      "srun needs --mpi=pmix)"
+                                    : "") +
+                "; nothing was written");
+  if (world->size() == 1) return train_on(*world, a);
+  try {
+    return train_on(*world, a);
+  } catch (const run::PeerFailed&) {
+    return kBadInput;  // the rank that failed has said why
+  } catch (const Error& e) {
+    // An error of this rank alone while the others train: it ends the whole job, never only this rank.
+    std::fprintf(stderr, "advnet: error (rank %d of %d): %s\n", world->rank(), world->size(), e.what());
+    world->abort(kBadInput);
+  }
+  return kInternal;  // not reached: abort ends the job
+}
+
+int train_on(Communicator& world, const TrainArgs& a) {
   run::TrainRequest request{.config = a.config, .out = a.out, .resume = a.resume, .sets = a.sets};
   if (a.epochs >= 0) request.sets.push_back("training.epochs=" + std::to_string(a.epochs));
   if (a.seed >= 0) request.sets.push_back("seed=" + std::to_string(a.seed));
   if (a.threads >= 0) request.sets.push_back("threads=" + std::to_string(a.threads));
-  run::TrainingSession session(request);
+  run::TrainingSession session(request, &world);
+  if (!session.writes()) {  // ranks other than 0 train silently
+    const run::SessionEnd end = session.run(stop_requested, {});
+    return end == run::SessionEnd::diverged ? kDiverged : end == run::SessionEnd::finished ? kOk : kInterrupted;
+  }
   gan::Trainer& trainer = session.trainer();
   const run::RunConfig& config = session.config();
 
-  const bool tty = isatty(fileno(stdout));
+  // Under a launcher stdout is its pseudo-terminal (Open MPI gives ranks one), rarely the user's: no redraws.
+  const bool tty = isatty(fileno(stdout)) && world.size() == 1;
   const int64_t total_epochs = config.gan.training.epochs, ipe = trainer.iterations_per_epoch();
   std::printf("advnet train: %s, %lld examples, %lld iterations per epoch, epochs %lld..%lld of %lld, %d threads\n",
               config.name.c_str(), static_cast<long long>(session.train_examples()), static_cast<long long>(ipe),
               static_cast<long long>(trainer.state().epoch + 1), static_cast<long long>(total_epochs),
               static_cast<long long>(total_epochs), num_threads());
+  if (world.size() > 1)
+    std::printf("data-parallel: %d ranks x %d threads, %lld rows of each batch of %lld per rank, all-reduce \"%s\"\n",
+                world.size(), num_threads(), static_cast<long long>(trainer.rank_rows()),
+                static_cast<long long>(trainer.rank_rows() * world.size()),
+                name_of(config.gan.distributed.allreduce).c_str());
   std::printf("generator:\n%sdiscriminator:\n%s", trainer.generator().summary().c_str(),
               trainer.discriminator().summary().c_str());
   if (!session.numerics_notice().empty()) std::printf("%s\n", session.numerics_notice().c_str());
+  if (!session.world_notice().empty()) std::printf("%s\n", session.world_notice().c_str());
   const gan::TrainingConfig& tc = config.gan.training;
   if (tc.g_ema > 0)
     std::printf("moving average of G's parameters: decay %g per generator update, applied every %lld, from epoch "
@@ -165,6 +205,10 @@ Run add_train(CLI::App& app) {
   app.add_option("--threads", a->threads, "threads, 0 = all cores (overrides threads)")->check(CLI::NonNegativeNumber);
   app.add_flag("--resume", a->resume, "continue the run in --out from checkpoints/latest.safetensors");
   app.add_option("--set", a->sets, "override a configuration key, e.g. --set data.path=DIR (repeatable)");
+  app.add_option("--expect-world-size", a->expect_world_size,
+                 "fail at once, before writing anything, unless the launcher started this job as N connected ranks "
+                 "(mpirun -np N)")
+      ->check(CLI::PositiveNumber);
   return [a] {
     if (!a->resume && a->config.empty()) throw Error("train: a CONFIG file is required (or --resume)");
     return run_train(*a);

@@ -32,15 +32,17 @@ void Batcher::shuffle_for(int64_t epoch) {
 }
 
 void Batcher::gather(const Tensor& x, std::span<const int32_t> labels, int64_t epoch, int64_t i, Tensor& out,
-                     std::vector<int32_t>& out_labels) {
+                     std::vector<int32_t>& out_labels, int64_t first, int64_t count) {
   if (!labels.empty() && static_cast<int64_t>(labels.size()) != x.dim(0))  // per step: no message unless it throws
     throw Error("Batcher::gather: " + std::to_string(labels.size()) + " labels for " + std::to_string(x.dim(0)) + " examples");
+  if (count < 0) count = batch_ - first;
+  check(first >= 0 && first + count <= batch_, "Batcher::gather: rows beyond the batch");
   shuffle_for(epoch);
   const int64_t per = x.shape().inner();
-  out.resize(x.shape().with_batch(batch_));
-  out_labels.resize(labels.empty() ? 0 : static_cast<size_t>(batch_));
-  for (int64_t r = 0; r < batch_; ++r) {
-    const int64_t src = order_[static_cast<size_t>(i * batch_ + r)];
+  out.resize(x.shape().with_batch(count));
+  out_labels.resize(labels.empty() ? 0 : static_cast<size_t>(count));
+  for (int64_t r = 0; r < count; ++r) {
+    const int64_t src = order_[static_cast<size_t>(i * batch_ + first + r)];
     std::memcpy(out.data() + r * per, x.data() + src * per, static_cast<size_t>(per) * sizeof(float));
     if (!labels.empty()) out_labels[static_cast<size_t>(r)] = labels[static_cast<size_t>(src)];
   }

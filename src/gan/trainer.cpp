@@ -44,17 +44,38 @@ nn::Net make_discriminator(const Tensor& data, const GanConfig& c) {
 
 }  // namespace
 
-Trainer::Trainer(GanConfig config, const Tensor& data, std::span<const int32_t> labels)
+namespace {
+// The global batch (of packs) of a job of `ranks` processes: training.batch_size, or that many per rank.
+int64_t global_batch(const GanConfig& c, int ranks) {
+  return c.distributed.batch == BatchRule::per_rank ? c.training.batch_size * ranks : c.training.batch_size;
+}
+int ranks_of(const Communicator* comm) { return comm ? comm->size() : 1; }
+}  // namespace
+
+Trainer::Trainer(GanConfig config, const Tensor& data, std::span<const int32_t> labels, Communicator* comm)
     : config_(std::move(config)),
+      comm_(comm),
       data_(data),
       labels_(labels),
       g_({config_.noise.dim}, config_.generator),
       d_(make_discriminator(data, config_)),
       g_opt_(make_optimizer(config_.generator_optimizer())),
       d_opt_(make_optimizer(config_.discriminator_optimizer())),
-      batcher_(data.dim(0), config_.training.batch_size * config_.training.pack, stream(config_.seed, Stream::batches),
-               config_.training.pack) {
+      batcher_(data.dim(0), global_batch(config_, ranks_of(comm)) * config_.training.pack,
+               stream(config_.seed, Stream::batches), config_.training.pack) {
   const TrainingConfig& t = config_.training;
+  const int ranks = ranks_of(comm);
+  const int64_t batch = global_batch(config_, ranks);
+  if (ranks > 1) {
+    check(t.pack == 1, "training.pack: packing (" + std::to_string(t.pack) + ") is not supported in a job of " +
+                           std::to_string(ranks) + " ranks yet; run it in one process");
+    check(batch % ranks == 0, "training.batch_size: a global batch of " + std::to_string(batch) +
+                                  " does not split over " + std::to_string(ranks) +
+                                  " ranks (distributed.batch = \"global\"); use a multiple of " +
+                                  std::to_string(ranks) + " or distributed.batch = \"per_rank\"");
+  }
+  m_ = batch / ranks;
+  row0_ = (comm ? comm->rank() : 0) * m_;
   check(t.k >= 1, "training.k: must be at least 1, got " + std::to_string(t.k));
   if (const auto conflict = training_conflict(t)) throw Error("training." + conflict->key + ": " + conflict->what);
   check(t.g_steps >= 1, "training.g_steps: must be at least 1, got " + std::to_string(t.g_steps));
@@ -76,8 +97,8 @@ Trainer::Trainer(GanConfig config, const Tensor& data, std::span<const int32_t> 
   // Labelled data: generated rows carry kNoLabel (an unconditional G draws no labels). A packed D's
   // rows have no single label, and it has no layer that reads them (above): its passes take none.
   if (!labels.empty()) {
-    no_labels_.assign(static_cast<size_t>(t.batch_size), nn::kNoLabel);
-    g_no_labels_.assign(static_cast<size_t>(t.batch_size * t.pack), nn::kNoLabel);
+    no_labels_.assign(static_cast<size_t>(m_), nn::kNoLabel);
+    g_no_labels_.assign(static_cast<size_t>(m_ * t.pack), nn::kNoLabel);
   }
   d_depth_ = d_.ends_with_sigmoid() ? d_.size() - 1 : d_.size();
   d_mixes_rows_ = d_.mixes_rows();
@@ -120,12 +141,13 @@ const Tensor& Trainer::d_forward(const Tensor& x, const Rng& draws, std::span<co
 
 const Tensor& Trainer::g_forward(int64_t step, Pass pass) {
   // pack groups of batch_size rows: rows g·m .. g·m + m − 1 are group g, the g-th member of every pack.
-  const int64_t pack = config_.training.pack, rows = config_.training.batch_size * pack;
+  // A rank draws its rows [row0_, row0_ + m_) of the pass (packing is one process only).
+  const int64_t pack = config_.training.pack, rows = m_ * pack;
   const auto id = static_cast<uint64_t>(pass);
   z_.resize(Shape{rows, config_.noise.dim});
-  sample_noise(config_.noise, step_stream(config_.seed, Stream::noise, step, NetId::generator), id, 0, z_);
+  sample_noise(config_.noise, step_stream(config_.seed, Stream::noise, step, NetId::generator), id, row0_, z_);
   const Rng draws = step_stream(config_.seed, Stream::dropout, step, NetId::generator);
-  const nn::RowBlock block{id, 0, rows};
+  const nn::RowBlock block{id, row0_, rows};
   const Tensor& out = g_.forward(
       z_, {.mode = nn::Mode::train, .draws = &draws, .blocks = {&block, 1}, .labels = g_no_labels_, .groups = pack},
       tape_g_);
@@ -181,7 +203,32 @@ void Trainer::schedule_update(nn::Optimizer& opt, int64_t& updates, EpochStats* 
   }
 }
 
+void Trainer::reduce_gradients(nn::Net& net) {
+  if (!distributed()) return;
+  const auto t0 = std::chrono::steady_clock::now();
+  Tensor& g = net.grads();
+  comm_->allreduce_sum({g.data(), static_cast<size_t>(g.numel())}, config_.distributed.allreduce);
+  const auto p = static_cast<float>(comm_->size());
+  float* v = g.data();
+  for (int64_t i = 0; i < g.numel(); ++i) v[i] /= p;  // division, not × (1/p): exact for p a power of 2
+  allreduce_time_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+void Trainer::reduce_means(std::span<double> values) {
+  if (!distributed()) return;
+  comm_->allreduce(values, ReduceOp::sum, config_.distributed.allreduce);
+  for (double& v : values) v /= comm_->size();
+}
+
+void Trainer::share_buffers() {
+  if (!distributed()) return;
+  for (nn::Net* net : {&g_, &d_})
+    if (!net->buffers().empty())
+      broadcast_values(*comm_, std::span<float>(net->buffers().data(), static_cast<size_t>(net->buffers().numel())));
+}
+
 void Trainer::apply_update(nn::Net& net, nn::Optimizer& opt, int64_t& updates, EpochStats* s) {
+  reduce_gradients(net);
   schedule_update(opt, updates, s);
   opt.step(net.params(), net.grads());
 }
@@ -201,8 +248,8 @@ void Trainer::backward_update(nn::Net& net, nn::Tape& tape, nn::Optimizer& opt, 
 // and the same numbers per row — unless D has a layer that mixes rows (BatchNorm), which must see
 // the real and the generated batch separately, as in the DCGAN reference code.
 void Trainer::discriminator_step(EpochStats& s, bool apply) {
-  const int64_t m = config_.training.batch_size, step = state_.d_updates;
-  batcher_.gather(data_, labels_, state_.epoch, state_.batch++, real_, real_labels_);
+  const int64_t m = m_, step = state_.d_updates;
+  batcher_.gather(data_, labels_, state_.epoch, state_.batch++, real_, real_labels_, row0_, m_);
   // m packs of pack consecutive examples: a reshape of the pack·m rows (gan/packing.hpp).
   // A member: D's tape keeps a pointer to its input.
   real_packs_ = config_.training.pack == 1 ? Tensor::view(real_.data(), real_.shape())
@@ -212,7 +259,8 @@ void Trainer::discriminator_step(EpochStats& s, bool apply) {
   const Tensor& fake = g_forward(step, Pass::generated);
   const Rng draws = step_stream(config_.seed, Stream::dropout, step, NetId::discriminator);
   // The data rows and the generated rows: each block's rows start at global row 0 of its own pass.
-  const nn::RowBlock both[] = {{static_cast<uint64_t>(Pass::data), 0, m}, {static_cast<uint64_t>(Pass::generated), 0, m}};
+  const nn::RowBlock both[] = {{static_cast<uint64_t>(Pass::data), row0_, m},
+                               {static_cast<uint64_t>(Pass::generated), row0_, m}};
 
   const auto half = static_cast<float>(config_.training.d_loss_scale);  // each half's weight
   double d_real, fn, d_fake, fp, loss;
@@ -228,8 +276,18 @@ void Trainer::discriminator_step(EpochStats& s, bool apply) {
     }
     d_forward(both_, draws, both, both_labels_, tape_d_);
     loss = d_loss_rows(tape_d_, 0, m, 1.0f, half, &d_real, &fn) + d_loss_rows(tape_d_, m, m, 0.0f, half, &d_fake, &fp);
-    check_loss(loss, "discriminator's");
-    backward_update(d_, tape_d_, *d_opt_, state_.d_updates, dl_, &s);
+    if (distributed()) {  // the gradient must be complete (summed over the ranks) before the update
+      double v[] = {loss, d_real, fn, d_fake, fp};
+      reduce_means(v);
+      loss = v[0], d_real = v[1], fn = v[2], d_fake = v[3], fp = v[4];
+      check_loss(loss, "discriminator's");
+      d_.zero_grad();
+      d_.backward(tape_d_, dl_, nn::BackwardMode::params_and_input, false);
+      apply_update(d_, *d_opt_, state_.d_updates, &s);
+    } else {
+      check_loss(loss, "discriminator's");
+      backward_update(d_, tape_d_, *d_opt_, state_.d_updates, dl_, &s);
+    }
   } else {
     d_.zero_grad();
     d_forward(real, draws, {&both[0], 1}, real_labels_, tape_d_);
@@ -237,6 +295,9 @@ void Trainer::discriminator_step(EpochStats& s, bool apply) {
     d_.backward(tape_d_, dl_, nn::BackwardMode::params_and_input, false);
     d_forward(fake, draws, {&both[1], 1}, no_labels_, tape_d_fake_);
     loss += d_loss_rows(tape_d_fake_, 0, m, 0.0f, half, &d_fake, &fp);
+    double v[] = {loss, d_real, fn, d_fake, fp};
+    reduce_means(v);  // one process: unchanged
+    loss = v[0], d_real = v[1], fn = v[2], d_fake = v[3], fp = v[4];
     check_loss(loss, "discriminator's");
     d_.backward(tape_d_fake_, dl_, nn::BackwardMode::params_and_input, false);
     if (apply) apply_update(d_, *d_opt_, state_.d_updates, &s);
@@ -255,19 +316,24 @@ void Trainer::generator_step(EpochStats& s, bool fresh_forward) {
     const Tensor& fake = config_.training.same_noise ? g_forward(state_.d_updates - 1, Pass::generated)
                                                      : g_forward(step, Pass::generator_step);
     const Rng draws = step_stream(config_.seed, Stream::dropout, step, NetId::discriminator);
-    const nn::RowBlock rows{static_cast<uint64_t>(Pass::generator_step), 0, config_.training.batch_size};
+    const nn::RowBlock rows{static_cast<uint64_t>(Pass::generator_step), row0_, m_};
     d_forward(fake, draws, {&rows, 1}, no_labels_, tape_d_fake_);
   }
   const bool non_saturating = config_.training.g_loss == GLoss::non_saturating;
   // non_saturating: BCE(1, D(G(z))) = −log D(G(z)); minimax: log(1 − D(G(z))) = −BCE(0, D(G(z))).
-  const double loss = d_loss_rows(tape_d_fake_, 0, config_.training.batch_size, non_saturating ? 1.0f : 0.0f,
-                                  non_saturating ? 1.0f : -1.0f, nullptr, nullptr);
+  double loss = d_loss_rows(tape_d_fake_, 0, m_, non_saturating ? 1.0f : 0.0f, non_saturating ? 1.0f : -1.0f,
+                            nullptr, nullptr);
+  reduce_means({&loss, 1});
   check_loss(loss, "generator's");
   const Tensor& dsample = d_.backward(tape_d_fake_, dl_, nn::BackwardMode::input_only, true);
   if (config_.training.pack > 1) {
     // The packs' gradient back to G's m groups of rows.
     unpack_groups(dsample, config_.training.pack, example_shape_of(data_), dsample_rows_);
     backward_update(g_, tape_g_, *g_opt_, state_.g_updates, dsample_rows_, nullptr);
+  } else if (distributed()) {
+    g_.zero_grad();
+    g_.backward(tape_g_, dsample, nn::BackwardMode::params_and_input, false);
+    apply_update(g_, *g_opt_, state_.g_updates, nullptr);
   } else {
     backward_update(g_, tape_g_, *g_opt_, state_.g_updates, dsample, nullptr);
   }
@@ -323,6 +389,8 @@ void Trainer::run_iteration(EpochStats& s) {
     for (int64_t i = 0; i < config_.training.g_steps; ++i) generator_step(s, true);
   }
   ++s.iterations;
+  s.allreduce_seconds += allreduce_time_;
+  allreduce_time_ = 0;
 }
 
 EpochStats Trainer::run_epoch(const std::function<bool()>& should_stop, const Progress& progress) {
@@ -338,8 +406,9 @@ EpochStats Trainer::run_epoch(const std::function<bool()>& should_stop, const Pr
     const double g_steps = static_cast<double>(std::max<int64_t>(1, sums.iterations * config_.training.g_steps));
     m.d_loss /= d_steps, m.d_real /= d_steps, m.d_fake /= d_steps, m.false_pos /= d_steps, m.false_neg /= d_steps;
     m.g_loss /= g_steps;
+    m.allreduce_seconds /= static_cast<double>(std::max<int64_t>(1, sums.iterations));
     m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    const int64_t examples = sums.iterations * k * config_.training.batch_size * config_.training.pack;
+    const int64_t examples = sums.iterations * k * m_ * ranks_of(comm_) * config_.training.pack;
     m.examples_per_s = m.seconds > 0 ? static_cast<double>(examples) / m.seconds : 0;
     return m;
   };

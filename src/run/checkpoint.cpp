@@ -95,6 +95,10 @@ void save_checkpoint(const std::string& path, gan::Trainer& t, const RunConfig& 
                      {"image_shape", shape_text},
                      {"numerics", gan::numerics_record(config.gan.training)},
                      {"config", to_toml(config)}});
+  if (const Communicator* comm = t.communicator(); comm && comm->size() > 1) {
+    meta["world_size"] = std::to_string(comm->size());
+    meta["allreduce"] = std::string(name_of(config.gan.distributed.allreduce));
+  }
   io::write_safetensors(path, refs, meta);
 }
 
@@ -167,6 +171,44 @@ void load_checkpoint(const SafetensorsFile& f, gan::Trainer& t) {
   }
   if (!ema.empty() && file_ema == 0) t.reset_generator_ema();
   t.state() = st;
+}
+
+void broadcast_state(Communicator& comm, gan::Trainer& t) {
+  if (comm.size() == 1) return;
+  std::vector<Slot> all = slots(t);
+  const std::vector<Slot> ema = ema_slots(t);
+  all.insert(all.end(), ema.begin(), ema.end());
+  for (const Slot& s : all) {
+    if (s.i64) broadcast_values(comm, std::span<int64_t>(s.i64, static_cast<size_t>(s.shape.numel())));
+    else broadcast_values(comm, std::span<float>(s.data, static_cast<size_t>(s.shape.numel())));
+  }
+  broadcast_value(comm, t.state());
+}
+
+std::string first_tensor_differing_across_ranks(Communicator& comm, gan::Trainer& t) {
+  if (comm.size() == 1) return "";
+  std::vector<Slot> all = slots(t);
+  const std::vector<Slot> ema = ema_slots(t);
+  all.insert(all.end(), ema.begin(), ema.end());
+  std::vector<uint64_t> lo, hi;
+  for (const Slot& s : all) {
+    // FNV-1a over the tensor's bytes
+    const auto* b = s.i64 ? reinterpret_cast<const unsigned char*>(s.i64) : reinterpret_cast<const unsigned char*>(s.data);
+    const size_t n = static_cast<size_t>(s.shape.numel()) * (s.i64 ? sizeof(int64_t) : sizeof(float));
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 1099511628211ull;
+    lo.push_back(h);
+  }
+  hi = lo;
+  comm.allreduce(lo, ReduceOp::min);
+  comm.allreduce(hi, ReduceOp::max);
+  for (size_t i = 0; i < all.size(); ++i)
+    if (lo[i] != hi[i]) return all[i].name;
+  return "";
+}
+
+int64_t checkpoint_world_size(const SafetensorsFile& f) {
+  return f.metadata().count("world_size") != 0 ? static_cast<int64_t>(parse_u64(f, "world_size", f.meta("world_size"))) : 1;
 }
 
 size_t count_ema_tensors(const io::SafetensorsFile& f) {

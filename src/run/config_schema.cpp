@@ -140,6 +140,18 @@ std::vector<TableSpec> make_schema() {
                throw KeyError("pack", "the 1-D diagnostics (gaussian_1d, mixture_1d data) evaluate D on single "
                                       "examples, and a packed D takes " + std::to_string(c.gan.training.pack));
            }},
+      {.path = "distributed",
+       .doc = "Data-parallel training under mpirun (docs/distributed.md); a run of one process ignores it.",
+       .fields = {enumeration<C>("allreduce", [](auto& c) -> auto& { return c.gan.distributed.allreduce; },
+                              "mpi: MPI_Allreduce (fast; the same bytes run to run for one world size on one MPI "
+                              "build); ordered: sums in rank order (the same bytes for one world size on any MPI)"),
+                  enumeration<C>("batch", [](auto& c) -> auto& { return c.gan.distributed.batch; },
+                              "global: training.batch_size is the global batch, split over the ranks (which must "
+                              "divide it; the mathematics of one process); per_rank: it is each rank's batch"),
+                  number<C>("watchdog_seconds", [](auto& c) -> auto& { return c.gan.distributed.watchdog_seconds; }, 0,
+                         false, kInf, true,
+                         "a rank that finishes no training step in this long ends itself (exit code 4; evaluation "
+                         "and checkpoints do not count; 0: off)")}},
       {.path = "output",
        .doc = "What a run writes.",
        .fields = {integer<C>("checkpoint_every", [](auto& c) -> auto& { return c.output.checkpoint_every; }, 0, kBig,

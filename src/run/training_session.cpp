@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -22,6 +21,7 @@
 #include "advnet/run/checkpoint.hpp"
 #include "advnet/run/report.hpp"
 #include "advnet/run/run_dir.hpp"
+#include "advnet/run/watchdog.hpp"
 
 namespace advnet::run {
 
@@ -66,6 +66,10 @@ std::string to_json_line(const EpochRecord& r) {
                            {"d_real", s.d_real},        {"d_fake", s.d_fake},       {"false_pos", s.false_pos},
                            {"false_neg", s.false_neg},  {"lr", s.lr},               {"momentum", s.momentum},
                            {"examples_per_s", s.examples_per_s}, {"seconds", s.seconds}};
+  if (r.ranks > 1) {
+    j["ranks"] = r.ranks;
+    j["allreduce_seconds"] = s.allreduce_seconds;
+  }
   for (const auto& [name, value] : validation_values(r)) j[name] = value;
   if (r.toy1d) {
     j["max_abs_d_minus_d_star"] = r.toy1d->max_abs_d_minus_d_star;
@@ -76,65 +80,113 @@ std::string to_json_line(const EpochRecord& r) {
   return j.dump();
 }
 
-TrainingSession::TrainingSession(const TrainRequest& request)
-    : out_(request.out),
+TrainingSession::TrainingSession(const TrainRequest& request, Communicator* comm)
+    : comm_(comm ? *comm : local_),
+      out_(request.out),
       latest_((fs::path(request.out) / "checkpoints" / "latest.safetensors").string()),
       best_path_((fs::path(request.out) / "checkpoints" / "best.safetensors").string()),
       metrics_path_((fs::path(request.out) / "metrics.jsonl").string()) {
-  // 1. Everything that reads input, before anything is written.
+  const bool root = comm_.rank() == 0;
+  // 1. Everything that reads input, before anything is written. Rank 0 resolves the configuration
+  // (and reads the checkpoint); every rank then parses the same text.
   std::optional<io::SafetensorsFile> resume_from;
-  if (request.resume) {
-    if (!fs::exists(latest_)) throw Error(latest_ + ": no checkpoint to resume from");
-    resume_from = io::SafetensorsFile::read(latest_);
-    // The run's own resolved configuration, with this request's overrides (--epochs to extend a run).
-    config_ = parse_config(resume_from->meta("config"), latest_ + " (__metadata__.config)", request.sets);
-  } else {
-    if (fs::exists(latest_))
-      throw Error(out_ + " already holds a run (" + latest_ + "); use --resume to continue it or another --out");
-    config_ = load_config(request.config, request.sets);
-  }
-  set_num_threads(static_cast<int>(config_.threads));
-  train_ = data::load(config_.data, data::Split::train);
-  if (train_.image_height > 0) image_shape_ = {train_.image_channels, train_.image_height, train_.image_width};
-  if (config_.eval.parzen_every > 0) {
-    const data::Dataset v = data::load(config_.data, data::Split::valid);
-    valid_ = data::slice_rows(v.x, 0, std::min(v.x.dim(0), config_.eval.parzen_valid));
-  }
-  if (config_.eval.metrics_every > 0) {
-    // The classifier and the reference features, checked before anything is written.
-    if (config_.data.gcn != 0) throw Error("eval.metrics_every: the feature metrics need pixels in [0, 1] (data.gcn = 0)");
-    data::Dataset test = data::load(config_.data, data::Split::test);
-    classifier_.emplace(ClassifierModel::load(config_.eval.classifier.empty()
-                                                  ? shipped_classifier(data_fingerprint(test), config_.data.path)
-                                                  : config_.eval.classifier));
-    if (Shape::batch_of(1, classifier_->net().example_shape()).numel() != test.x.shape().inner())
-      throw Error(classifier_->path() + ": the classifier takes " + Shape::batch_of(1, classifier_->net().example_shape()).str() +
-                  " per image, the data " + test.x.shape().with_batch(1).str() + " (eval.classifier)");
-    reference_.emplace(reference_features(*classifier_, reference_rows(std::move(test), config_.eval.metrics_reference),
-                                          default_cache_dir()));
-  }
-  trainer_.emplace(config_.gan, train_.x, train_.labels);
-  if (resume_from) {
-    load_checkpoint(*resume_from, *trainer_);
-    numerics_notice_ = gan::numerics_notice(checkpoint_numerics(*resume_from), config_.gan.training);
-  } else {
-    trainer_->init_parameters();
-  }
-  if (fs::exists(best_path_)) {
-    // A best checkpoint of this metric holds its value; older ones (before best_by) the Parzen score.
-    const io::SafetensorsFile best = io::SafetensorsFile::read(best_path_);
-    const auto by = best.metadata().find("best_by");
-    const std::string metric = by == best.metadata().end() ? "parzen_valid" : by->second;
-    if (metric == config_.eval.best_by) {
-      const double v = std::stod(best.meta(by == best.metadata().end() ? "parzen_valid" : "best_value"));
-      best_ = validation_metric(metric).higher_is_better ? v : -v;
+  std::string config_text;
+  on_all_ranks([&] {
+    if (!root) return;
+    if (request.resume) {
+      if (!fs::exists(latest_)) throw Error(latest_ + ": no checkpoint to resume from");
+      resume_from = io::SafetensorsFile::read(latest_);
+      // The run's own resolved configuration, with this request's overrides (--epochs to extend a run).
+      config_ = parse_config(resume_from->meta("config"), latest_ + " (__metadata__.config)", request.sets);
+    } else {
+      if (fs::exists(latest_))
+        throw Error(out_ + " already holds a run (" + latest_ + "); use --resume to continue it or another --out");
+      config_ = load_config(request.config, request.sets);
     }
-  }
+    config_text = to_toml(config_);
+  });
+  broadcast_string(comm_, config_text);
+  on_all_ranks([&] {
+    if (!root) config_ = parse_config(config_text, "rank 0's configuration");
+    set_num_threads(static_cast<int>(config_.threads));
+    train_ = data::load(config_.data, data::Split::train);
+    if (train_.image_height > 0) image_shape_ = {train_.image_channels, train_.image_height, train_.image_width};
+    if (root && config_.eval.parzen_every > 0) {
+      const data::Dataset v = data::load(config_.data, data::Split::valid);
+      valid_ = data::slice_rows(v.x, 0, std::min(v.x.dim(0), config_.eval.parzen_valid));
+    }
+    if (root && config_.eval.metrics_every > 0) {
+      // The classifier and the reference features, checked before anything is written.
+      if (config_.data.gcn != 0) throw Error("eval.metrics_every: the feature metrics need pixels in [0, 1] (data.gcn = 0)");
+      data::Dataset test = data::load(config_.data, data::Split::test);
+      classifier_.emplace(ClassifierModel::load(config_.eval.classifier.empty()
+                                                    ? shipped_classifier(data_fingerprint(test), config_.data.path)
+                                                    : config_.eval.classifier));
+      if (Shape::batch_of(1, classifier_->net().example_shape()).numel() != test.x.shape().inner())
+        throw Error(classifier_->path() + ": the classifier takes " + Shape::batch_of(1, classifier_->net().example_shape()).str() +
+                    " per image, the data " + test.x.shape().with_batch(1).str() + " (eval.classifier)");
+      reference_.emplace(reference_features(*classifier_, reference_rows(std::move(test), config_.eval.metrics_reference),
+                                            default_cache_dir()));
+    }
+    trainer_.emplace(config_.gan, train_.x, train_.labels, &comm_);
+  });
+  // 2. Rank 0's state (initialised, or the checkpoint's), then the run directory.
+  on_all_ranks([&] {
+    if (!root) return;
+    if (resume_from) {
+      load_checkpoint(*resume_from, *trainer_);
+      numerics_notice_ = gan::numerics_notice(checkpoint_numerics(*resume_from), config_.gan.training);
+      const int64_t was = checkpoint_world_size(*resume_from);
+      const std::string order = resume_from->metadata().count("allreduce") ? resume_from->meta("allreduce") : "";
+      if (was != comm_.size())
+        world_notice_ = "the checkpoint was written by a job of " + std::to_string(was) + (was == 1 ? " process" : " ranks") +
+                        ", this one has " + std::to_string(comm_.size()) +
+                        ": the run goes on, its bytes will differ from an uninterrupted run";
+      else if (comm_.size() > 1 && order != name_of(config_.gan.distributed.allreduce))
+        world_notice_ = "the checkpoint was written with distributed.allreduce = \"" + order + "\", this run uses \"" +
+                        name_of(config_.gan.distributed.allreduce) + "\": its bytes will differ from an uninterrupted run";
+    } else {
+      trainer_->init_parameters();
+    }
+    if (fs::exists(best_path_)) {
+      // A best checkpoint of this metric holds its value; older ones (before best_by) the Parzen score.
+      const io::SafetensorsFile best = io::SafetensorsFile::read(best_path_);
+      const auto by = best.metadata().find("best_by");
+      const std::string metric = by == best.metadata().end() ? "parzen_valid" : by->second;
+      if (metric == config_.eval.best_by) {
+        const double v = std::stod(best.meta(by == best.metadata().end() ? "parzen_valid" : "best_value"));
+        best_ = validation_metric(metric).higher_is_better ? v : -v;
+      }
+    }
+    fs::create_directories(fs::path(out_) / "checkpoints");
+    fs::create_directories(fs::path(out_) / "samples");
+    io::write_file_atomic((fs::path(out_) / "config.toml").string(), to_toml(config_));
+  });
+  broadcast_state(comm_, *trainer_);
+}
 
-  // 2. The run directory.
-  fs::create_directories(fs::path(out_) / "checkpoints");
-  fs::create_directories(fs::path(out_) / "samples");
-  io::write_file_atomic((fs::path(out_) / "config.toml").string(), to_toml(config_));
+void TrainingSession::on_all_ranks(const std::function<void()>& step) {
+  if (comm_.size() == 1) return step();
+  std::exception_ptr error;
+  try {
+    step();
+  } catch (const Error&) {
+    error = std::current_exception();
+  }
+  double failed = error ? 1 : 0;
+  comm_.allreduce({&failed, 1}, ReduceOp::max, AllreduceOrder::mpi);
+  if (error) std::rethrow_exception(error);
+  if (failed > 0) throw PeerFailed("another rank failed to start the run");
+}
+
+void TrainingSession::agree_before_checkpoint() {
+  gan::Trainer& t = *trainer_;
+  t.share_buffers();
+  t.check_parameters();  // never checkpoint a diverged net (throws Divergence, on every rank alike)
+  if (const std::string bad = first_tensor_differing_across_ranks(comm_, t); !bad.empty())
+    throw Error("the ranks hold different values of " + bad + " at epoch " + std::to_string(t.state().epoch + 1) +
+                ", generator step " + std::to_string(t.state().g_updates) +
+                ": their updates went apart (a rank of other numerics or another build?); the checkpoint before stays");
 }
 
 bool TrainingSession::has_latest() const { return fs::exists(latest_); }
@@ -196,65 +248,99 @@ SessionEnd TrainingSession::run(const std::function<bool()>& stop, const Session
   gan::Trainer& trainer = *trainer_;
   const fs::path out(out_);
   const bool one_d = config_.data.is_1d();
+  const bool root = comm_.rank() == 0, many = comm_.size() > 1;
+  Watchdog watchdog(many ? config_.gan.distributed.watchdog_seconds : 0, comm_.rank());
+  // A stop request (a signal to any rank) stops every rank after the same iteration.
+  const auto agreed_stop = [&] {
+    double requested = stop && stop() ? 1 : 0;
+    if (many) comm_.allreduce({&requested, 1}, ReduceOp::max, AllreduceOrder::mpi);
+    return requested > 0;
+  };
   // output.checkpoint_every_iters: latest.safetensors inside the epoch too (the epoch's end saves it anyway).
   const int64_t every_iters = config_.output.checkpoint_every_iters;
   const gan::Trainer::Progress progress = [&](const gan::EpochStats& s, int64_t done, int64_t total) {
+    watchdog.beat();
     if (observer.progress) observer.progress(s, done, total);
     // Counted in iterations (not G updates: training.g_steps may be 2).
     if (every_iters > 0 && done < total && (trainer.state().epoch * total + done) % every_iters == 0) {
-      trainer.check_parameters();  // never checkpoint a diverged net (throws Divergence, handled below)
-      save_checkpoint(latest_, trainer, config_, image_shape_);
+      const Watchdog::Pause pause(watchdog);
+      agree_before_checkpoint();  // throws Divergence, handled below
+      if (root) save_checkpoint(latest_, trainer, config_, image_shape_);
+      comm_.barrier();
     }
   };
   while (!trainer.finished()) {
     const int64_t epoch = trainer.state().epoch;
     gan::EpochStats last;
     try {
-      last = trainer.run_epoch(stop, progress);
-      if (last.completed) trainer.check_parameters();  // never checkpoint a diverged net
+      last = trainer.run_epoch(agreed_stop, progress);
+      trainer.share_buffers();
+      trainer.check_parameters();  // never checkpoint a diverged net
     } catch (const gan::Divergence& e) {
-      // The rollback policy: reload the last checkpoint, lower the learning rate, go on.
-      const bool can = config_.divergence.on_divergence == OnDivergence::rollback &&
-                       rollbacks_ < config_.divergence.max_rollbacks && has_latest();
+      // The rollback policy: reload the last checkpoint, lower the learning rate, go on. Rank 0
+      // decides (it holds the checkpoint) and hands every rank the state it reloaded.
+      const Watchdog::Pause pause(watchdog);
+      char can = config_.divergence.on_divergence == OnDivergence::rollback &&
+                 rollbacks_ < config_.divergence.max_rollbacks && (!root || has_latest());
+      broadcast_value(comm_, can);
       if (!can) {
         divergence_ = e.what();
         return SessionEnd::diverged;
       }
       ++rollbacks_;
-      load_checkpoint(io::SafetensorsFile::read(latest_), trainer);
+      if (root) load_checkpoint(io::SafetensorsFile::read(latest_), trainer);
+      broadcast_state(comm_, trainer);
       trainer.state().lr_scale *= config_.divergence.rollback_lr_factor;
       if (observer.rolled_back) observer.rolled_back(e.what(), rollbacks_);
       continue;
     }
+    const Watchdog::Pause pause(watchdog);  // evaluation and checkpoints; the others wait for rank 0
     if (!last.completed) {
-      append_line(metrics_path_, to_json_line({last, trainer.state().g_updates, std::nullopt, std::nullopt, std::nullopt}));
-      save_checkpoint(latest_, trainer, config_, image_shape_);
+      agree_before_checkpoint();
+      if (root) {
+        EpochRecord partial{last, trainer.state().g_updates, std::nullopt, std::nullopt, std::nullopt, comm_.size()};
+        append_line(metrics_path_, to_json_line(partial));
+        save_checkpoint(latest_, trainer, config_, image_shape_);
+      }
+      comm_.barrier();
       stopped_in_epoch_ = epoch + 1;
       return SessionEnd::interrupted_mid_epoch;
     }
     const int64_t done = epoch + 1;
     const bool final_epoch = trainer.finished();
-    EpochRecord record{last, trainer.state().g_updates, validation_score(done), feature_metrics(done), std::nullopt};
-    if (one_d)
-      record.toy1d = eval::toy1d_diagnostics(config_.data, config_.gan.noise, trainer.generator(), trainer.discriminator(),
-                                             gan::toy1d_diagnostics_seed(config_.gan.seed));
-    append_line(metrics_path_, to_json_line(record));
-    keep_if_best(record);
-    if (observer.epoch_done) observer.epoch_done(record);
-    if (config_.output.checkpoint_every > 0 && (done % config_.output.checkpoint_every == 0 || final_epoch)) {
-      save_checkpoint((out / "checkpoints" / (epoch_name(done) + ".safetensors")).string(), trainer, config_, image_shape_);
-      prune_epoch_checkpoints(out / "checkpoints", config_.output.keep_checkpoints);
+    EpochRecord record{last, trainer.state().g_updates, std::nullopt, std::nullopt, std::nullopt, comm_.size()};
+    if (root) {
+      record.parzen = validation_score(done);
+      record.features = feature_metrics(done);
+      if (one_d)
+        record.toy1d = eval::toy1d_diagnostics(config_.data, config_.gan.noise, trainer.generator(),
+                                               trainer.discriminator(), gan::toy1d_diagnostics_seed(config_.gan.seed));
+      append_line(metrics_path_, to_json_line(record));
+      keep_if_best(record);
     }
-    save_checkpoint(latest_, trainer, config_, image_shape_);
-    if (config_.output.sample_every > 0 && (done % config_.output.sample_every == 0 || final_epoch))
-      write_samples((out / "samples" / (epoch_name(done) + ".png")).string());
-    if (stop && stop()) {
+    if (observer.epoch_done) observer.epoch_done(record);
+    agree_before_checkpoint();
+    if (root) {
+      if (config_.output.checkpoint_every > 0 && (done % config_.output.checkpoint_every == 0 || final_epoch)) {
+        save_checkpoint((out / "checkpoints" / (epoch_name(done) + ".safetensors")).string(), trainer, config_,
+                        image_shape_);
+        prune_epoch_checkpoints(out / "checkpoints", config_.output.keep_checkpoints);
+      }
+      save_checkpoint(latest_, trainer, config_, image_shape_);
+      if (config_.output.sample_every > 0 && (done % config_.output.sample_every == 0 || final_epoch))
+        write_samples((out / "samples" / (epoch_name(done) + ".png")).string());
+    }
+    comm_.barrier();
+    if (agreed_stop()) {
       stopped_in_epoch_ = done;
       return SessionEnd::interrupted;
     }
   }
-  write_samples((out / "samples.png").string());
-  write_report(out_);
+  if (root) {
+    write_samples((out / "samples.png").string());
+    write_report(out_);
+  }
+  comm_.barrier();
   return SessionEnd::finished;
 }
 

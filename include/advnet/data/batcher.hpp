@@ -20,9 +20,10 @@ class Batcher {
   Batcher(int64_t n, int64_t batch, Rng stream, int64_t passes = 1);
   int64_t batches_per_epoch() const { return n_ * passes_ / batch_; }
   // Copies the rows of batch i of epoch e from x: (n, ...) into out: (batch, ...), and their labels
-  // (one per row of x, or none) into out_labels (emptied when there are none).
+  // (one per row of x, or none) into out_labels (emptied when there are none). With count ≥ 0 only
+  // the batch's rows [first, first + count): one rank's part of a global batch.
   void gather(const Tensor& x, std::span<const int32_t> labels, int64_t epoch, int64_t i, Tensor& out,
-              std::vector<int32_t>& out_labels);
+              std::vector<int32_t>& out_labels, int64_t first = 0, int64_t count = -1);
 
  private:
   void shuffle_for(int64_t epoch);

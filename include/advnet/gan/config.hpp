@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "advnet/core/communicator.hpp"
 #include "advnet/core/schema.hpp"
 #include "advnet/nn/net.hpp"
 #include "advnet/nn/optimizer.hpp"
@@ -111,6 +112,25 @@ struct TrainingConflict {
 };
 std::optional<TrainingConflict> training_conflict(const TrainingConfig& t);
 
+// Data-parallel training over the ranks of an MPI job (docs/distributed.md). Ignored by a job of one
+// process, whose bytes do not depend on these keys.
+// batch: global — training.batch_size is the global batch B, each of the p ranks takes B / p of its
+// rows (p must divide B): the run's mathematics (and its learning rate) stay those of one process;
+// per_rank — training.batch_size is each rank's b, the global batch b·p (an epoch has p times fewer
+// iterations).
+enum class BatchRule { global, per_rank };
+inline constexpr EnumName<BatchRule> kBatchRules[] = {{BatchRule::global, "global"}, {BatchRule::per_rank, "per_rank"}};
+constexpr std::span<const EnumName<BatchRule>> names(BatchRule) { return kBatchRules; }
+
+struct DistributedConfig {
+  AllreduceOrder allreduce = AllreduceOrder::mpi;  // how gradient sums are ordered (core/communicator.hpp)
+  BatchRule batch = BatchRule::global;
+  // A rank with no training step finished in this many seconds ends itself (exit code 4): a stalled
+  // rank becomes a failed job, not a silent hang. Evaluation and checkpoints do not count. 0: off.
+  double watchdog_seconds = 600;
+  bool operator==(const DistributedConfig&) const = default;
+};
+
 struct GanConfig {
   NoiseConfig noise;
   std::vector<nn::LayerSpec> generator, discriminator;
@@ -124,6 +144,7 @@ struct GanConfig {
   const OptimizerConfig& discriminator_optimizer() const { return d_optimizer ? *d_optimizer : optimizer; }
   ScheduleConfig lr_schedule, momentum_schedule;
   TrainingConfig training;
+  DistributedConfig distributed;
   uint64_t seed = 1;
   bool operator==(const GanConfig&) const = default;
 };

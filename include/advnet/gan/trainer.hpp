@@ -5,6 +5,7 @@
 #include <functional>
 #include <span>
 
+#include "advnet/core/communicator.hpp"
 #include "advnet/core/rng.hpp"
 #include "advnet/data/batcher.hpp"
 #include "advnet/gan/config.hpp"
@@ -31,7 +32,8 @@ struct EpochStats {
   double false_pos = 0;    // fraction of samples with D(G(z)) > 1/2
   double false_neg = 0;    // fraction of data with D(x) < 1/2
   double lr = 0, momentum = 0;  // the discriminator's values at the last update
-  double seconds = 0, examples_per_s = 0;  // data examples seen by D per second
+  double seconds = 0, examples_per_s = 0;  // data examples seen by D per second (over all ranks)
+  double allreduce_seconds = 0;  // summing gradients over the ranks, per iteration (0 in a job of one process)
   bool completed = false;  // false when stopped before the end of the epoch
 };
 
@@ -50,7 +52,14 @@ class Trainer {
   // none. Both kept by reference: they must outlive the trainer. The labels of each batch reach D's
   // passes on the data (ForwardContext::labels), generated rows carry kNoLabel (a conditional G that
   // draws labels is a later issue's); a net with a layer that needs labels refuses data without them.
-  Trainer(GanConfig config, const Tensor& data, std::span<const int32_t> labels = {});
+  //
+  // comm: the job's ranks (core/communicator.hpp), kept by reference; null or one rank: one process.
+  // With p > 1 ranks each takes its rows of every global batch (config.distributed.batch), draws
+  // exactly those rows' noise and dropout masks (the per-example streams), and every update steps on
+  // the gradient summed over the ranks and divided by p (both nets backward, then all-reduce, then the
+  // optimizer: the unfused update). The losses and D statistics reported are means over all ranks, and
+  // every decision that ends a step (a non-finite loss) is taken on those, so that ranks agree.
+  Trainer(GanConfig config, const Tensor& data, std::span<const int32_t> labels = {}, Communicator* comm = nullptr);
 
   // Initialises both nets from the seed, and G's output bias from the data when configured.
   void init_parameters();
@@ -66,6 +75,15 @@ class Trainer {
   void check_parameters();
   int64_t iterations_per_epoch() const;
   bool finished() const { return state_.epoch >= config_.training.epochs; }
+  // More than one rank: the data-parallel path above.
+  bool distributed() const { return comm_ != nullptr && comm_->size() > 1; }
+  Communicator* communicator() const { return comm_; }
+  // This rank's rows of each batch: its first global row and how many (the whole batch with one rank).
+  int64_t first_row() const { return row0_; }
+  int64_t rank_rows() const { return m_; }
+  // Rank 0's BatchNorm running statistics to every rank (each rank's come from its own rows): called
+  // before evaluation and checkpoints, so that ranks agree on the nets. No-op with one rank.
+  void share_buffers();
 
   // x = G(z) in eval mode; z: (N, noise dim) → out: (N, data features). With training.g_ema > 0
   // the moving average of G's parameters makes the samples (with G's BatchNorm statistics).
@@ -113,10 +131,17 @@ class Trainer {
   void backward_update(nn::Net& net, nn::Tape& tape, nn::Optimizer& opt, int64_t& updates, const Tensor& dy,
                        EpochStats* s);
   void schedule_update(nn::Optimizer& opt, int64_t& updates, EpochStats* s);
+  // distributed(): net's gradient ← its sum over the ranks / p (timed into allreduce_time_); and the
+  // means over ranks of `values` (losses, D statistics), which every rank then holds.
+  void reduce_gradients(nn::Net& net);
+  void reduce_means(std::span<double> values);
   [[noreturn]] void diverged(const std::string& what);
   void check_loss(double loss, const char* which);
 
   GanConfig config_;
+  Communicator* comm_;
+  int64_t m_ = 0, row0_ = 0;  // this rank's rows of each batch (of packs): [row0_, row0_ + m_)
+  double allreduce_time_ = 0;  // seconds in reduce_gradients since the last iteration's end
   const Tensor& data_;
   std::span<const int32_t> labels_;
   nn::Net g_, d_;

@@ -13,10 +13,11 @@
 // is a function of the seed and these counters: gan/streams.hpp; older files' rng.noise and
 // rng.dropout are ignored), lr_scale, image_shape ("C,H,W" or empty), config (the resolved TOML)
 // and numerics (the numerics it was trained with, gan/numerics.hpp; absent in checkpoints written
-// before it existed).
+// before it existed); world_size and allreduce when a job of several ranks wrote it.
 // Nothing time-dependent is stored, so a resumed run ends byte-identical to an uninterrupted one.
 #include <string>
 
+#include "advnet/core/communicator.hpp"
 #include "advnet/gan/trainer.hpp"
 #include "advnet/run/config.hpp"
 #include "advnet/io/safetensors.hpp"
@@ -34,6 +35,15 @@ RunConfig checkpoint_config(const io::SafetensorsFile& file);
 std::vector<int64_t> checkpoint_image_shape(const io::SafetensorsFile& file);
 // The numerics record of a checkpoint: __metadata__.numerics, or gan::kNumericsUnrecorded.
 std::string checkpoint_numerics(const io::SafetensorsFile& file);
+
+// A job of several ranks (core/communicator.hpp): rank 0's whole training state (every tensor a
+// checkpoint holds, and the counters) to every rank.
+void broadcast_state(Communicator& comm, gan::Trainer& trainer);
+// The first tensor of the training state whose bytes differ between the ranks (a 64-bit hash of each,
+// compared by an all-reduce of its min and max), or "" when all agree.
+std::string first_tensor_differing_across_ranks(Communicator& comm, gan::Trainer& trainer);
+// The world size a checkpoint was written by: __metadata__.world_size, 1 when absent (one process).
+int64_t checkpoint_world_size(const io::SafetensorsFile& file);
 
 // The prefix of the moving average of G's tensors, and how many a checkpoint holds (0: none).
 constexpr const char* kEmaPrefix = "generator_ema.";

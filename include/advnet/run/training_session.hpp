@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "advnet/core/communicator.hpp"
 #include "advnet/core/tensor.hpp"
 #include "advnet/data/dataset.hpp"
 #include "advnet/eval/toy1d.hpp"
@@ -40,6 +41,7 @@ struct EpochRecord {
   std::optional<ParzenScore> parzen;  // with eval.parzen_every
   std::optional<FeatureScores> features;  // with eval.metrics_every
   std::optional<eval::Toy1d> toy1d;   // with 1-D data: the theory's quantities
+  int ranks = 1;                      // the job's world size (allreduce_seconds is logged when > 1)
 };
 // The validation metrics the record holds, by their metrics.jsonl names (validation_metrics()), with
 // their companions (parzen_valid_se, parzen_sigma, kid_std, is_std).
@@ -61,12 +63,27 @@ enum class SessionEnd {
   diverged,               // a non-finite loss or parameter, no rollback left: the last good checkpoint stays
 };
 
+// In a job of several ranks: another rank failed to start the run and has said why; this one ends
+// without a message of its own (exit code 2).
+class PeerFailed : public Error {
+ public:
+  using Error::Error;
+};
+
 class TrainingSession {
  public:
   // Reads and checks everything the run needs (configuration, data, checkpoint) before anything is
   // written; throws Error naming the file or key otherwise. Then creates the run directory and writes
   // config.toml.
-  explicit TrainingSession(const TrainRequest& request);
+  //
+  // comm: the job's ranks (docs/distributed.md), kept by reference; null: one process. Rank 0 reads
+  // the configuration and the checkpoint, initialises the nets and hands every rank its state; each
+  // rank loads the data; only rank 0 writes (the run directory, checkpoints, samples, metrics, the
+  // report) and evaluates, while the others wait. Every decision that ends or changes the run (a stop
+  // request, a divergence and its rollback, the last epoch) is taken alike on every rank. A failure
+  // while starting ends every rank with exit code 2: the failing one throws its Error, the others
+  // PeerFailed.
+  explicit TrainingSession(const TrainRequest& request, Communicator* comm = nullptr);
   TrainingSession(const TrainingSession&) = delete;  // the trainer holds a reference to train_
   TrainingSession& operator=(const TrainingSession&) = delete;
 
@@ -85,6 +102,10 @@ class TrainingSession {
   // When resuming a checkpoint trained with other numerics than this run's (gan/numerics.hpp): the
   // one line that says so; "" otherwise.
   const std::string& numerics_notice() const { return numerics_notice_; }
+  // When resuming a checkpoint of another world size or all-reduce order: the one line that says the
+  // bytes will differ from an uninterrupted run; "" otherwise.
+  const std::string& world_notice() const { return world_notice_; }
+  bool writes() const { return comm_.rank() == 0; }  // this rank writes the run (rank 0)
 
  private:
   void write_samples(const std::string& path);
@@ -93,7 +114,14 @@ class TrainingSession {
   // The best-checkpoint policy: keeps checkpoints/best.safetensors at the best value of eval.best_by
   // (the highest or the lowest, as the metric says); records without it change nothing.
   void keep_if_best(const EpochRecord& record);
+  // An Error in `step` on any rank ends every rank (see the constructor); one process: as thrown.
+  void on_all_ranks(const std::function<void()>& step);
+  // Before a checkpoint: BatchNorm statistics from rank 0, no non-finite value (Divergence), and every
+  // tensor the same on every rank (Error naming the first that is not).
+  void agree_before_checkpoint();
 
+  LocalCommunicator local_;  // comm_ when the caller gave none
+  Communicator& comm_;
   std::string out_, latest_, best_path_, metrics_path_;
   RunConfig config_;
   data::Dataset train_;
@@ -107,7 +135,7 @@ class TrainingSession {
   int64_t rollbacks_ = 0;
   std::string divergence_;
   int64_t stopped_in_epoch_ = 0;
-  std::string numerics_notice_;
+  std::string numerics_notice_, world_notice_;
 };
 
 }  // namespace advnet::run
