@@ -13,7 +13,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 CMAKE_FLAGS ?=
 
-.PHONY: all docs check-layers setup setup-tests configure build build-cli build-fuzz fresh-check fuzz test-fuzz build-asan test test-release test-asan demo bench golden clean
+.PHONY: test-nompi all docs check-layers setup setup-tests configure build build-cli build-fuzz fresh-check fuzz test-fuzz build-asan test test-release test-asan demo bench golden clean
 
 all: build
 
@@ -72,7 +72,16 @@ test-fuzz: build-fuzz
 check-layers:
 	@scripts/check_layers.sh
 
-test: check-layers test-release test-asan test-fuzz
+# The build without MPI (-DADVNET_MPI=OFF): the library and the command only, and a smoke that it trains as
+# one process and refuses to run under mpirun (not the whole suite a fourth time).
+NOMPI_BUILD ?= build-nompi
+test-nompi: setup
+	@cmake -S . -B $(NOMPI_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DADVNET_MPI=OFF -DADVNET_BUILD_TESTS=OFF \
+	  -DADVNET_BUILD_BENCH=OFF $(CMAKE_FLAGS) > /dev/null
+	@cmake --build $(NOMPI_BUILD) --target advnet_cli
+	@tests/distributed/test_no_mpi.sh $(NOMPI_BUILD)/advnet .
+
+test: check-layers test-release test-asan test-fuzz test-nompi
 
 # The main job: the paper's MNIST net for DEMO_EPOCHS epochs (2½–4½ minutes on 2 cores), written
 # to runs/demo/ (report.html, samples.png, samples/, metrics.jsonl, checkpoints/), then the paper's

@@ -20,11 +20,13 @@ retry() {
   done
 }
 
+# openmpi-bin, libopenmpi-dev: data-parallel training (docs/distributed.md); a build without them is
+# cmake -DADVNET_MPI=OFF.
 # ocl-icd-opencl-dev: Debian's oneDNN CMake config (dnnl-config.cmake) calls find_package(OpenCL), and
 # that package is only a Recommends of libdnnl-dev, which --no-install-recommends leaves out.
 packages=(build-essential cmake ninja-build pkg-config libdnnl-dev ocl-icd-opencl-dev libtomlplusplus-dev
           libcli11-dev nlohmann-json3-dev libstb-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev
-          dataset-fashion-mnist libeigen3-dev)
+          dataset-fashion-mnist libeigen3-dev openmpi-bin libopenmpi-dev)
 # npm usually comes with the machine's Node.js; Debian's npm only where there is none.
 if ! command -v npm >/dev/null 2>&1; then packages+=(npm); fi
 for arg in "$@"; do

@@ -249,7 +249,8 @@ void Trainer::backward_update(nn::Net& net, nn::Tape& tape, nn::Optimizer& opt, 
 // the real and the generated batch separately, as in the DCGAN reference code.
 void Trainer::discriminator_step(EpochStats& s, bool apply) {
   const int64_t m = m_, step = state_.d_updates;
-  batcher_.gather(data_, labels_, state_.epoch, state_.batch++, real_, real_labels_, row0_, m_);
+  const int64_t pack = config_.training.pack;  // m packs of `pack` examples: pack·m data rows
+  batcher_.gather(data_, labels_, state_.epoch, state_.batch++, real_, real_labels_, row0_ * pack, m_ * pack);
   // m packs of pack consecutive examples: a reshape of the pack·m rows (gan/packing.hpp).
   // A member: D's tape keeps a pointer to its input.
   real_packs_ = config_.training.pack == 1 ? Tensor::view(real_.data(), real_.shape())
