@@ -119,8 +119,10 @@ class MpiWorld final : public Communicator {
 bool built_with_mpi() { return true; }
 
 std::unique_ptr<Communicator> open_world() {
-  // MPI is started only under a launcher: a plain `advnet train` never touches it (and stays a job of one).
-  if (!launch_from_environment()) return std::make_unique<LocalCommunicator>();
+  // MPI is started only under a launcher: a plain `advnet train` never touches it (and stays a job of one),
+  // nor does one inside a Slurm allocation that is a step of a single task.
+  const std::optional<Launch> l = launch_from_environment();
+  if (!l || (l->source.starts_with("SLURM_") && l->size == 1)) return std::make_unique<LocalCommunicator>();
   return std::make_unique<MpiWorld>();
 }
 
