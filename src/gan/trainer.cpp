@@ -259,7 +259,8 @@ void Trainer::discriminator_step(EpochStats& s, bool apply) {
   if (config_.training.pack > 1) real_labels_.clear();
   const Tensor& fake = g_forward(step, Pass::generated);
   const Rng draws = step_stream(config_.seed, Stream::dropout, step, NetId::discriminator);
-  // The data rows and the generated rows: each block's rows start at global row 0 of its own pass.
+  // The data rows and the generated rows: each block's rows start at this rank's first global row of its own pass
+  // (0 in one process).
   const nn::RowBlock both[] = {{static_cast<uint64_t>(Pass::data), row0_, m},
                                {static_cast<uint64_t>(Pass::generated), row0_, m}};
 
