@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -107,7 +108,9 @@ TrainingSession::TrainingSession(const TrainRequest& request, Communicator* comm
   });
   broadcast_string(comm_, config_text);
   on_all_ranks([&] {
-    if (!root) config_ = parse_config(config_text, "rank 0's configuration");
+    // Every rank of a job (rank 0 too) builds from the same text: equal settings even if a value's
+    // TOML round trip were not exact.
+    if (comm_.size() > 1) config_ = parse_config(config_text, "rank 0's configuration");
     set_num_threads(static_cast<int>(config_.threads));
     train_ = data::load(config_.data, data::Split::train);
     if (train_.image_height > 0) image_shape_ = {train_.image_channels, train_.image_height, train_.image_width};
