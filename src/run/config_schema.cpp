@@ -150,8 +150,9 @@ std::vector<TableSpec> make_schema() {
                               "divide it; the mathematics of one process); per_rank: it is each rank's batch"),
                   number<C>("watchdog_seconds", [](auto& c) -> auto& { return c.gan.distributed.watchdog_seconds; }, 0,
                          false, kInf, true,
-                         "a rank that finishes no training step in this long ends itself (exit code 4; evaluation "
-                         "and checkpoints do not count; 0: off)")}},
+                         "a rank that finishes no training step in this long ends itself (exit code 4; its own "
+                         "evaluation and writing do not count, waiting for rank 0's does: set it above the longest "
+                         "evaluation; 0: off)")}},
       {.path = "output",
        .doc = "What a run writes.",
        .fields = {integer<C>("checkpoint_every", [](auto& c) -> auto& { return c.output.checkpoint_every; }, 0, kBig,

@@ -252,7 +252,19 @@ SessionEnd TrainingSession::run(const std::function<bool()>& stop, const Session
   const fs::path out(out_);
   const bool one_d = config_.data.is_1d();
   const bool root = comm_.rank() == 0, many = comm_.size() > 1;
+  // The watchdog's clock stands still while this rank evaluates or writes (rank 0's own work), not while
+  // it waits for the others: a peer that stalls then, rank 0 in its evaluation included, still ends the
+  // job once the limit has passed (so it must exceed rank 0's longest evaluation).
   Watchdog watchdog(many ? config_.gan.distributed.watchdog_seconds : 0, comm_.rank());
+  const auto on_root = [&](const auto& work) {
+    if (!root) return;
+    const Watchdog::Pause pause(watchdog);
+    work();
+  };
+  const auto barrier = [&] {
+    comm_.barrier();
+    watchdog.beat();  // the job went on together
+  };
   // A stop request (a signal to any rank) stops every rank after the same iteration.
   const auto agreed_stop = [&] {
     double requested = stop && stop() ? 1 : 0;
@@ -266,10 +278,9 @@ SessionEnd TrainingSession::run(const std::function<bool()>& stop, const Session
     if (observer.progress) observer.progress(s, done, total);
     // Counted in iterations (not G updates: training.g_steps may be 2).
     if (every_iters > 0 && done < total && (trainer.state().epoch * total + done) % every_iters == 0) {
-      const Watchdog::Pause pause(watchdog);
       agree_before_checkpoint();  // throws Divergence, handled below
-      if (root) save_checkpoint(latest_, trainer, config_, image_shape_);
-      comm_.barrier();
+      on_root([&] { save_checkpoint(latest_, trainer, config_, image_shape_); });
+      barrier();
     }
   };
   while (!trainer.finished()) {
@@ -282,7 +293,6 @@ SessionEnd TrainingSession::run(const std::function<bool()>& stop, const Session
     } catch (const gan::Divergence& e) {
       // The rollback policy: reload the last checkpoint, lower the learning rate, go on. Rank 0
       // decides (it holds the checkpoint) and hands every rank the state it reloaded.
-      const Watchdog::Pause pause(watchdog);
       char can = config_.divergence.on_divergence == OnDivergence::rollback &&
                  rollbacks_ < config_.divergence.max_rollbacks && (!root || has_latest());
       broadcast_value(comm_, can);
@@ -291,28 +301,28 @@ SessionEnd TrainingSession::run(const std::function<bool()>& stop, const Session
         return SessionEnd::diverged;
       }
       ++rollbacks_;
-      if (root) load_checkpoint(io::SafetensorsFile::read(latest_), trainer);
+      on_root([&] { load_checkpoint(io::SafetensorsFile::read(latest_), trainer); });
       broadcast_state(comm_, trainer);
+      watchdog.beat();
       trainer.state().lr_scale *= config_.divergence.rollback_lr_factor;
       if (observer.rolled_back) observer.rolled_back(e.what(), rollbacks_);
       continue;
     }
-    const Watchdog::Pause pause(watchdog);  // evaluation and checkpoints; the others wait for rank 0
     if (!last.completed) {
       agree_before_checkpoint();
-      if (root) {
+      on_root([&] {
         EpochRecord partial{last, trainer.state().g_updates, std::nullopt, std::nullopt, std::nullopt, comm_.size()};
         append_line(metrics_path_, to_json_line(partial));
         save_checkpoint(latest_, trainer, config_, image_shape_);
-      }
-      comm_.barrier();
+      });
+      barrier();
       stopped_in_epoch_ = epoch + 1;
       return SessionEnd::interrupted_mid_epoch;
     }
     const int64_t done = epoch + 1;
     const bool final_epoch = trainer.finished();
     EpochRecord record{last, trainer.state().g_updates, std::nullopt, std::nullopt, std::nullopt, comm_.size()};
-    if (root) {
+    on_root([&] {  // evaluation: the others wait
       record.parzen = validation_score(done);
       record.features = feature_metrics(done);
       if (one_d)
@@ -320,10 +330,10 @@ SessionEnd TrainingSession::run(const std::function<bool()>& stop, const Session
                                                trainer.discriminator(), gan::toy1d_diagnostics_seed(config_.gan.seed));
       append_line(metrics_path_, to_json_line(record));
       keep_if_best(record);
-    }
+    });
     if (observer.epoch_done) observer.epoch_done(record);
     agree_before_checkpoint();
-    if (root) {
+    on_root([&] {
       if (config_.output.checkpoint_every > 0 && (done % config_.output.checkpoint_every == 0 || final_epoch)) {
         save_checkpoint((out / "checkpoints" / (epoch_name(done) + ".safetensors")).string(), trainer, config_,
                         image_shape_);
@@ -332,18 +342,18 @@ SessionEnd TrainingSession::run(const std::function<bool()>& stop, const Session
       save_checkpoint(latest_, trainer, config_, image_shape_);
       if (config_.output.sample_every > 0 && (done % config_.output.sample_every == 0 || final_epoch))
         write_samples((out / "samples" / (epoch_name(done) + ".png")).string());
-    }
-    comm_.barrier();
+    });
+    barrier();
     if (agreed_stop()) {
       stopped_in_epoch_ = done;
       return SessionEnd::interrupted;
     }
   }
-  if (root) {
+  on_root([&] {
     write_samples((out / "samples.png").string());
     write_report(out_);
-  }
-  comm_.barrier();
+  });
+  barrier();
   return SessionEnd::finished;
 }
 

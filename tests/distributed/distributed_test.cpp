@@ -177,16 +177,20 @@ TEST(Distributed, ResumeOnTheSameWorldSizeEndsByteIdenticalAndAnotherSizeSaysItD
 TEST(Distributed, AStopSignalToOneRankStopsEveryRankAndResumesToTheSameBytes) {
   TempDir dir;
   const std::string whole = dir.file("whole"), cut = dir.file("cut");
-  const std::string args = ring("OUT", 40, 4800, 96);
-  auto with_out = [&](const std::string& out) { return std::string(args).replace(args.find("OUT"), 3, out); };
-  ASSERT_EQ(train(2, with_out(whole)).code, 0);
-  const CliResult r = run_shell(kLastRank + mpirun(2) + with_out(cut) + " & pid=$!; for i in $(seq 400); do [ -f " + cut +
-                                "/config.toml ] && break; sleep 0.05; done; sleep 0.3; kill -TERM $(last_rank $pid); wait $pid");
+  // An open-ended run stopped by the signal; then the uninterrupted reference to the epoch after the
+  // stopped one (so that the test lasts as long as the machine needs, Release or ASan, idle or busy).
+  const CliResult r = run_shell(kLastRank + mpirun(2) + ring(cut, 1000000, 2400, 96) + " & pid=$!; for i in $(seq 1200); do [ -f " +
+                                cut + "/config.toml ] && break; sleep 0.05; done; sleep 0.3; kill -TERM $(last_rank $pid); wait $pid");
   ASSERT_EQ(r.code, 130) << r.output;
   ASSERT_TRUE(fs::exists(latest(cut))) << r.output;
-  const CliResult resumed = train(2, "--out " + cut + " --resume --threads 1");
+  const size_t at = r.output.find("interrupted ");
+  ASSERT_NE(at, std::string::npos) << r.output;
+  const size_t num = r.output.find("epoch ", at) + 6;
+  const std::string epochs = std::to_string(std::stoi(r.output.substr(num)) + 1);
+  ASSERT_EQ(train(2, ring(whole, std::stoi(epochs), 2400, 96)).code, 0);
+  const CliResult resumed = train(2, "--out " + cut + " --resume --threads 1 --epochs " + epochs);
   ASSERT_EQ(resumed.code, 0) << resumed.output;
-  EXPECT_EQ(read_bytes(latest(whole)), read_bytes(latest(cut)));
+  EXPECT_EQ(read_bytes(latest(whole)), read_bytes(latest(cut))) << r.output;
 }
 
 // A rank killed outright ends the job within seconds, with a non-zero exit, and leaves the latest
@@ -195,7 +199,7 @@ TEST(Distributed, AKilledRankEndsTheJobAndLeavesALoadableCheckpoint) {
   TempDir dir;
   const std::string out = dir.file("run");
   const CliResult r = run_shell(kLastRank + mpirun(2) + ring(out, 100000, 2000, 100) + " & pid=$!; " +
-                                "for i in $(seq 200); do [ -f " + latest(out) + " ] && break; sleep 0.1; done; sleep 0.5; " +
+                                "for i in $(seq 1200); do [ -f " + latest(out) + " ] && break; sleep 0.1; done; sleep 0.5; " +
                                 "kill -9 $(last_rank $pid); t0=$(date +%s); wait $pid; rc=$?; " +
                                 "echo \"killed after $(( $(date +%s) - t0 )) s\"; exit $rc");
   EXPECT_NE(r.code, 0) << r.output;
@@ -213,8 +217,8 @@ TEST(Distributed, AKilledRankEndsTheJobAndLeavesALoadableCheckpoint) {
 TEST(Distributed, TheWatchdogTurnsAStalledRankIntoAFailedJob) {
   TempDir dir;
   const std::string out = dir.file("run");
-  const CliResult r = run_shell(kLastRank + mpirun(2) + ring(out, 100000, 2000, 100) + " --set distributed.watchdog_seconds=2 & pid=$!; " +
-                                "for i in $(seq 200); do [ -f " + latest(out) + " ] && break; sleep 0.1; done; sleep 0.5; " +
+  const CliResult r = run_shell(kLastRank + mpirun(2) + ring(out, 100000, 2000, 100) + " --set distributed.watchdog_seconds=5 & pid=$!; " +
+                                "for i in $(seq 1200); do [ -f " + latest(out) + " ] && break; sleep 0.1; done; sleep 0.5; " +
                                 "kill -STOP $(last_rank $pid); wait $pid");
   EXPECT_NE(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("finished no training step in"), std::string::npos) << r.output;

@@ -126,7 +126,8 @@ struct DistributedConfig {
   AllreduceOrder allreduce = AllreduceOrder::mpi;  // how gradient sums are ordered (core/communicator.hpp)
   BatchRule batch = BatchRule::global;
   // A rank with no training step finished in this many seconds ends itself (exit code 4): a stalled
-  // rank becomes a failed job, not a silent hang. Evaluation and checkpoints do not count. 0: off.
+  // rank becomes a failed job, not a silent hang. Its own evaluation and writing do not count, its
+  // waits for rank 0's do: the limit must exceed rank 0's longest evaluation. 0: off.
   double watchdog_seconds = 600;
   bool operator==(const DistributedConfig&) const = default;
 };

@@ -3,7 +3,8 @@
 // job silently. The watchdog turns that into a failure: when no training step has finished for
 // `seconds`, it prints one line and ends the process with _exit(kWatchdogExit), from its own thread,
 // which never calls MPI (the main thread may be blocked inside it; MPI runs at the FUNNELED level).
-// The launcher then ends the other ranks. Evaluation and checkpoints run inside a Pause.
+// The launcher then ends the other ranks. A rank's own evaluation and writing run inside a Pause; its
+// waits for the others do not (a peer that stalls while this rank waits must still end the job).
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
