@@ -59,6 +59,14 @@ std::vector<Slot> ema_slots(gan::Trainer& t) {
 }
 
 
+// Every tensor of the training state: the checkpoint's, G's moving average included when there is one.
+std::vector<Slot> every_slot(gan::Trainer& t) {
+  std::vector<Slot> all = slots(t);
+  const std::vector<Slot> ema = ema_slots(t);
+  all.insert(all.end(), ema.begin(), ema.end());
+  return all;
+}
+
 std::string fmt_double(double v) {
   char b[40];
   std::snprintf(b, sizeof b, "%.17g", v);
@@ -80,8 +88,7 @@ uint64_t parse_u64(const SafetensorsFile& f, const std::string& key, const std::
 void save_checkpoint(const std::string& path, gan::Trainer& t, const RunConfig& config,
                      const std::vector<int64_t>& image_shape, const std::map<std::string, std::string>& extra) {
   std::vector<TensorRef> refs;
-  for (const Slot& s : slots(t)) refs.push_back({s.name, s.shape, s.data, s.i64});
-  for (const Slot& s : ema_slots(t)) refs.push_back({s.name, s.shape, s.data});
+  for (const Slot& s : every_slot(t)) refs.push_back({s.name, s.shape, s.data, s.i64});
   std::string shape_text;
   for (size_t i = 0; i < image_shape.size(); ++i) shape_text += (i ? "," : "") + std::to_string(image_shape[i]);
   const gan::TrainerState& st = t.state();
@@ -175,10 +182,7 @@ void load_checkpoint(const SafetensorsFile& f, gan::Trainer& t) {
 
 void broadcast_state(Communicator& comm, gan::Trainer& t) {
   if (comm.size() == 1) return;
-  std::vector<Slot> all = slots(t);
-  const std::vector<Slot> ema = ema_slots(t);
-  all.insert(all.end(), ema.begin(), ema.end());
-  for (const Slot& s : all) {
+  for (const Slot& s : every_slot(t)) {
     if (s.i64) broadcast_values(comm, std::span<int64_t>(s.i64, static_cast<size_t>(s.shape.numel())));
     else broadcast_values(comm, std::span<float>(s.data, static_cast<size_t>(s.shape.numel())));
   }
@@ -187,9 +191,7 @@ void broadcast_state(Communicator& comm, gan::Trainer& t) {
 
 std::string first_tensor_differing_across_ranks(Communicator& comm, gan::Trainer& t) {
   if (comm.size() == 1) return "";
-  std::vector<Slot> all = slots(t);
-  const std::vector<Slot> ema = ema_slots(t);
-  all.insert(all.end(), ema.begin(), ema.end());
+  const std::vector<Slot> all = every_slot(t);
   std::vector<uint64_t> lo, hi;
   for (const Slot& s : all) {
     // FNV-1a over the tensor's bytes
