@@ -5,10 +5,11 @@
 # primitives cached, the first epoch's start-up excluded). Prints per repetition and the medians:
 # examples/s of each, their ratio, and the share of a 2-rank iteration spent in the all-reduce.
 # Pause background jobs first (kill -STOP), or the figures mean nothing.
-# usage: scripts/bench_distributed.sh [ADVNET_BINARY] [REPS]   (as root: sets OMPI_ALLOW_RUN_AS_ROOT*)
+# usage: scripts/bench_distributed.sh [ADVNET_BINARY] [REPS] [CASES]   (as root: sets OMPI_ALLOW_RUN_AS_ROOT*)
+#   CASES: an extended regex of the case names to run (default: all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=${1:-build/advnet} reps=${2:-5}
+bin=${1:-build/advnet} reps=${2:-5} only=${3:-.}
 export OMP_WAIT_POLICY=passive OMPI_MCA_btl_vader_single_copy_mechanism=none
 if [[ $(id -u) -eq 0 ]]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -16,6 +17,7 @@ common=(--epochs 2 --set data.path=data/mnist --set eval.parzen_every=0 --set ou
         --set output.checkpoint_every=0)
 # name | config | extra settings
 cases=("dcgan_mnist|configs/dcgan_mnist.toml|--set data.train_range=[0,5120]"
+       "dcgan_mnist_syncbn|configs/dcgan_mnist.toml|--set data.train_range=[0,5120] --set distributed.sync_batch_norm=true"
        "paper_mnist|configs/paper_mnist.toml|--set data.train_range=[0,5000]"
        "paper_mnist_batch400|configs/paper_mnist.toml|--set data.train_range=[0,20000] --set training.batch_size=400")
 # The second epoch's line of metrics.jsonl: examples_per_s, seconds, iterations, allreduce_seconds.
@@ -24,6 +26,7 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2
 echo "bench_distributed: $(git log -1 --format=%h), $(nproc) cores, $reps repetitions, $(date -u +%F)"
 for c in "${cases[@]}"; do
   IFS='|' read -r name config extra <<< "$c"
+  [[ $name =~ $only ]] || continue
   ratios=() shares=()
   for ((i = 1; i <= reps; i++)); do
     rm -rf "$tmp/one" "$tmp/two"

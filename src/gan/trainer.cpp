@@ -129,9 +129,15 @@ void Trainer::update_generator_ema() {
 
 int64_t Trainer::iterations_per_epoch() const { return batcher_.batches_per_epoch() / config_.training.k; }
 
+nn::RankSync Trainer::batch_sync() const {
+  if (!distributed() || !config_.distributed.sync_batch_norm) return {};
+  return {comm_, config_.distributed.allreduce};
+}
+
 const Tensor& Trainer::d_forward(const Tensor& x, const Rng& draws, std::span<const nn::RowBlock> blocks,
                                  std::span<const int32_t> labels, nn::Tape& tape) {
-  const nn::ForwardContext ctx{.mode = nn::Mode::train, .draws = &draws, .blocks = blocks, .labels = labels};
+  const nn::ForwardContext ctx{
+      .mode = nn::Mode::train, .draws = &draws, .blocks = blocks, .labels = labels, .sync = batch_sync()};
   const Tensor& out = d_.forward(x, ctx, tape, d_depth_);
   // Sized once per pass: d_loss_rows writes parts of them (the real and the generated rows).
   dl_.resize(out.shape());
@@ -149,7 +155,8 @@ const Tensor& Trainer::g_forward(int64_t step, Pass pass) {
   const Rng draws = step_stream(config_.seed, Stream::dropout, step, NetId::generator);
   const nn::RowBlock block{id, row0_, rows};
   const Tensor& out = g_.forward(
-      z_, {.mode = nn::Mode::train, .draws = &draws, .blocks = {&block, 1}, .labels = g_no_labels_, .groups = pack},
+      z_, {.mode = nn::Mode::train, .draws = &draws, .blocks = {&block, 1}, .labels = g_no_labels_, .groups = pack,
+            .sync = batch_sync()},
       tape_g_);
   if (pack == 1) return out;
   pack_groups(out, pack, fake_packs_);

@@ -148,6 +148,10 @@ std::vector<TableSpec> make_schema() {
                   enumeration<C>("batch", [](auto& c) -> auto& { return c.gan.distributed.batch; },
                               "global: training.batch_size is the global batch, split over the ranks (which must "
                               "divide it; the mathematics of one process); per_rank: it is each rank's batch"),
+                  boolean<C>("sync_batch_norm", [](auto& c) -> auto& { return c.gan.distributed.sync_batch_norm; },
+                          "BatchNorm normalises with the global batch's statistics, summed over the ranks in "
+                          "forward and backward (SyncBN): a BatchNorm net trains as on one process; false: with "
+                          "each rank's own (PyTorch DDP's default), running statistics from rank 0"),
                   number<C>("watchdog_seconds", [](auto& c) -> auto& { return c.gan.distributed.watchdog_seconds; }, 0,
                          false, kInf, true,
                          "a rank that finishes no training step in this long ends itself (exit code 4; its own "

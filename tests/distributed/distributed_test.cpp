@@ -25,6 +25,7 @@ using advnet::testing::read_bytes;
 using advnet::testing::run_cli;
 using advnet::testing::run_shell;
 using advnet::testing::TempDir;
+using advnet::testing::write_bytes;
 
 namespace {
 
@@ -66,6 +67,46 @@ CliResult train(int np, const std::string& args, const std::string& mca = "") {
   return run_shell(mpirun(np, mca) + args);
 }
 
+// How far two runs' first steps from the same start differ: per net (generator, discriminator) and per
+// parameter tensor √(Σ (θ₂ − θ₁)² / Σ (θ₁ − θ₀)²), the difference relative to the step; and per running
+// statistic (BatchNorm's buffers, which the lr = 0 start moved as well) max |b₂ − b₁| / max |b₁|.
+struct UpdateDifference {
+  std::map<std::string, double> per_net, per_tensor, running;
+};
+
+UpdateDifference update_difference(const std::string& init_run, const std::string& one_run, const std::string& two_run) {
+  const SafetensorsFile init = SafetensorsFile::read(latest(init_run));
+  const SafetensorsFile one = SafetensorsFile::read(latest(one_run));
+  const SafetensorsFile two = SafetensorsFile::read(latest(two_run));
+  UpdateDifference out;
+  std::map<std::string, std::pair<double, double>> nets;  // net → (Σ step², Σ diff²)
+  for (const std::string& name : one.names()) {
+    if ((!name.starts_with("generator.") && !name.starts_with("discriminator.")) || one.is_i64(name)) continue;
+    const advnet::Shape shape = one.shape(name);
+    std::vector<float> a(static_cast<size_t>(shape.numel())), b(a.size()), c(a.size());
+    init.copy_to(name, a.data(), shape);
+    one.copy_to(name, b.data(), shape);
+    two.copy_to(name, c.data(), shape);
+    double step = 0, diff = 0, largest = 0, worst = 0;
+    for (size_t i = 0; i < a.size(); ++i) {
+      step += std::pow(double(b[i]) - a[i], 2);
+      diff += std::pow(double(c[i]) - b[i], 2);
+      largest = std::max(largest, std::fabs(double(b[i])));
+      worst = std::max(worst, std::fabs(double(c[i]) - b[i]));
+    }
+    if (name.find(".running_") != std::string::npos) {
+      out.running[name] = worst / largest;
+      continue;
+    }
+    EXPECT_GT(step, 0) << name << " did not move";
+    out.per_tensor[name] = std::sqrt(diff / step);
+    auto& net = nets[name.substr(0, name.find('.'))];
+    net.first += step, net.second += diff;
+  }
+  for (const auto& [net, sums] : nets) out.per_net[net] = std::sqrt(sums.second / sums.first);
+  return out;
+}
+
 }  // namespace
 
 TEST(Distributed, TwoRanksGiveTheSameBytesRunToRunInBothAllreduceModes) {
@@ -103,34 +144,42 @@ TEST(Distributed, OneStepOnOneAndOnTwoRanksMakesTheSameUpdate) {
     const CliResult r = train(np, args + " --out " + dir.file("np" + std::to_string(np)) + " --set optimizer.lr=10000");
     ASSERT_EQ(r.code, 0) << r.output;
   }
-  const SafetensorsFile init = SafetensorsFile::read(latest(dir.file("init")));
-  const SafetensorsFile one = SafetensorsFile::read(latest(dir.file("np1")));
-  const SafetensorsFile two = SafetensorsFile::read(latest(dir.file("np2")));
+  const UpdateDifference diff = update_difference(dir.file("init"), dir.file("np1"), dir.file("np2"));
   // Per net the updates agree to 1e-5 relative; per tensor to 1e-3: D's output bias has the gradient
   // d_loss_scale·(mean(D(x)) − 1 + mean(D(G(z)))) ≈ 1e-5, a difference of two ~0.25 means over 100 rows
   // that 50-row halves round apart by ~2e-9 (1e-4 of it, 1e-8 of its terms).
-  int compared = 0;
-  std::map<std::string, std::pair<double, double>> nets;  // net → (Σ step², Σ diff²)
-  for (const std::string& name : one.names()) {
-    if (!name.starts_with("generator.") && !name.starts_with("discriminator.")) continue;
-    const advnet::Shape shape = one.shape(name);
-    std::vector<float> a(static_cast<size_t>(shape.numel())), b(a.size()), c(a.size());
-    init.copy_to(name, a.data(), shape);
-    one.copy_to(name, b.data(), shape);
-    two.copy_to(name, c.data(), shape);
-    double step = 0, diff = 0;
-    for (size_t i = 0; i < a.size(); ++i) {
-      step += std::pow(double(b[i]) - a[i], 2);
-      diff += std::pow(double(c[i]) - b[i], 2);
+  for (const auto& [name, d] : diff.per_tensor) EXPECT_LE(d, 1e-3) << name;
+  for (const auto& [net, d] : diff.per_net) EXPECT_LE(d, 1e-5) << net;
+  EXPECT_EQ(diff.per_tensor.size(), 12u);  // the weights and biases of G's 3 linear layers, of D's 2 maxout and 1 linear
+}
+
+// The same for a BatchNorm net, PacGAN's ring G (four BatchNorm layers), with SGD for a first step
+// that is the gradient (Adam's first step is ±lr whatever the gradient's size): with SyncBN the
+// updates and the running statistics agree to 1e-5 between 1 and 2 ranks; without it each rank
+// normalises with its own 50 rows, by design, and G's update differs at once (what the test would see).
+TEST(Distributed, OneStepOfABatchNormNetOnOneAndOnTwoRanksIsTheSameWithSyncBatchNorm) {
+  TempDir dir;
+  std::string config = read_bytes(kSource + "/configs/pacgan_ring8.toml");
+  const size_t optimizer = config.find("[optimizer]"), training = config.find("[training]");
+  ASSERT_TRUE(optimizer != std::string::npos && training != std::string::npos);
+  config.replace(optimizer, training - optimizer, "[optimizer]\nkind = \"sgd\"\nlr = 1\nmomentum = 0\n\n");
+  write_bytes(dir.file("ring.toml"), config);
+  const std::string args = dir.file("ring.toml") + " --epochs 1 --threads 1 --set data.size=100 --set output.checkpoint_every=0";
+  const CliResult r0 = run_cli("train " + args + " --out " + dir.file("init") + " --set optimizer.lr=0");
+  ASSERT_EQ(r0.code, 0) << r0.output;
+  for (const std::string sync : {"true", "false"})
+    for (const int np : {1, 2}) {
+      const CliResult r = train(np, args + " --out " + dir.file(sync + std::to_string(np)) +
+                                        " --set optimizer.lr=1000 --set distributed.sync_batch_norm=" + sync);
+      ASSERT_EQ(r.code, 0) << r.output;
     }
-    ASSERT_GT(step, 0) << name << " did not move";
-    EXPECT_LE(std::sqrt(diff / step), 1e-3) << name;
-    auto& net = nets[name.substr(0, name.find('.'))];
-    net.first += step, net.second += diff;
-    ++compared;
-  }
-  for (const auto& [net, sums] : nets) EXPECT_LE(std::sqrt(sums.second / sums.first), 1e-5) << net;
-  EXPECT_EQ(compared, 12);  // the weights and biases of G's 3 linear layers, of D's 2 maxout and 1 linear
+  const UpdateDifference synced = update_difference(dir.file("init"), dir.file("true1"), dir.file("true2"));
+  for (const auto& [net, d] : synced.per_net) EXPECT_LE(d, 1e-5) << net;  // 1.5e-7 G, 7.9e-7 D measured
+  EXPECT_EQ(synced.per_tensor.size(), 14u + 8u);  // G: 5 weights, 1 bias, 4 × (γ, β); D: 3 maxout, 1 linear
+  EXPECT_EQ(synced.running.size(), 8u);           // running_mean and running_std of G's 4 BatchNorm layers
+  for (const auto& [name, d] : synced.running) EXPECT_LE(d, 1e-5) << name;
+  const UpdateDifference apart = update_difference(dir.file("init"), dir.file("false1"), dir.file("false2"));
+  EXPECT_GT(apart.per_net.at("generator"), 1e-2);  // 0.52 measured
 }
 
 // "ordered" sums in rank order whatever algorithm MPI_Allreduce would use; "mpi" follows the algorithm,

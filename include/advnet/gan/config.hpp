@@ -125,6 +125,11 @@ constexpr std::span<const EnumName<BatchRule>> names(BatchRule) { return kBatchR
 struct DistributedConfig {
   AllreduceOrder allreduce = AllreduceOrder::mpi;  // how gradient sums are ordered (core/communicator.hpp)
   BatchRule batch = BatchRule::global;
+  // BatchNorm in train mode normalises with the statistics of the global batch, summed over the ranks
+  // (SyncBN), instead of each rank's slice (PyTorch DDP's default): a BatchNorm net's mathematics then
+  // does not depend on the world size, at two small all-reduces per BatchNorm layer in each pass and one
+  // in each backward.
+  bool sync_batch_norm = false;
   // A rank with no training step finished in this many seconds ends itself (exit code 4): a stalled
   // rank becomes a failed job, not a silent hang. Its own evaluation and writing do not count, its
   // waits for rank 0's do: the limit must exceed rank 0's longest evaluation. 0: off.

@@ -78,6 +78,8 @@ class Trainer {
   // More than one rank: the data-parallel path above.
   bool distributed() const { return comm_ != nullptr && comm_->size() > 1; }
   Communicator* communicator() const { return comm_; }
+  // The ranks BatchNorm sums its train-mode statistics over: none unless distributed.sync_batch_norm.
+  nn::RankSync batch_sync() const;
   // This rank's rows of each batch: its first global row and how many (the whole batch with one rank).
   int64_t first_row() const { return row0_; }
   int64_t rank_rows() const { return m_; }

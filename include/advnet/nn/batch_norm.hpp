@@ -16,6 +16,10 @@ namespace advnet::nn {
 // normalised with its own statistics (g separate passes), and the running statistics move once,
 // towards the mean of the groups' statistics (as Blocks merges the updates of one brick applied g
 // times).
+// ForwardContext::sync in train mode (SyncBN): the batch is this rank's slice of a global batch, and
+// the mean, the variance and backward's mean(dy), mean(dy·x̂) are those of the global batch, summed
+// over the ranks; γ's and β's gradients stay this rank's (the trainer sums every gradient over the
+// ranks). One group only.
 // On the tape: saved = (g, 2, C), each group's mean and 1/√(var + eps) (eval: 1/running_std). A
 // pass with ForwardContext::update_buffers false leaves the running statistics and the count alone.
 class BatchNorm : public Layer {
@@ -34,6 +38,14 @@ class BatchNorm : public Layer {
   void backward(const Tensor& x, TapeSlot& slot, const Tensor& dy, Tensor* dx, BackwardMode mode) override;
 
  private:
+  // Channel c of group g (rows [g·n, (g + 1)·n)): y and the saved mean and 1/σ from the statistics.
+  void normalise_channel(const Tensor& x, TapeSlot& slot, int64_t c, int64_t g, int64_t n, double mean, double inv) const;
+  void update_running(int64_t c, double mean, double var, double count);  // var: √(var + eps) when running = "std"
+  void forward_synchronised(const Tensor& x, TapeSlot& slot, bool update);
+  void input_grad_channel(const Tensor& x, const TapeSlot& slot, const Tensor& dy, Tensor& dx, int64_t c, int64_t g,
+                          int64_t n, float a, float b) const;
+  void backward_synchronised(const Tensor& x, TapeSlot& slot, const Tensor& dy, Tensor* dx, bool params);
+
   int64_t c_, spatial_;  // channels; H·W (1 for (N, C) inputs)
   int rank_;
   float momentum_, eps_;

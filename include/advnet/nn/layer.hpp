@@ -86,6 +86,10 @@ struct ForwardContext {
   // statistics in train mode by the layers that mix rows (BatchNorm): a packed GAN's m passes of G
   // over m groups of noise rows (PacGAN) as one pass. 1: the whole batch is one group.
   int64_t groups = 1;
+  // Train mode: the batch is this rank's slice of a global batch, and BatchNorm normalises with the
+  // statistics of the whole global batch, summed over the ranks (SyncBN). Every rank must run the
+  // same passes in the same order (the sums are collective). Default: the rows here are the batch.
+  RankSync sync;
 
   // The stream of row r of the batch in layer `layer` (row_stream of its block's pass and global row).
   Rng row_draws(size_t layer, int64_t r) const;

@@ -7,11 +7,24 @@
 #include <cstdint>
 #include <vector>
 
+#include "advnet/core/communicator.hpp"
 #include "advnet/core/tensor.hpp"
 
 namespace advnet::nn {
 
 enum class Mode { train, eval };
+
+// The ranks that one train-mode batch is spread over, when the layers that mix rows sum their
+// statistics across them (SyncBN: distributed.sync_batch_norm), and the order of those sums. Without a
+// communicator of more than one rank the rows at hand are the whole batch and sum() does nothing.
+struct RankSync {
+  Communicator* comm = nullptr;
+  AllreduceOrder order = AllreduceOrder::mpi;
+  explicit operator bool() const { return comm != nullptr && comm->size() > 1; }
+  void sum(std::span<double> x) const {  // x ← Σ over the ranks of x, the same bytes on every rank
+    if (*this) comm->allreduce(x, ReduceOp::sum, order);
+  }
+};
 
 // One layer's part of a pass. The Net sizes `y` and sets `layer` and `mode` before the layer's
 // forward; the rest is the layer's to use as it documents.
@@ -24,6 +37,7 @@ struct TapeSlot {
   Tensor saved;             // other values backward needs (maxout's pre-activations, BatchNorm's mean and 1/σ)
   Tensor work;              // scratch of backward (maxout's pre-activation gradient)
   std::vector<int32_t> winners;  // maxout's winning pieces, max pooling's argmax
+  RankSync sync;            // the ranks a train-mode forward summed its statistics over: backward sums over them too
 };
 
 class Net;

@@ -1,0 +1,193 @@
+// SyncBN (distributed.sync_batch_norm): p ranks, each holding a slice of a batch, normalise and
+// backpropagate as one process holding the whole batch. The ranks here are threads of this process
+// around an in-process Communicator, so the layer's arithmetic is tested without mpirun
+// (tests/distributed/ runs it under Open MPI, end to end).
+#include <gtest/gtest.h>
+
+#include <barrier>
+#include <cmath>
+#include <functional>
+#include <thread>
+#include <vector>
+
+#include "advnet/core/error.hpp"
+#include "advnet/nn/net.hpp"
+
+using advnet::AllreduceOrder;
+using advnet::Communicator;
+using advnet::ReduceOp;
+using advnet::Rng;
+using advnet::Shape;
+using advnet::Tensor;
+namespace nn = advnet::nn;
+
+namespace {
+
+// The threads of one test as the ranks of a job: sums of doubles in rank order, nothing else.
+class ThreadWorld {
+ public:
+  explicit ThreadWorld(int size) : size_(size), sync_(size), parts_(static_cast<size_t>(size)) {}
+
+  class Rank final : public Communicator {
+   public:
+    Rank(ThreadWorld& world, int rank) : world_(world), rank_(rank) {}
+    int rank() const override { return rank_; }
+    int size() const override { return world_.size_; }
+    void allreduce(std::span<double> x, ReduceOp op, AllreduceOrder) override {
+      if (op != ReduceOp::sum) throw advnet::Error("ThreadWorld: only sums");
+      world_.parts_[static_cast<size_t>(rank_)].assign(x.begin(), x.end());
+      world_.sync_.arrive_and_wait();  // every rank's part is in
+      for (size_t i = 0; i < x.size(); ++i) {
+        double s = 0;
+        for (const auto& part : world_.parts_) s += part.at(i);
+        x[i] = s;
+      }
+      world_.sync_.arrive_and_wait();  // every rank has read the parts before the next sum writes them
+    }
+    void allreduce_sum(std::span<float>, AllreduceOrder) override { unused(); }
+    void allreduce(std::span<uint64_t>, ReduceOp) override { unused(); }
+    void broadcast(std::span<char>, int) override { unused(); }
+    void barrier() override { world_.sync_.arrive_and_wait(); }
+    [[noreturn]] void abort(int) override { unused(); }
+
+   private:
+    [[noreturn]] static void unused() { throw advnet::Error("ThreadWorld: not used by BatchNorm"); }
+    ThreadWorld& world_;
+    int rank_;
+  };
+
+  // body(rank) on `size` threads at once.
+  void run(const std::function<void(Rank&)>& body) {
+    std::vector<std::thread> threads;
+    std::vector<Rank> ranks;
+    ranks.reserve(static_cast<size_t>(size_));
+    for (int r = 0; r < size_; ++r) ranks.emplace_back(*this, r);
+    for (int r = 0; r < size_; ++r) threads.emplace_back([&, r] { body(ranks[static_cast<size_t>(r)]); });
+    for (auto& t : threads) t.join();
+  }
+
+ private:
+  int size_;
+  std::barrier<> sync_;
+  std::vector<std::vector<double>> parts_;
+};
+
+nn::Net bn_net(const std::string& running) {
+  nn::Net net({3, 2, 2}, {nn::layer("batch_norm", {{"running", running}, {"momentum", 0.25}, {"eps", 1e-3}})});
+  net.init(Rng(1));
+  Rng(2).uniform(net.params().data(), net.params().numel(), 0.5f, 1.5f);  // γ and β away from 1 and 0
+  return net;
+}
+
+Tensor random(const Shape& s, uint64_t seed, float shift = 0) {
+  Tensor t(s);
+  Rng(seed).uniform(t.data(), t.numel(), -2.0f + shift, 2.0f + shift);
+  return t;
+}
+
+// Rows [first, first + n) of x as a tensor of their own.
+Tensor rows(const Tensor& x, int64_t first, int64_t n) {
+  return Tensor::view(const_cast<float*>(x.data()) + first * x.shape().inner(), x.shape().with_batch(n)).clone();
+}
+
+double max_diff(const float* a, const float* b, int64_t n) {
+  double d = 0;
+  for (int64_t i = 0; i < n; ++i) d = std::max(d, std::fabs(double(a[i]) - b[i]));
+  return d;
+}
+
+// One rank's slice after a train-mode forward and backward of y·dy (a sum over the rows, so each
+// rank's dy is the whole batch's rows of it).
+struct RankResult {
+  Tensor y, dx, grads, buffers;
+};
+
+std::vector<RankResult> run_ranks(int p, const std::string& running, const Tensor& x, const Tensor& dy, bool sync) {
+  const int64_t n = x.dim(0) / p;
+  std::vector<RankResult> out(static_cast<size_t>(p));
+  ThreadWorld world(p);
+  world.run([&](ThreadWorld::Rank& rank) {
+    nn::Net net = bn_net(running);
+    nn::Tape tape;
+    const Tensor xr = rows(x, rank.rank() * n, n);
+    const nn::RankSync on{&rank, AllreduceOrder::ordered};
+    RankResult& r = out[static_cast<size_t>(rank.rank())];
+    r.y = net.forward(xr, {.mode = nn::Mode::train, .sync = sync ? on : nn::RankSync{}}, tape).clone();
+    net.zero_grad();
+    r.dx = net.backward(tape, rows(dy, rank.rank() * n, n), nn::BackwardMode::params_and_input, true).clone();
+    r.grads = net.grads().clone();
+    r.buffers = net.buffers().clone();
+  });
+  return out;
+}
+
+}  // namespace
+
+TEST(SyncBatchNorm, RanksHoldingSlicesNormaliseAndBackpropagateAsOneProcessWithTheWholeBatch) {
+  for (const std::string running : {"var", "std"}) {
+    for (const int p : {2, 3}) {
+      SCOPED_TRACE(running + ", " + std::to_string(p) + " ranks");
+      // Channels off centre (mean ~1), so that a slice's mean differs from the batch's.
+      const Tensor x = random(Shape{12, 3, 2, 2}, 3, 1.0f), dy = random(Shape{12, 3, 2, 2}, 4);
+      nn::Net whole = bn_net(running);
+      nn::Tape tape;
+      const Tensor y = whole.forward(x, {.mode = nn::Mode::train}, tape).clone();
+      whole.zero_grad();
+      const Tensor dx = whole.backward(tape, dy, nn::BackwardMode::params_and_input, true).clone();
+
+      const std::vector<RankResult> ranks = run_ranks(p, running, x, dy, true);
+      const int64_t slice = x.numel() / p;
+      std::vector<double> grad_sum(static_cast<size_t>(whole.grads().numel()), 0.0);
+      for (int r = 0; r < p; ++r) {
+        const RankResult& rr = ranks[static_cast<size_t>(r)];
+        EXPECT_LE(max_diff(rr.y.data(), y.data() + r * slice, slice), 1e-6) << "y of rank " << r;
+        EXPECT_LE(max_diff(rr.dx.data(), dx.data() + r * slice, slice), 1e-5) << "dx of rank " << r;
+        // The running statistics are the global batch's: the same on every rank, as one process's.
+        EXPECT_LE(max_diff(rr.buffers.data(), whole.buffers().data(), whole.buffers().numel()), 1e-6) << r;
+        for (int64_t i = 0; i < rr.grads.numel(); ++i) grad_sum[static_cast<size_t>(i)] += rr.grads[i];
+      }
+      // γ's and β's gradients are each rank's share: their sum over the ranks is the whole batch's.
+      for (int64_t i = 0; i < whole.grads().numel(); ++i)
+        EXPECT_NEAR(grad_sum[static_cast<size_t>(i)], whole.grads()[i], 1e-5) << "gradient " << i;
+
+      // Without the sums each rank normalises with its own slice's statistics: far from the batch's
+      // (what the comparison above would catch).
+      const std::vector<RankResult> apart = run_ranks(p, running, x, dy, false);
+      EXPECT_GT(max_diff(apart[0].y.data(), y.data(), slice), 1e-2);
+    }
+  }
+}
+
+TEST(SyncBatchNorm, EvalModeUsesTheRunningStatisticsAndSumsNothing) {
+  // An eval-mode pass on one rank alone would deadlock if it summed: it must not.
+  ThreadWorld world(2);
+  const Tensor x = random(Shape{4, 3, 2, 2}, 5);
+  nn::Net net = bn_net("var"), plain = bn_net("var");
+  Tensor y;
+  world.run([&](ThreadWorld::Rank& rank) {
+    if (rank.rank() != 0) return;
+    nn::Tape tape;
+    y = net.forward(x, {.mode = nn::Mode::eval, .sync = {&rank, AllreduceOrder::mpi}}, tape).clone();
+    net.zero_grad();
+    net.backward(tape, x, nn::BackwardMode::params_and_input, true);
+  });
+  nn::Tape tape;
+  const Tensor& expected = plain.forward(x, {.mode = nn::Mode::eval}, tape);
+  EXPECT_EQ(max_diff(y.data(), expected.data(), x.numel()), 0.0);
+}
+
+TEST(SyncBatchNorm, GroupsOfRowsAreRefusedWithSummedStatistics) {
+  ThreadWorld world(2);
+  std::vector<std::string> errors(2);
+  world.run([&](ThreadWorld::Rank& rank) {
+    nn::Net net = bn_net("var");
+    nn::Tape tape;
+    try {
+      net.forward(random(Shape{4, 3, 2, 2}, 6), {.mode = nn::Mode::train, .groups = 2, .sync = {&rank, AllreduceOrder::mpi}},
+                  tape);
+    } catch (const advnet::Error& e) {
+      errors[static_cast<size_t>(rank.rank())] = e.what();
+    }
+  });
+  for (const std::string& e : errors) EXPECT_NE(e.find("SyncBN"), std::string::npos) << e;
+}
