@@ -2,6 +2,7 @@
 """Multi-seed trials of one configuration, resumable: the runner behind PacGAN's tables (docs/pacgan.md).
 
 usage: scripts/trials.py CONFIG --seeds 1..5 --out DIR [--set key=value]... [--threads 1] [--eval modes|metrics]
+                        [--bn-refresh B]
 
 Each seed s is one trial in DIR/seed-s (an ordinary advnet run directory). A trial with DIR/seed-s/result.json
 is finished and skipped; one with a checkpoint is resumed (`advnet train --out DIR/seed-s --resume --epochs E`,
@@ -9,7 +10,10 @@ E the configuration's training.epochs: a killed trial, or one whose session ende
 checkpoint, byte-identical to an unbroken one at the same thread count); otherwise it starts (`advnet train
 CONFIG --out DIR/seed-s --seed s --set ...`). A finished training is scored from checkpoints/latest.safetensors:
 `advnet eval modes` for 2-D rings and grids and Stacked MNIST, `advnet eval metrics --data PATH` (the configuration's data.path)
-for images; its JSON line, with the commands that made it, is the trial's result.json.
+for images; its JSON line, with the commands that made it, is the trial's result.json. With --bn-refresh B
+(`eval modes` only) the trial is scored a second time after G's BatchNorm running statistics are re-estimated
+from B train-mode batches, as PacGAN's code does before it scores (`eval modes --bn-refresh B`); that score's
+numbers join result.json prefixed `bn_refresh_` (bn_refresh_modes, ...), added also to a finished trial that lacks them.
 
 Then DIR/summary.json (written whole, atomically) holds, for every numeric key of the results, `mean`, `se`
 (the standard error: sample standard deviation / sqrt(n)) and `per_seed`; with the configuration (path and
@@ -59,10 +63,14 @@ def main():
     p.add_argument("--set", action="append", default=[], dest="sets")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--eval", choices=["modes", "metrics"])
+    p.add_argument("--bn-refresh", type=int, default=0, dest="bn_refresh")
     p.add_argument("--advnet", default=os.environ.get("ADVNET", os.path.join(ROOT, "build", "advnet")))
     a = p.parse_args()
     seeds = seeds_of(a.seeds)
     sets = [x for s in a.sets for x in ("--set", s)]
+    if a.bn_refresh < 0:
+        print(f"trials: --bn-refresh {a.bn_refresh}: expected a number of batches, 0 or more", file=sys.stderr)
+        return 2
     if not os.access(a.advnet, os.X_OK):
         print(f"trials: {a.advnet} is missing: run make build-cli", file=sys.stderr)
         return 2
@@ -75,13 +83,26 @@ def main():
     epochs = cfg["training"]["epochs"]
     kind = cfg["data"]["kind"]
     evaluation = a.eval or ("modes" if kind in ("ring_2d", "grid_2d", "stacked_mnist") else "metrics")
+    if a.bn_refresh and evaluation != "modes":
+        print("trials: --bn-refresh goes with the modes evaluation (rings, grids, Stacked MNIST)", file=sys.stderr)
+        return 2
     os.makedirs(a.out, exist_ok=True)
     failed = False
     for s in seeds:
         run = os.path.join(a.out, f"seed-{s}")
         result_path = os.path.join(run, "result.json")
+        ckpt = os.path.join(run, "checkpoints", "latest.safetensors")
         if os.path.exists(result_path):
-            print(f"trials: seed {s}: finished, skipped")
+            with open(result_path) as f:
+                result = json.load(f)
+            if a.bn_refresh and "bn_refresh_batches" not in result:
+                if not add_refreshed_score(a, s, ckpt, result):
+                    failed = True
+                    continue
+                write_atomic(result_path, json.dumps(result) + "\n")
+                print(f"trials: seed {s}: finished; scored again after re-estimating BatchNorm's statistics")
+            else:
+                print(f"trials: seed {s}: finished, skipped")
             continue
         if os.path.exists(os.path.join(run, "checkpoints", "latest.safetensors")):
             train = [a.advnet, "train", "--out", run, "--resume", "--epochs", str(epochs), "--threads", str(a.threads)]
@@ -95,7 +116,6 @@ def main():
                 print(f"trials: seed {s}: training failed, see {a.out}/seed-{s}.log")
                 failed = True
                 continue
-        ckpt = os.path.join(run, "checkpoints", "latest.safetensors")
         if evaluation == "modes":
             score = [a.advnet, "eval", "modes", ckpt, "--threads", str(a.threads), "--json"]
         else:
@@ -113,10 +133,29 @@ def main():
         result = json.loads(lines[-1])
         result["seed"] = s
         result["commands"] = [" ".join(train), " ".join(score)]
+        if a.bn_refresh and not add_refreshed_score(a, s, ckpt, result):
+            failed = True
+            continue
         write_atomic(result_path, json.dumps(result) + "\n")
         print(f"trials: seed {s}: {', '.join(f'{k} {v:.4g}' for k, v in result.items() if isinstance(v, float))}")
     summarise(a, seeds, sets, resolved.stdout)
     return 1 if failed else 0
+
+
+def add_refreshed_score(a, s, ckpt, result):
+    """Scores ckpt with `eval modes --bn-refresh B` into result's bn_refresh_* keys; False (said) on failure."""
+    score = [a.advnet, "eval", "modes", ckpt, "--threads", str(a.threads), "--bn-refresh", str(a.bn_refresh), "--json"]
+    r = subprocess.run(score, capture_output=True, text=True)
+    lines = r.stdout.strip().splitlines()
+    if r.returncode != 0 or not lines:
+        print(f"trials: seed {s}: evaluation after --bn-refresh failed: {r.stderr.strip() or 'it printed nothing'}")
+        return False
+    for k, v in json.loads(lines[-1]).items():
+        if not k.startswith("n_"):
+            result[f"bn_refresh_{k}"] = v
+    result["bn_refresh_batches"] = a.bn_refresh
+    result["commands"] = result.get("commands", []) + [" ".join(score)]
+    return True
 
 
 def summarise(a, seeds, sets, resolved_text):
@@ -130,7 +169,8 @@ def summarise(a, seeds, sets, resolved_text):
     # every numeric key of any result, but the seed and the protocol's sizes (n_samples, n_modes, ...)
     keys = []
     for r in results.values():
-        keys += [k for k, v in r.items() if isinstance(v, (int, float)) and k != "seed" and not k.startswith("n_") and k not in keys]
+        keys += [k for k, v in r.items() if isinstance(v, (int, float)) and k not in ("seed", "bn_refresh_batches")
+                 and not k.startswith("n_") and k not in keys]
     for k in keys:
         vals = [results[s].get(k) for s in results]
         if any(v is None for v in vals):  # e.g. a reverse KL undefined for a seed: no mean, the seeds listed

@@ -1,4 +1,4 @@
-// advnet eval modes (CHECKPOINT | --samples FILE.npy --config CONFIG) [--n N] [--seed S]
+// advnet eval modes (CHECKPOINT [--bn-refresh B] | --samples FILE.npy --config CONFIG) [--n N] [--seed S]
 //                   [--classifier F] [--range 0,1|-1,1|raw] [--threads T] [--live] [--json]
 // Mode coverage, the VEEGAN / PacGAN protocols of eval/modes.hpp; the data table (the checkpoint's
 // own configuration, or CONFIG's with --samples) says which:
@@ -25,6 +25,7 @@ namespace {
 struct ModesArgs {
   std::string checkpoint, samples, config, classifier, range = "0,1";
   int64_t n = 0, threads = 0;  // 0: the protocol's
+  int64_t bn_refresh = 0;      // batches that re-estimate G's BatchNorm statistics first (0: as trained)
   uint64_t seed = 0;
   bool json = false, live = false;
 };
@@ -103,6 +104,16 @@ int run_modes(const ModesArgs& a) {
   set_num_threads(static_cast<int>(a.threads));
   std::optional<run::GeneratorModel> g;
   if (!a.checkpoint.empty()) g.emplace(load_generator(a.checkpoint, a.live));
+  if (a.bn_refresh > 0) {
+    if (!g) throw Error("eval modes: --bn-refresh re-estimates a checkpoint's generator; it does not go with --samples");
+    try {
+      g->refresh_batch_norm(a.bn_refresh, a.seed);
+    } catch (const Error& e) {
+      throw Error(a.checkpoint + ": --bn-refresh: " + e.what());
+    }
+    std::printf("BatchNorm's running statistics re-estimated from %lld train-mode batches of G (PacGAN's evaluation)\n",
+                static_cast<long long>(a.bn_refresh));
+  }
   const data::DataConfig dc = g ? g->config().data : run::load_config(a.config).data;
   const std::string source = g ? a.checkpoint : a.config;
   if (dc.is_stacked()) return run_stacked(a, dc, g);
@@ -154,6 +165,10 @@ Run add_eval_modes(CLI::App& app) {
                                       "as PacGAN feeds its tanh G's outputs)")
       ->check(CLI::IsMember({"0,1", "-1,1", "raw"}));
   app.add_option("--seed", a->seed, "seed of the generator's noise");
+  app.add_option("--bn-refresh", a->bn_refresh,
+                 "first re-estimate G's BatchNorm running statistics with this many train-mode batches, as PacGAN's "
+                 "code does before it scores (50: its monitoring pass after every epoch); 0: as trained")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 20));
   app.add_option("--threads", a->threads, "threads, 0 = all cores")->check(CLI::NonNegativeNumber);
   add_live_flag(app, a->live);
   app.add_flag("--json", a->json, "print a JSON object as the last line");

@@ -34,4 +34,21 @@ void GeneratorModel::sample(int64_t n, uint64_t seed, Tensor& out, Tensor* noise
   if (noise) *noise = std::move(z);
 }
 
+void GeneratorModel::refresh_batch_norm(int64_t batches, uint64_t seed) {
+  check(net_.buffers().numel() > 0, "the generator has no BatchNorm layer: there are no running statistics to re-estimate");
+  const FloatModeScope fp(gan::denormal_mode(config_.gan.training));
+  const int64_t pack = config_.gan.training.pack;
+  Tensor z(Shape{config_.gan.training.batch_size * pack, noise_dim()});
+  // Streams 1 (noise) and 2 (dropout in G, should it have any) of the seed, batch b their pass b;
+  // sample() draws from the seed's own stream.
+  const Rng noise = Rng(seed).split(1), dropout = Rng(seed).split(2);
+  nn::Tape tape;
+  for (int64_t b = 0; b < batches; ++b) {
+    const auto pass = static_cast<uint64_t>(b);
+    gan::sample_noise(config_.gan.noise, noise, pass, 0, z);
+    const Rng draws = dropout.split(pass);
+    net_.forward(z, {.mode = nn::Mode::train, .draws = &draws, .groups = pack}, tape);
+  }
+}
+
 }  // namespace advnet::run

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -14,6 +15,7 @@
 #include "advnet/io/npy.hpp"
 #include "advnet/run/classifier_model.hpp"
 #include "advnet/run/feature_evaluation.hpp"
+#include "advnet/run/generator_model.hpp"
 
 using advnet::Shape;
 using advnet::Tensor;
@@ -88,6 +90,51 @@ TEST(ModesCli, ACheckpointIsScoredAgainstItsOwnConfigurationsModes) {
   const CliResult f = run_cli("figure modes " + ckpt + " --out " + dir.file("modes.png"));
   ASSERT_EQ(f.code, 0) << f.output;
   EXPECT_EQ(advnet::testing::read_bytes(dir.file("modes.png")).substr(1, 3), "PNG");
+}
+
+// PacGAN's code re-estimates G's BatchNorm statistics before it scores (eval modes --bn-refresh B). On
+// PacGAN's ring G after 20 steps, whose running statistics still hold 0.95^20 ≈ 36 % of their initial
+// 0 and 1, B train-mode batches replace them with G's own: its samples move; the same B and seed give
+// the same bytes; B = 0 changes nothing. A G without BatchNorm, and --samples, are refused.
+TEST(ModesCli, BnRefreshReestimatesTheGeneratorsBatchNormStatisticsBeforeScoring) {
+  TempDir dir;
+  const CliResult t = run_cli("train " + kSource + "/configs/pacgan_ring8.toml --out " + dir.file("run") +
+                              " --epochs 1 --threads 1 --set data.size=2000");
+  ASSERT_EQ(t.code, 0) << t.output;
+  const std::string ckpt = dir.file("run/checkpoints/latest.safetensors");
+  using advnet::run::GeneratorModel;
+  const auto samples = [&](int64_t batches) {
+    GeneratorModel g = GeneratorModel::load(ckpt);
+    g.refresh_batch_norm(batches, 0);
+    Tensor out;
+    g.sample(500, 0, out);
+    return out;
+  };
+  const Tensor as_trained = samples(0), refreshed = samples(50), again = samples(50);
+  ASSERT_EQ(as_trained.shape(), (Shape{500, 2}));
+  double moved = 0;
+  for (int64_t i = 0; i < as_trained.numel(); ++i) moved = std::max(moved, double(std::fabs(refreshed[i] - as_trained[i])));
+  EXPECT_GT(moved, 1e-3);
+  EXPECT_EQ(0, std::memcmp(refreshed.data(), again.data(), refreshed.numel() * sizeof(float)));
+  GeneratorModel g = GeneratorModel::load(ckpt);
+  Tensor plain;
+  g.sample(500, 0, plain);
+  EXPECT_EQ(0, std::memcmp(plain.data(), as_trained.data(), plain.numel() * sizeof(float)));  // B = 0: as trained
+
+  const CliResult r = run_cli("eval modes " + ckpt + " --bn-refresh 50 --json");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("re-estimated from 50 train-mode batches"), std::string::npos) << r.output;
+  EXPECT_EQ(last_json(r), last_json(run_cli("eval modes " + ckpt + " --bn-refresh 50 --json")));
+
+  const CliResult plain_ring = run_cli("train " + kRing + " --out " + dir.file("ring") + " --epochs 1 --threads 1 --set data.size=2000");
+  ASSERT_EQ(plain_ring.code, 0) << plain_ring.output;
+  const CliResult no_bn = run_cli("eval modes " + dir.file("ring/checkpoints/latest.safetensors") + " --bn-refresh 5");
+  EXPECT_EQ(no_bn.code, 2) << no_bn.output;
+  EXPECT_NE(no_bn.output.find("latest.safetensors: --bn-refresh: the generator has no BatchNorm layer"), std::string::npos) << no_bn.output;
+  const CliResult with_samples = run_cli("eval modes --samples " + ring_samples(dir, "s.npy", 2500, 100, 8) + " --config " +
+                                         kRing + " --bn-refresh 5");
+  EXPECT_EQ(with_samples.code, 2) << with_samples.output;
+  EXPECT_NE(with_samples.output.find("--bn-refresh re-estimates a checkpoint's generator"), std::string::npos) << with_samples.output;
 }
 
 TEST(ModesCli, BadInputIsOneLineAndExitTwo) {

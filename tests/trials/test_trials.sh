@@ -35,6 +35,28 @@ for k in ("modes", "high_quality", "reverse_kl", "counts"):
 PY
 cmp -s "$work/a/seed-1/checkpoints/latest.safetensors" "$work/b/seed-1/checkpoints/latest.safetensors" ||
   fail "the resumed trial's checkpoint is not byte-identical to the unbroken one's"
+# --bn-refresh: a BatchNorm G (PacGAN's ring) scored a second time after its statistics are re-estimated,
+# into bn_refresh_* keys equal to eval modes --bn-refresh's own; a finished trial without them gets them.
+ptrials() { ADVNET=$advnet /usr/bin/python3 "$src/scripts/trials.py" "$src/configs/pacgan_ring8.toml" --set data.size=2000 --set training.epochs=1 "$@"; }
+ptrials --seeds 1 --out "$work/d" > "$work/d1.txt"
+ptrials --seeds 1 --out "$work/d" --bn-refresh 20 > "$work/d2.txt"
+grep -q "seed 1: finished; scored again" "$work/d2.txt" || fail "a finished trial was not scored again: $(cat "$work/d2.txt")"
+"$advnet" eval modes "$work/d/seed-1/checkpoints/latest.safetensors" --threads 1 --bn-refresh 20 --json | tail -n 1 > "$work/d-direct.json"
+/usr/bin/python3 - "$work/d/seed-1/result.json" "$work/d-direct.json" "$work/d/summary.json" <<'PY' || fail "--bn-refresh results"
+import json, sys
+r, direct, summary = (json.load(open(p)) for p in sys.argv[1:])
+assert r["bn_refresh_batches"] == 20, r
+for k in ("modes", "high_quality", "reverse_kl", "counts"):
+    assert r["bn_refresh_" + k] == direct[k], (k, r["bn_refresh_" + k], direct[k])
+assert "bn_refresh_high_quality" in summary["metrics"] and "high_quality" in summary["metrics"], summary["metrics"].keys()
+assert "bn_refresh_batches" not in summary["metrics"], summary["metrics"].keys()
+PY
+# The ring's G has no BatchNorm: the second score fails and says why.
+set +e
+out=$(trials --seeds 1 --out "$work/a" --bn-refresh 5 2>&1); rc=$?
+set -e
+[[ $rc == 1 && $out == *"no BatchNorm layer"* ]] || fail "--bn-refresh on a G without BatchNorm: rc $rc: $out"
+
 # Bad arguments: one line, exit 2.
 set +e
 out=$(trials --seeds 5..1 --out "$work/c" 2>&1); rc=$?

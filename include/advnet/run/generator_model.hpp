@@ -21,6 +21,12 @@ class GeneratorModel {
   void apply(const Tensor& z, Tensor& out);
   // Draws n noise vectors from the configured prior with `seed`, then applies G.
   void sample(int64_t n, uint64_t seed, Tensor& out, Tensor* noise = nullptr);
+  // Re-estimates BatchNorm's running statistics from G as it is, as PacGAN's code does after every epoch
+  // (its train-set monitoring runs 50 batches with the population updates before the metrics are taken):
+  // `batches` train-mode passes of training.batch_size · pack noise rows (pack groups, as the trainer runs
+  // G), each moving the running statistics by the layers' momentum; no parameter changes. The noise is
+  // a stream of `seed` of its own, apart from sample()'s. Throws when G has no layer with running statistics.
+  void refresh_batch_norm(int64_t batches, uint64_t seed);
   int64_t noise_dim() const { return config_.gan.noise.dim; }
   const RunConfig& config() const { return config_; }
   // (C, H, W) of the images G makes; empty when the data are not images.
