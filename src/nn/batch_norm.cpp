@@ -106,13 +106,13 @@ void BatchNorm::normalise_channel(const Tensor& x, TapeSlot& slot, int64_t c, in
   }
 }
 
-void BatchNorm::update_running(int64_t c, double mean, double var, double count) {
+void BatchNorm::update_running(int64_t c, double mean, double second, double count) {
   running_mean_[c] = static_cast<float>((1.0 - momentum_) * running_mean_[c] + momentum_ * mean);
   // PyTorch's running variance is unbiased (× count/(count − 1)); Blocks' running std is √(var + eps)
   // of the biased variance.
   running_second_[c] = static_cast<float>(
-      running_std_ ? (1.0 - momentum_) * running_second_[c] + momentum_ * var
-                   : (1.0 - momentum_) * running_second_[c] + momentum_ * var * count / (count - 1.0));
+      running_std_ ? (1.0 - momentum_) * running_second_[c] + momentum_ * second
+                   : (1.0 - momentum_) * running_second_[c] + momentum_ * second * count / (count - 1.0));
 }
 
 void BatchNorm::forward(const Tensor& x, TapeSlot& slot, const ForwardContext& ctx) {

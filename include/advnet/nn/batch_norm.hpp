@@ -40,7 +40,8 @@ class BatchNorm : public Layer {
  private:
   // Channel c of group g (rows [g·n, (g + 1)·n)): y and the saved mean and 1/σ from the statistics.
   void normalise_channel(const Tensor& x, TapeSlot& slot, int64_t c, int64_t g, int64_t n, double mean, double inv) const;
-  void update_running(int64_t c, double mean, double var, double count);  // var: √(var + eps) when running = "std"
+  // second: the batch's biased variance, or √(var + eps) when running = "std"; count: values per channel.
+  void update_running(int64_t c, double mean, double second, double count);
   void forward_synchronised(const Tensor& x, TapeSlot& slot, bool update);
   void input_grad_channel(const Tensor& x, const TapeSlot& slot, const Tensor& dy, Tensor& dx, int64_t c, int64_t g,
                           int64_t n, float a, float b) const;
