@@ -24,6 +24,7 @@
 #include <set>
 
 #include "../support/gradcheck.hpp"
+#include "../support/thread_world.hpp"
 #include "advnet/core/primitive_clock.hpp"
 #include "advnet/nn/layer_type.hpp"
 #include "advnet/nn/net.hpp"
@@ -305,47 +306,72 @@ TEST_P(LayerContract, PassesOnTheirOwnTapesDoNotDisturbEachOther) {
     EXPECT_TRUE(same_bytes(b.grads[i], g_ref[i])) << c.name << ": backward A after forward B differs in gradient " << i;
 }
 
-// Row slices (types that do not mix rows): a pass over rows [1, N) of the batch, told that its first
-// global row is 1, draws bit for bit what those rows draw in the pass over the whole batch, and its
-// output and input gradient equal those rows' to 1e-6 (a GEMM over fewer rows may round otherwise).
+// Row slices: a pass over rows [1, N) of the batch, told that its first global row is 1, draws bit for
+// bit what those rows draw in the pass over the whole batch, and its output and input gradient equal
+// those rows' to 1e-6 (a GEMM over fewer rows may round otherwise). A type that mixes rows (batch
+// statistics) meets it as data-parallel training needs it: rows [0, 1) and [1, N) held by two ranks
+// (threads here) whose passes sum their statistics over both (ForwardContext::sync, SyncBN).
 TEST_P(LayerContract, ARowSliceDrawsAndComputesWhatItsRowsDoInTheWholeBatch) {
   const LayerCase& c = GetParam();
-  if (nn::layer_type(c.spec.type).traits.mixes_rows) GTEST_SKIP() << "exempt: its rows depend on each other (mixes_rows)";
+  const bool mixes = nn::layer_type(c.spec.type).traits.mixes_rows;
   Bench b(c, c.batch);
   const int64_t n = c.batch, first = 1, rows = n - first, in_row = b.in.inner(), out_row = b.out.inner();
   const Rng draws(31);
   b.slot.mode = nn::Mode::train;
   b.slot.y.resize(b.out);
-  b.layer->forward(b.x, b.slot, {.mode = nn::Mode::train, .draws = &draws});
+  b.layer->forward(b.x, b.slot, {.mode = nn::Mode::train, .draws = &draws, .update_buffers = !mixes});
   Tensor dx_whole(b.in);
   b.layer->backward(b.x, b.slot, b.r, &dx_whole, nn::BackwardMode::input_only);
 
-  const Tensor x_part = Tensor::view(b.x.data() + first * in_row, b.in.with_batch(rows));
-  const Tensor r_part = Tensor::view(b.r.data() + first * out_row, b.out.with_batch(rows));
-  const nn::RowBlock block{0, first, rows};
-  nn::TapeSlot part;
-  part.mode = nn::Mode::train;
-  part.y.resize(b.out.with_batch(rows));
-  b.layer->forward(x_part, part, {.mode = nn::Mode::train, .draws = &draws, .blocks = {&block, 1}});
-  Tensor dx_part(b.in.with_batch(rows));
-  b.layer->backward(x_part, part, r_part, &dx_part, nn::BackwardMode::input_only);
+  // Rows [from, from + count) as a pass of their own: its slot and input gradient. A row-mixing layer's
+  // two slices run at once, one per rank, leaving the (shared) running statistics alone.
+  struct Slice {
+    nn::TapeSlot slot;
+    Tensor dx;
+  };
+  const auto run_slice = [&](int64_t from, int64_t count, nn::RankSync sync, Slice& out) {
+    const Tensor x_part = Tensor::view(b.x.data() + from * in_row, b.in.with_batch(count));
+    const Tensor r_part = Tensor::view(b.r.data() + from * out_row, b.out.with_batch(count));
+    const nn::RowBlock block{0, from, count};
+    out.slot.mode = nn::Mode::train;
+    out.slot.y.resize(b.out.with_batch(count));
+    b.layer->forward(x_part, out.slot,
+                     {.mode = nn::Mode::train, .draws = &draws, .blocks = {&block, 1}, .update_buffers = !mixes, .sync = sync});
+    out.dx.resize(b.in.with_batch(count));
+    b.layer->backward(x_part, out.slot, r_part, &out.dx, nn::BackwardMode::input_only);
+  };
+  Slice head, part;
+  if (mixes) {
+    advnet::testing::ThreadWorld world(2);
+    world.run([&](advnet::testing::ThreadWorld::Rank& rank) {
+      const nn::RankSync sync{&rank, advnet::AllreduceOrder::ordered};
+      if (rank.rank() == 0) run_slice(0, first, sync, head);
+      else run_slice(first, rows, sync, part);
+    });
+  } else {
+    run_slice(first, rows, {}, part);
+  }
 
-  ASSERT_EQ(part.draws.empty(), b.slot.draws.empty()) << c.name;
+  ASSERT_EQ(part.slot.draws.empty(), b.slot.draws.empty()) << c.name;
   if (!b.slot.draws.empty()) {  // a stochastic layer: its draws, row for row
-    ASSERT_EQ(part.draws.numel(), b.slot.draws.numel() / n * rows) << "the slice drew another amount";
-    const int64_t draw_row = part.draws.numel() / rows;
-    EXPECT_EQ(0, std::memcmp(part.draws.data(), b.slot.draws.data() + first * draw_row,
-                             static_cast<size_t>(part.draws.numel()) * sizeof(float)))
+    ASSERT_EQ(part.slot.draws.numel(), b.slot.draws.numel() / n * rows) << "the slice drew another amount";
+    const int64_t draw_row = part.slot.draws.numel() / rows;
+    EXPECT_EQ(0, std::memcmp(part.slot.draws.data(), b.slot.draws.data() + first * draw_row,
+                             static_cast<size_t>(part.slot.draws.numel()) * sizeof(float)))
         << c.name << ": the slice's rows drew differently";
   }
-  for (int64_t i = 0; i < rows * out_row; ++i) {
-    const float want = b.slot.y[first * out_row + i];
-    ASSERT_NEAR(part.y[i], want, 1e-6 * (1 + std::fabs(want))) << c.name << " y[" << i << "]";
-  }
-  for (int64_t i = 0; i < rows * in_row; ++i) {
-    const float want = dx_whole[first * in_row + i];
-    ASSERT_NEAR(dx_part[i], want, 1e-6 * (1 + std::fabs(want))) << c.name << " dx[" << i << "]";
-  }
+  const auto expect_rows = [&](const Slice& s, int64_t from, int64_t count) {
+    for (int64_t i = 0; i < count * out_row; ++i) {
+      const float want = b.slot.y[from * out_row + i];
+      ASSERT_NEAR(s.slot.y[i], want, 1e-6 * (1 + std::fabs(want))) << c.name << " y[" << from * out_row + i << "]";
+    }
+    for (int64_t i = 0; i < count * in_row; ++i) {
+      const float want = dx_whole[from * in_row + i];
+      ASSERT_NEAR(s.dx[i], want, 1e-6 * (1 + std::fabs(want))) << c.name << " dx[" << from * in_row + i << "]";
+    }
+  };
+  expect_rows(part, first, rows);
+  if (mixes) expect_rows(head, 0, first);
 }
 
 // The registry's traits say what the layer does: an output row depends on other rows of the batch

@@ -4,73 +4,21 @@
 // (tests/distributed/ runs it under Open MPI, end to end).
 #include <gtest/gtest.h>
 
-#include <barrier>
 #include <cmath>
-#include <functional>
-#include <thread>
 #include <vector>
 
+#include "../support/thread_world.hpp"
 #include "advnet/core/error.hpp"
 #include "advnet/nn/net.hpp"
 
 using advnet::AllreduceOrder;
-using advnet::Communicator;
-using advnet::ReduceOp;
 using advnet::Rng;
 using advnet::Shape;
 using advnet::Tensor;
+using advnet::testing::ThreadWorld;
 namespace nn = advnet::nn;
 
 namespace {
-
-// The threads of one test as the ranks of a job: sums of doubles in rank order, nothing else.
-class ThreadWorld {
- public:
-  explicit ThreadWorld(int size) : size_(size), sync_(size), parts_(static_cast<size_t>(size)) {}
-
-  class Rank final : public Communicator {
-   public:
-    Rank(ThreadWorld& world, int rank) : world_(world), rank_(rank) {}
-    int rank() const override { return rank_; }
-    int size() const override { return world_.size_; }
-    void allreduce(std::span<double> x, ReduceOp op, AllreduceOrder) override {
-      if (op != ReduceOp::sum) throw advnet::Error("ThreadWorld: only sums");
-      world_.parts_[static_cast<size_t>(rank_)].assign(x.begin(), x.end());
-      world_.sync_.arrive_and_wait();  // every rank's part is in
-      for (size_t i = 0; i < x.size(); ++i) {
-        double s = 0;
-        for (const auto& part : world_.parts_) s += part.at(i);
-        x[i] = s;
-      }
-      world_.sync_.arrive_and_wait();  // every rank has read the parts before the next sum writes them
-    }
-    void allreduce_sum(std::span<float>, AllreduceOrder) override { unused(); }
-    void allreduce(std::span<uint64_t>, ReduceOp) override { unused(); }
-    void broadcast(std::span<char>, int) override { unused(); }
-    void barrier() override { world_.sync_.arrive_and_wait(); }
-    [[noreturn]] void abort(int) override { unused(); }
-
-   private:
-    [[noreturn]] static void unused() { throw advnet::Error("ThreadWorld: not used by BatchNorm"); }
-    ThreadWorld& world_;
-    int rank_;
-  };
-
-  // body(rank) on `size` threads at once.
-  void run(const std::function<void(Rank&)>& body) {
-    std::vector<std::thread> threads;
-    std::vector<Rank> ranks;
-    ranks.reserve(static_cast<size_t>(size_));
-    for (int r = 0; r < size_; ++r) ranks.emplace_back(*this, r);
-    for (int r = 0; r < size_; ++r) threads.emplace_back([&, r] { body(ranks[static_cast<size_t>(r)]); });
-    for (auto& t : threads) t.join();
-  }
-
- private:
-  int size_;
-  std::barrier<> sync_;
-  std::vector<std::vector<double>> parts_;
-};
 
 nn::Net bn_net(const std::string& running) {
   nn::Net net({3, 2, 2}, {nn::layer("batch_norm", {{"running", running}, {"momentum", 0.25}, {"eps", 1e-3}})});

@@ -53,7 +53,9 @@ struct LayerKey {
 
 struct LayerTraits {
   // A row's output depends on the other rows of the batch (batch statistics in train mode), so a
-  // discriminator with such a layer must see real and generated examples in separate batches.
+  // discriminator with such a layer must see real and generated examples in separate batches. Such a
+  // layer sums its statistics over ForwardContext::sync's ranks when there are any (a batch spread over
+  // the ranks of a data-parallel job: the layer-contract test holds it to that).
   bool mixes_rows = false;
   // The logistic sigmoid: a GAN folds it into its loss when it ends a discriminator.
   bool logistic = false;
