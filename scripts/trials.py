@@ -13,7 +13,8 @@ CONFIG --out DIR/seed-s --seed s --set ...`). A finished training is scored from
 for images; its JSON line, with the commands that made it, is the trial's result.json. With --bn-refresh B
 (`eval modes` only) the trial is scored a second time after G's BatchNorm running statistics are re-estimated
 from B train-mode batches, as PacGAN's code does before it scores (`eval modes --bn-refresh B`); that score's
-numbers join result.json prefixed `bn_refresh_` (bn_refresh_modes, ...), added also to a finished trial that lacks them.
+numbers join result.json prefixed `bn_refresh_` (bn_refresh_modes, ...), with bn_refresh_batches = B; a finished
+trial scored with another B, or none, is scored again.
 
 Then DIR/summary.json (written whole, atomically) holds, for every numeric key of the results, `mean`, `se`
 (the standard error: sample standard deviation / sqrt(n)) and `per_seed`; with the configuration (path and
@@ -95,7 +96,7 @@ def main():
         if os.path.exists(result_path):
             with open(result_path) as f:
                 result = json.load(f)
-            if a.bn_refresh and "bn_refresh_batches" not in result:
+            if a.bn_refresh and result.get("bn_refresh_batches") != a.bn_refresh:
                 if not add_refreshed_score(a, s, ckpt, result):
                     failed = True
                     continue
@@ -182,7 +183,8 @@ def summarise(a, seeds, sets, resolved_text):
         metrics[k] = {"mean": mean, "se": se, "per_seed": dict(zip(map(str, results), vals))}
     commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
     summary = {"config": a.config, "config_resolved": resolved_text, "overrides": a.sets, "seeds": seeds,
-               "finished": sorted(results), "commit": commit, "threads": a.threads, "metrics": metrics}
+               "finished": sorted(results), "commit": commit, "threads": a.threads, "bn_refresh": a.bn_refresh,
+               "metrics": metrics}
     write_atomic(os.path.join(a.out, "summary.json"), json.dumps(summary, indent=1) + "\n")
     for k, m in metrics.items():
         if m["mean"] is not None:

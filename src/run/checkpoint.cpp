@@ -105,6 +105,7 @@ void save_checkpoint(const std::string& path, gan::Trainer& t, const RunConfig& 
   if (const Communicator* comm = t.communicator(); comm && comm->size() > 1) {
     meta["world_size"] = std::to_string(comm->size());
     meta["allreduce"] = std::string(name_of(config.gan.distributed.allreduce));
+    meta["sync_batch_norm"] = config.gan.distributed.sync_batch_norm ? "true" : "false";
   }
   io::write_safetensors(path, refs, meta);
 }

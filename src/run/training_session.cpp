@@ -148,6 +148,14 @@ TrainingSession::TrainingSession(const TrainRequest& request, Communicator* comm
       else if (comm_.size() > 1 && order != name_of(config_.gan.distributed.allreduce))
         world_notice_ = "the checkpoint was written with distributed.allreduce = \"" + order + "\", this run uses \"" +
                         name_of(config_.gan.distributed.allreduce) + "\": its bytes will differ from an uninterrupted run";
+      else if (comm_.size() > 1 && (trainer_->generator().mixes_rows() || trainer_->discriminator().mixes_rows())) {
+        // Only a net with BatchNorm computes differently with and without SyncBN.
+        const std::string was_sync = resume_from->metadata().count("sync_batch_norm") ? resume_from->meta("sync_batch_norm") : "false";
+        const std::string now_sync = config_.gan.distributed.sync_batch_norm ? "true" : "false";
+        if (was_sync != now_sync)
+          world_notice_ = "the checkpoint was written with distributed.sync_batch_norm = " + was_sync + ", this run uses " +
+                          now_sync + ": its bytes will differ from an uninterrupted run";
+      }
     } else {
       trainer_->init_parameters();
     }

@@ -95,7 +95,7 @@ TEST(ModesCli, ACheckpointIsScoredAgainstItsOwnConfigurationsModes) {
 // PacGAN's code re-estimates G's BatchNorm statistics before it scores (eval modes --bn-refresh B). On
 // PacGAN's ring G after 20 steps, whose running statistics still hold 0.95^20 ≈ 36 % of their initial
 // 0 and 1, B train-mode batches replace them with G's own: its samples move; the same B and seed give
-// the same bytes; B = 0 changes nothing. A G without BatchNorm, and --samples, are refused.
+// the same bytes. A G without BatchNorm, and --samples, are refused.
 TEST(ModesCli, BnRefreshReestimatesTheGeneratorsBatchNormStatisticsBeforeScoring) {
   TempDir dir;
   const CliResult t = run_cli("train " + kSource + "/configs/pacgan_ring8.toml --out " + dir.file("run") +
@@ -116,10 +116,6 @@ TEST(ModesCli, BnRefreshReestimatesTheGeneratorsBatchNormStatisticsBeforeScoring
   for (int64_t i = 0; i < as_trained.numel(); ++i) moved = std::max(moved, double(std::fabs(refreshed[i] - as_trained[i])));
   EXPECT_GT(moved, 1e-3);
   EXPECT_EQ(0, std::memcmp(refreshed.data(), again.data(), refreshed.numel() * sizeof(float)));
-  GeneratorModel g = GeneratorModel::load(ckpt);
-  Tensor plain;
-  g.sample(500, 0, plain);
-  EXPECT_EQ(0, std::memcmp(plain.data(), as_trained.data(), plain.numel() * sizeof(float)));  // B = 0: as trained
 
   const CliResult r = run_cli("eval modes " + ckpt + " --bn-refresh 50 --json");
   ASSERT_EQ(r.code, 0) << r.output;

@@ -153,33 +153,54 @@ TEST(Distributed, OneStepOnOneAndOnTwoRanksMakesTheSameUpdate) {
   EXPECT_EQ(diff.per_tensor.size(), 12u);  // the weights and biases of G's 3 linear layers, of D's 2 maxout and 1 linear
 }
 
-// The same for a BatchNorm net, PacGAN's ring G (four BatchNorm layers), with SGD for a first step
-// that is the gradient (Adam's first step is ±lr whatever the gradient's size): with SyncBN the
-// updates and the running statistics agree to 1e-5 between 1 and 2 ranks; without it each rank
-// normalises with its own 50 rows, by design, and G's update differs at once (what the test would see).
-TEST(Distributed, OneStepOfABatchNormNetOnOneAndOnTwoRanksIsTheSameWithSyncBatchNorm) {
-  TempDir dir;
-  std::string config = read_bytes(kSource + "/configs/pacgan_ring8.toml");
-  const size_t optimizer = config.find("[optimizer]"), training = config.find("[training]");
-  ASSERT_TRUE(optimizer != std::string::npos && training != std::string::npos);
-  config.replace(optimizer, training - optimizer, "[optimizer]\nkind = \"sgd\"\nlr = 1\nmomentum = 0\n\n");
-  write_bytes(dir.file("ring.toml"), config);
-  const std::string args = dir.file("ring.toml") + " --epochs 1 --threads 1 --set data.size=100 --set output.checkpoint_every=0";
-  const CliResult r0 = run_cli("train " + args + " --out " + dir.file("init") + " --set optimizer.lr=0");
-  ASSERT_EQ(r0.code, 0) << r0.output;
+// One step with SGD (Adam's first step is ±lr whatever the gradient's size: a first SGD step is the
+// gradient) of `config` at one global batch on 1 and on 2 ranks, with sync_batch_norm true and false:
+// the update differences (see update_difference) {with SyncBN, without}.
+std::pair<UpdateDifference, UpdateDifference> batch_norm_step(const TempDir& dir, const std::string& config,
+                                                              const std::string& settings) {
+  std::string text = read_bytes(kSource + "/configs/" + config);
+  const size_t optimizer = text.find("[optimizer]"), next = text.find("\n[", optimizer);
+  EXPECT_TRUE(optimizer != std::string::npos && next != std::string::npos) << config;
+  text.replace(optimizer, next + 1 - optimizer, "[optimizer]\nkind = \"sgd\"\nlr = 1\nmomentum = 0\n\n");
+  const std::string path = dir.file("sgd_" + config);
+  write_bytes(path, text);
+  const std::string args = path + " --epochs 1 --threads 1 --set output.checkpoint_every=0 " + settings;
+  const std::string init = dir.file(config + "-init");
+  const CliResult r0 = run_cli("train " + args + " --out " + init + " --set optimizer.lr=0");
+  EXPECT_EQ(r0.code, 0) << r0.output;
+  std::map<std::string, std::string> runs;
   for (const std::string sync : {"true", "false"})
     for (const int np : {1, 2}) {
-      const CliResult r = train(np, args + " --out " + dir.file(sync + std::to_string(np)) +
-                                        " --set optimizer.lr=1000 --set distributed.sync_batch_norm=" + sync);
-      ASSERT_EQ(r.code, 0) << r.output;
+      const std::string out = dir.file(config + "-" + sync + std::to_string(np));
+      const CliResult r = train(np, args + " --out " + out + " --set optimizer.lr=1000 --set distributed.sync_batch_norm=" + sync);
+      EXPECT_EQ(r.code, 0) << r.output;
+      runs[sync + std::to_string(np)] = out;
     }
-  const UpdateDifference synced = update_difference(dir.file("init"), dir.file("true1"), dir.file("true2"));
-  for (const auto& [net, d] : synced.per_net) EXPECT_LE(d, 1e-5) << net;  // 1.5e-7 G, 7.9e-7 D measured
-  EXPECT_EQ(synced.per_tensor.size(), 14u + 8u);  // G: 5 weights, 1 bias, 4 × (γ, β); D: 3 maxout, 1 linear
-  EXPECT_EQ(synced.running.size(), 8u);           // running_mean and running_std of G's 4 BatchNorm layers
-  for (const auto& [name, d] : synced.running) EXPECT_LE(d, 1e-5) << name;
-  const UpdateDifference apart = update_difference(dir.file("init"), dir.file("false1"), dir.file("false2"));
-  EXPECT_GT(apart.per_net.at("generator"), 1e-2);  // 0.52 measured
+  return {update_difference(init, runs["true1"], runs["true2"]), update_difference(init, runs["false1"], runs["false2"])};
+}
+
+// A BatchNorm net on 1 and on 2 ranks: with SyncBN the updates agree to 1e-5 per net and the running
+// statistics to 1e-5; without it each rank normalises its own half batch, by design, and G's update
+// differs at once (which the test checks too: it can fail). PacGAN's ring (BatchNorm in G only, a global
+// batch of 100) and the DCGAN (BatchNorm in G and D, D's real and generated rows in separate passes, a
+// global batch of 128; the simultaneous update, so that both gradients come before either net moves).
+TEST(Distributed, OneStepOfABatchNormNetOnOneAndOnTwoRanksIsTheSameWithSyncBatchNorm) {
+  TempDir dir;
+  const auto [ring, ring_apart] = batch_norm_step(dir, "pacgan_ring8.toml", "--set data.size=100");
+  for (const auto& [net, d] : ring.per_net) EXPECT_LE(d, 1e-5) << "ring " << net;  // 1.5e-7 G, 7.9e-7 D measured
+  EXPECT_EQ(ring.per_tensor.size(), 14u + 8u);  // G: 5 weights, 1 bias, 4 × (γ, β); D: 3 maxout, 1 linear
+  EXPECT_EQ(ring.running.size(), 8u);           // running_mean and running_std of G's 4 BatchNorm layers
+  for (const auto& [name, d] : ring.running) EXPECT_LE(d, 1e-5) << name;
+  EXPECT_GT(ring_apart.per_net.at("generator"), 1e-2);  // 0.52 measured
+
+  const auto [dcgan, dcgan_apart] = batch_norm_step(
+      dir, "dcgan_mnist.toml",
+      "--set data.path=" + kMnist + " --set data.train_range=[0,128] --set eval.parzen_every=0 --set output.sample_every=0"
+      " --set training.update_order=simultaneous");
+  for (const auto& [net, d] : dcgan.per_net) EXPECT_LE(d, 1e-5) << "dcgan " << net;  // 5.6e-7 G, 6.8e-7 D measured
+  EXPECT_EQ(dcgan.running.size(), 6u);  // G's 2 and D's 1 BatchNorm layers
+  for (const auto& [name, d] : dcgan.running) EXPECT_LE(d, 1e-5) << name;
+  EXPECT_GT(dcgan_apart.per_net.at("generator"), 1e-2);  // 0.19 measured
 }
 
 // "ordered" sums in rank order whatever algorithm MPI_Allreduce would use; "mpi" follows the algorithm,
@@ -219,6 +240,35 @@ TEST(Distributed, ResumeOnTheSameWorldSizeEndsByteIdenticalAndAnotherSizeSaysItD
   EXPECT_NE(one.output.find("written by a job of 2 ranks, this one has 1: the run goes on, its bytes will differ"),
             std::string::npos)
       << one.output;
+  // The same world size with another all-reduce order: the same one line.
+  const CliResult ordered = train(2, "--out " + whole + " --resume --epochs 5 --threads 1 --set distributed.allreduce=ordered");
+  ASSERT_EQ(ordered.code, 0) << ordered.output;
+  EXPECT_NE(ordered.output.find("written with distributed.allreduce = \"mpi\", this run uses \"ordered\": its bytes will differ"),
+            std::string::npos)
+      << ordered.output;
+}
+
+// A BatchNorm net's checkpoint records sync_batch_norm: resumed with the other setting, the run says that
+// its bytes will differ (the ring above has no BatchNorm, where the setting changes nothing, and says nothing).
+TEST(Distributed, ResumingABatchNormNetWithAnotherSyncBatchNormSaysItsBytesWillDiffer) {
+  TempDir dir;
+  const std::string out = dir.file("run");
+  const std::string args = kSource + "/configs/pacgan_ring8.toml --out " + out +
+                           " --epochs 1 --threads 1 --set data.size=400 --set output.checkpoint_every=0";
+  ASSERT_EQ(train(2, args).code, 0);
+  const CliResult same = train(2, "--out " + out + " --resume --epochs 2 --threads 1");
+  ASSERT_EQ(same.code, 0) << same.output;
+  EXPECT_EQ(same.output.find("bytes will differ"), std::string::npos) << same.output;
+  const CliResult other = train(2, "--out " + out + " --resume --epochs 3 --threads 1 --set distributed.sync_batch_norm=true");
+  ASSERT_EQ(other.code, 0) << other.output;
+  EXPECT_NE(other.output.find("written with distributed.sync_batch_norm = false, this run uses true: its bytes will differ"),
+            std::string::npos)
+      << other.output;
+  const CliResult plain_ring = train(2, ring(dir.file("ring"), 1));
+  ASSERT_EQ(plain_ring.code, 0) << plain_ring.output;
+  const CliResult ring_sync = train(2, "--out " + dir.file("ring") + " --resume --epochs 2 --threads 1 --set distributed.sync_batch_norm=true");
+  ASSERT_EQ(ring_sync.code, 0) << ring_sync.output;
+  EXPECT_EQ(ring_sync.output.find("bytes will differ"), std::string::npos) << ring_sync.output;
 }
 
 // SIGTERM to one rank (as a scheduler's would reach one of them first): every rank stops after the same

@@ -20,14 +20,14 @@ namespace nn = advnet::nn;
 
 namespace {
 
-nn::Net bn_net(const std::string& running) {
+nn::Net sync_bn_net(const std::string& running) {
   nn::Net net({3, 2, 2}, {nn::layer("batch_norm", {{"running", running}, {"momentum", 0.25}, {"eps", 1e-3}})});
   net.init(Rng(1));
   Rng(2).uniform(net.params().data(), net.params().numel(), 0.5f, 1.5f);  // γ and β away from 1 and 0
   return net;
 }
 
-Tensor random(const Shape& s, uint64_t seed, float shift = 0) {
+Tensor random_batch(const Shape& s, uint64_t seed, float shift = 0) {
   Tensor t(s);
   Rng(seed).uniform(t.data(), t.numel(), -2.0f + shift, 2.0f + shift);
   return t;
@@ -55,7 +55,7 @@ std::vector<RankResult> run_ranks(int p, const std::string& running, const Tenso
   std::vector<RankResult> out(static_cast<size_t>(p));
   ThreadWorld world(p);
   world.run([&](ThreadWorld::Rank& rank) {
-    nn::Net net = bn_net(running);
+    nn::Net net = sync_bn_net(running);
     nn::Tape tape;
     const Tensor xr = rows(x, rank.rank() * n, n);
     const nn::RankSync on{&rank, AllreduceOrder::ordered};
@@ -76,8 +76,8 @@ TEST(SyncBatchNorm, RanksHoldingSlicesNormaliseAndBackpropagateAsOneProcessWithT
     for (const int p : {2, 3}) {
       SCOPED_TRACE(running + ", " + std::to_string(p) + " ranks");
       // Channels off centre (mean ~1), so that a slice's mean differs from the batch's.
-      const Tensor x = random(Shape{12, 3, 2, 2}, 3, 1.0f), dy = random(Shape{12, 3, 2, 2}, 4);
-      nn::Net whole = bn_net(running);
+      const Tensor x = random_batch(Shape{12, 3, 2, 2}, 3, 1.0f), dy = random_batch(Shape{12, 3, 2, 2}, 4);
+      nn::Net whole = sync_bn_net(running);
       nn::Tape tape;
       const Tensor y = whole.forward(x, {.mode = nn::Mode::train}, tape).clone();
       whole.zero_grad();
@@ -109,8 +109,8 @@ TEST(SyncBatchNorm, RanksHoldingSlicesNormaliseAndBackpropagateAsOneProcessWithT
 TEST(SyncBatchNorm, EvalModeUsesTheRunningStatisticsAndSumsNothing) {
   // An eval-mode pass on one rank alone would deadlock if it summed: it must not.
   ThreadWorld world(2);
-  const Tensor x = random(Shape{4, 3, 2, 2}, 5);
-  nn::Net net = bn_net("var"), plain = bn_net("var");
+  const Tensor x = random_batch(Shape{4, 3, 2, 2}, 5);
+  nn::Net net = sync_bn_net("var"), plain = sync_bn_net("var");
   Tensor y;
   world.run([&](ThreadWorld::Rank& rank) {
     if (rank.rank() != 0) return;
@@ -128,10 +128,10 @@ TEST(SyncBatchNorm, GroupsOfRowsAreRefusedWithSummedStatistics) {
   ThreadWorld world(2);
   std::vector<std::string> errors(2);
   world.run([&](ThreadWorld::Rank& rank) {
-    nn::Net net = bn_net("var");
+    nn::Net net = sync_bn_net("var");
     nn::Tape tape;
     try {
-      net.forward(random(Shape{4, 3, 2, 2}, 6), {.mode = nn::Mode::train, .groups = 2, .sync = {&rank, AllreduceOrder::mpi}},
+      net.forward(random_batch(Shape{4, 3, 2, 2}, 6), {.mode = nn::Mode::train, .groups = 2, .sync = {&rank, AllreduceOrder::mpi}},
                   tape);
     } catch (const advnet::Error& e) {
       errors[static_cast<size_t>(rank.rank())] = e.what();

@@ -46,9 +46,10 @@ class ThreadWorld {
     int rank_;
   };
 
-  // body(rank) on `size` threads at once (once per world: a rank that fails leaves the barrier). An
-  // exception of a rank is rethrown here after every thread ended; a rank that throws drops out of the
-  // barrier, so the others do not wait for it forever (their sums then read what it left, and may throw too).
+  // body(rank) on `size` threads at once (once per world). An exception of a rank is rethrown here after
+  // every thread ended. A rank whose body ends, by returning or by throwing, drops out of the barrier, so
+  // a rank that sums alone fails instead of waiting forever (its sum reads the others' missing parts:
+  // vector::at throws).
   void run(const std::function<void(Rank&)>& body) {
     std::vector<std::thread> threads;
     std::vector<Rank> ranks;
@@ -61,8 +62,8 @@ class ThreadWorld {
           body(ranks[static_cast<size_t>(r)]);
         } catch (...) {
           errors[static_cast<size_t>(r)] = std::current_exception();
-          sync_.arrive_and_drop();
         }
+        sync_.arrive_and_drop();
       });
     for (auto& t : threads) t.join();
     for (const auto& e : errors)

@@ -49,8 +49,13 @@ assert r["bn_refresh_batches"] == 20, r
 for k in ("modes", "high_quality", "reverse_kl", "counts"):
     assert r["bn_refresh_" + k] == direct[k], (k, r["bn_refresh_" + k], direct[k])
 assert "bn_refresh_high_quality" in summary["metrics"] and "high_quality" in summary["metrics"], summary["metrics"].keys()
-assert "bn_refresh_batches" not in summary["metrics"], summary["metrics"].keys()
+assert "bn_refresh_batches" not in summary["metrics"] and summary["bn_refresh"] == 20, summary
 PY
+ptrials --seeds 1 --out "$work/d" --bn-refresh 20 > "$work/d3.txt"
+grep -q "seed 1: finished, skipped" "$work/d3.txt" || fail "a trial scored with the same B was scored again: $(cat "$work/d3.txt")"
+ptrials --seeds 1 --out "$work/d" --bn-refresh 30 > "$work/d4.txt"
+grep -q "seed 1: finished; scored again" "$work/d4.txt" || fail "a trial scored with another B was not scored again: $(cat "$work/d4.txt")"
+grep -q '"bn_refresh_batches": 30' "$work/d/seed-1/result.json" || fail "B = 30 not recorded: $(cat "$work/d/seed-1/result.json")"
 # The ring's G has no BatchNorm: the second score fails and says why.
 set +e
 out=$(trials --seeds 1 --out "$work/a" --bn-refresh 5 2>&1); rc=$?
