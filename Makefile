@@ -49,8 +49,10 @@ test-release: setup-tests build
 # (convergence, accuracy, kills at random moments) over code that shorter tests run under the
 # sanitizers too; at 3–4× the Release time they would add 5 minutes. The Release suite runs them.
 # Likewise the two tests that launch mpirun 12 times to compare the bytes of Open MPI's six allreduce algorithms
-# (~4.5 minutes each under ASan with its slow unwinder); the ordered sum runs under ASan in Distributed.BadLaunches….
-ASAN_LONG_TESTS := Distributed.OrderedAllreduceIsTheSameForEveryMpiAlgorithmAtThreeRanks|Distributed.OrderedAllreduceIsTheSameForEveryMpiAlgorithmAtFourRanks|Cli.SigkillAtRandomMomentsNeverCorruptsTheCheckpointAndResumeEndsByteIdentical|Cli.ShortMnistRunGeneratorCatchesUpWithTheDiscriminator|Trainer.Toy1dReachesTheGlobalOptimum|MetricsCli.ShippedClassifiersMeetTheirAccuracyAndAreFoundByTheirData
+# (~4.5 minutes each under ASan with its slow unwinder; the ordered sum runs under ASan in Distributed.BadLaunches…),
+# and the 8-launch comparison of a BatchNorm net's step on 1 and 2 ranks (its SyncBN arithmetic runs under ASan in
+# SyncBatchNorm.* and the layer contract, with threads as ranks).
+ASAN_LONG_TESTS := Distributed.OrderedAllreduceIsTheSameForEveryMpiAlgorithmAtThreeRanks|Distributed.OrderedAllreduceIsTheSameForEveryMpiAlgorithmAtFourRanks|Distributed.OneStepOfABatchNormNetOnOneAndOnTwoRanksIsTheSameWithSyncBatchNorm|Cli.SigkillAtRandomMomentsNeverCorruptsTheCheckpointAndResumeEndsByteIdentical|Cli.ShortMnistRunGeneratorCatchesUpWithTheDiscriminator|Trainer.Toy1dReachesTheGlobalOptimum|MetricsCli.ShippedClassifiersMeetTheirAccuracyAndAreFoundByTheirData
 test-asan: build-asan
 	@echo "test-asan: the Release suite alone runs $(subst |,$(comma) ,$(ASAN_LONG_TESTS))"
 	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 OMP_WAIT_POLICY=passive \
