@@ -3,7 +3,9 @@
 # 1 process × 2 threads at the same global batch, for the DCGAN config and the paper's MLP (and the MLP
 # at a 4× larger batch), repetitions alternating, each the second epoch of a short run (steady state:
 # primitives cached, the first epoch's start-up excluded). Prints per repetition and the medians:
-# examples/s of each, their ratio, and the share of a 2-rank iteration spent in the all-reduce.
+# examples/s of each, their ratio, and the share of a 2-rank iteration spent in the all-reduce. Then the
+# DCGAN's 2 ranks × 1 thread against PyTorch DDP's (bench/reference/torch_ddp_dcgan_mnist.py, gloo), alternating
+# (case dcgan_mnist_vs_torch_ddp).
 # Pause background jobs first (kill -STOP), or the figures mean nothing.
 # usage: scripts/bench_distributed.sh [ADVNET_BINARY] [REPS] [CASES]   (as root: sets OMPI_ALLOW_RUN_AS_ROOT*)
 #   CASES: an extended regex of the case names to run (default: all)
@@ -48,3 +50,22 @@ for c in "${cases[@]}"; do
   printf '%-22s 2 ranks x 1 thread / 1 x 2 threads: median %s (all: %s), all-reduce share of a 2-rank iteration: median %s\n' \
     "$name" "$(printf '%s\n' "${ratios[@]}" | median)" "$r_sorted" "$(printf '%s\n' "${shares[@]}" | median)"
 done
+
+# advnet's 2 × 1 DCGAN (the second epoch, 40 iterations) against PyTorch DDP's 2 × 1 (40 iterations after 10).
+name=dcgan_mnist_vs_torch_ddp
+if [[ $name =~ $only ]]; then
+  ratios=()
+  for ((i = 1; i <= reps; i++)); do
+    rm -rf "$tmp/two"
+    OMP_NUM_THREADS=1 mpirun --oversubscribe --bind-to none --mca mpi_yield_when_idle 1 -np 2 \
+      "$bin" train configs/dcgan_mnist.toml --out "$tmp/two" --threads 1 "${common[@]}" --set data.train_range=[0,5120] > /dev/null
+    read -r two _ _ <<< "$(epoch2 "$tmp/two/metrics.jsonl")"
+    torch=$(cd bench/reference && OMP_NUM_THREADS=1 /usr/bin/python3 torch_ddp_dcgan_mnist.py --data ../../data/mnist --ranks 2 \
+      --threads 1 --iters 40 --warmup 10 | tail -n 1 | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['examples_per_s'])")
+    ratio=$(awk -v a="$two" -v b="$torch" 'BEGIN {printf "%.3f", a / b}')
+    ratios+=("$ratio")
+    printf '  %-22s rep %d: advnet 2x1 %8.0f ex/s  PyTorch DDP 2x1 %8.0f ex/s  ratio %s\n' "$name" "$i" "$two" "$torch" "$ratio"
+  done
+  printf '%-22s advnet / PyTorch DDP, 2 ranks x 1 thread: median %s (all: %s)\n' "$name" \
+    "$(printf '%s\n' "${ratios[@]}" | median)" "$(printf '%s\n' "${ratios[@]}" | sort -g | tr '\n' ' ')"
+fi
