@@ -7,21 +7,16 @@
 #include <cmath>
 #include <cstring>
 
+#include "../support/batch_norm_net.hpp"
 #include "advnet/nn/net.hpp"
 
 using advnet::Rng;
 using advnet::Shape;
 using advnet::Tensor;
+using advnet::testing::batch_norm_net;
 namespace nn = advnet::nn;
 
 namespace {
-
-nn::Net bn_net(const std::string& running) {
-  nn::Net net({3, 2, 2}, {nn::layer("batch_norm", {{"running", running}, {"momentum", 0.25}, {"eps", 1e-3}})});
-  net.init(Rng(1));
-  Rng(2).uniform(net.params().data(), net.params().numel(), 0.5f, 1.5f);  // γ and β away from 1 and 0
-  return net;
-}
 
 Tensor random(const Shape& s, uint64_t seed) {
   Tensor t(s);
@@ -35,7 +30,7 @@ TEST(BatchNormGroups, GroupsAreSeparatePassesAndTheRunningStatisticsMoveToTheirM
   for (const std::string running : {"var", "std"}) {
     SCOPED_TRACE(running);
     const Tensor x = random(Shape{6, 3, 2, 2}, 3), dy = random(Shape{6, 3, 2, 2}, 4);
-    nn::Net grouped = bn_net(running), apart = bn_net(running);
+    nn::Net grouped = batch_norm_net(running), apart = batch_norm_net(running);
     nn::Tape tape, tape_a, tape_b;
     const Tensor& y = grouped.forward(x, {.mode = nn::Mode::train, .groups = 2}, tape);
     grouped.zero_grad();
@@ -78,7 +73,7 @@ TEST(BatchNormGroups, GroupsAreSeparatePassesAndTheRunningStatisticsMoveToTheirM
 }
 
 TEST(BatchNormGroups, EvalModeDividesByTheRunningStdAsItIs) {
-  nn::Net net = bn_net("std");
+  nn::Net net = batch_norm_net("std");
   // The buffers' and parameters' offsets in the flat buffers (aligned, not packed).
   const int64_t mean_at = net.named_buffers()[0].offset, std_at = net.named_buffers()[1].offset;
   const int64_t w_at = net.named_params()[0].offset, b_at = net.named_params()[1].offset;
@@ -95,7 +90,7 @@ TEST(BatchNormGroups, EvalModeDividesByTheRunningStdAsItIs) {
 }
 
 TEST(BatchNormGroups, RowsThatDoNotSplitIntoTheGroupsAreRefused) {
-  nn::Net net = bn_net("var");
+  nn::Net net = batch_norm_net("var");
   nn::Tape tape;
   EXPECT_THROW(net.forward(random(Shape{5, 3, 2, 2}, 6), {.mode = nn::Mode::train, .groups = 2}, tape), advnet::Error);
 }

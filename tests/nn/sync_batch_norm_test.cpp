@@ -9,6 +9,7 @@
 
 #include "../support/thread_world.hpp"
 #include "advnet/core/error.hpp"
+#include "../support/batch_norm_net.hpp"
 #include "advnet/nn/net.hpp"
 
 using advnet::AllreduceOrder;
@@ -16,16 +17,10 @@ using advnet::Rng;
 using advnet::Shape;
 using advnet::Tensor;
 using advnet::testing::ThreadWorld;
+using advnet::testing::batch_norm_net;
 namespace nn = advnet::nn;
 
 namespace {
-
-nn::Net sync_bn_net(const std::string& running) {
-  nn::Net net({3, 2, 2}, {nn::layer("batch_norm", {{"running", running}, {"momentum", 0.25}, {"eps", 1e-3}})});
-  net.init(Rng(1));
-  Rng(2).uniform(net.params().data(), net.params().numel(), 0.5f, 1.5f);  // γ and β away from 1 and 0
-  return net;
-}
 
 Tensor random_batch(const Shape& s, uint64_t seed, float shift = 0) {
   Tensor t(s);
@@ -55,7 +50,7 @@ std::vector<RankResult> run_ranks(int p, const std::string& running, const Tenso
   std::vector<RankResult> out(static_cast<size_t>(p));
   ThreadWorld world(p);
   world.run([&](ThreadWorld::Rank& rank) {
-    nn::Net net = sync_bn_net(running);
+    nn::Net net = batch_norm_net(running);
     nn::Tape tape;
     const Tensor xr = rows(x, rank.rank() * n, n);
     const nn::RankSync on{&rank, AllreduceOrder::ordered};
@@ -77,7 +72,7 @@ TEST(SyncBatchNorm, RanksHoldingSlicesNormaliseAndBackpropagateAsOneProcessWithT
       SCOPED_TRACE(running + ", " + std::to_string(p) + " ranks");
       // Channels off centre (mean ~1), so that a slice's mean differs from the batch's.
       const Tensor x = random_batch(Shape{12, 3, 2, 2}, 3, 1.0f), dy = random_batch(Shape{12, 3, 2, 2}, 4);
-      nn::Net whole = sync_bn_net(running);
+      nn::Net whole = batch_norm_net(running);
       nn::Tape tape;
       const Tensor y = whole.forward(x, {.mode = nn::Mode::train}, tape).clone();
       whole.zero_grad();
@@ -110,7 +105,7 @@ TEST(SyncBatchNorm, EvalModeUsesTheRunningStatisticsAndSumsNothing) {
   // An eval-mode pass on one rank alone would deadlock if it summed: it must not.
   ThreadWorld world(2);
   const Tensor x = random_batch(Shape{4, 3, 2, 2}, 5);
-  nn::Net net = sync_bn_net("var"), plain = sync_bn_net("var");
+  nn::Net net = batch_norm_net("var"), plain = batch_norm_net("var");
   Tensor y;
   world.run([&](ThreadWorld::Rank& rank) {
     if (rank.rank() != 0) return;
@@ -128,7 +123,7 @@ TEST(SyncBatchNorm, GroupsOfRowsAreRefusedWithSummedStatistics) {
   ThreadWorld world(2);
   std::vector<std::string> errors(2);
   world.run([&](ThreadWorld::Rank& rank) {
-    nn::Net net = sync_bn_net("var");
+    nn::Net net = batch_norm_net("var");
     nn::Tape tape;
     try {
       net.forward(random_batch(Shape{4, 3, 2, 2}, 6), {.mode = nn::Mode::train, .groups = 2, .sync = {&rank, AllreduceOrder::mpi}},
