@@ -9,6 +9,7 @@
 #include "advnet/core/float_mode.hpp"
 #include "advnet/data/dataset.hpp"
 #include "advnet/eval/figures.hpp"
+#include "advnet/eval/modes.hpp"
 #include "advnet/gan/noise.hpp"
 #include "advnet/gan/numerics.hpp"
 #include "advnet/gan/streams.hpp"
@@ -76,9 +77,12 @@ int run_modes(const FigureArgs& a) {
   }
   Tensor samples;
   g.sample(a.n, a.seed, samples);
-  io::write_png(a.out, eval::modes_figure(samples, centres, dc.std,
-                                          std::to_string(a.n) + " samples, " + std::to_string(centres.size()) + " modes"));
-  std::printf("wrote %s\n", a.out.c_str());
+  // The title says what eval modes would say of these samples: how many of the modes they capture.
+  const eval::ModeCoverage c = eval::mode_coverage(samples, centres, dc.std);
+  const std::string captured = std::to_string(c.modes) + " of " + std::to_string(centres.size()) + " modes captured";
+  io::write_png(a.out, eval::modes_figure(samples, centres, dc.std, std::to_string(a.n) + " samples, " + captured));
+  std::printf("wrote %s: %lld samples, %s, %.1f %% high quality\n", a.out.c_str(), static_cast<long long>(a.n),
+              captured.c_str(), 100.0 * c.high_quality);
   return kOk;
 }
 

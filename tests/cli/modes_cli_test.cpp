@@ -90,6 +90,9 @@ TEST(ModesCli, ACheckpointIsScoredAgainstItsOwnConfigurationsModes) {
   const CliResult f = run_cli("figure modes " + ckpt + " --out " + dir.file("modes.png"));
   ASSERT_EQ(f.code, 0) << f.output;
   EXPECT_EQ(advnet::testing::read_bytes(dir.file("modes.png")).substr(1, 3), "PNG");
+  // Its title and line say what eval modes says of the same 2 500 samples.
+  const std::string captured = std::to_string(last_json(a).at("modes").get<int64_t>()) + " of 8 modes captured";
+  EXPECT_NE(f.output.find("2500 samples, " + captured), std::string::npos) << f.output;
 }
 
 // PacGAN's code re-estimates G's BatchNorm statistics before it scores (eval modes --bn-refresh B). On
