@@ -12,7 +12,7 @@ CONFIG --out DIR/seed-s --seed s --set ...`). A finished training is scored from
 `advnet eval modes` for 2-D rings and grids and Stacked MNIST, `advnet eval metrics --data PATH` (the configuration's data.path)
 for images; its JSON line, with the commands that made it, is the trial's result.json. With --bn-refresh B
 (`eval modes` only) the trial is scored a second time after G's BatchNorm running statistics are re-estimated
-from B train-mode batches, as PacGAN's code does before it scores (`eval modes --bn-refresh B`); that score's
+from B train-mode batches, as PacGAN's 2-D code does before it scores (`eval modes --bn-refresh B`); that score's
 numbers join result.json prefixed `bn_refresh_` (bn_refresh_modes, ...), with bn_refresh_batches = B; a finished
 trial scored with another B, or none, is scored again.
 

@@ -166,7 +166,7 @@ Run add_eval_modes(CLI::App& app) {
       ->check(CLI::IsMember({"0,1", "-1,1", "raw"}));
   app.add_option("--seed", a->seed, "seed of the generator's noise");
   app.add_option("--bn-refresh", a->bn_refresh,
-                 "first re-estimate G's BatchNorm running statistics with this many train-mode batches, as PacGAN's "
+                 "first re-estimate G's BatchNorm running statistics with this many train-mode batches, as PacGAN's 2-D "
                  "code does before it scores (50: its monitoring pass after every epoch); 0: as trained")
       ->check(CLI::Range(int64_t{0}, int64_t{1} << 20));
   app.add_option("--threads", a->threads, "threads, 0 = all cores")->check(CLI::NonNegativeNumber);
