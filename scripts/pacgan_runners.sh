@@ -6,7 +6,7 @@
 #                                      running (nice 19, one thread; a runner runs its lines one after another)
 #   scripts/pacgan_runners.sh status   each trial's last epoch and each runner's last line
 #   scripts/pacgan_runners.sh save     carry the unfinished trials into experiments/carry/ (commit it) and copy the
-#                                      finished trials' result.json to docs/pacgan/ROW/seed-S.json
+#                                      finished trials' result.json of the plan's rows to docs/pacgan/ROW/seed-S.json
 # Every session starts on a fresh checkout without runs/: start first thing, save before the session ends.
 # PLAN (experiments/pacgan_runners.txt) and RUNS (runs/pacgan) may be set in the environment.
 set -euo pipefail
@@ -50,10 +50,12 @@ status)
   for log in "$runs"/*.runner-*.log; do [[ -e $log ]] && echo "$log: $(tail -n 1 "$log")"; done ;;
 save)
   python3 scripts/carry_trials.py save --runs "$runs"
-  for result in "$runs"/*/seed-*/result.json; do
-    [[ -e $result ]] || continue
-    row=$(basename "$(dirname "$(dirname "$result")")") seed=$(basename "$(dirname "$result")")
-    mkdir -p "docs/pacgan/$row" && cp "$result" "docs/pacgan/$row/$seed.json"
+  mapfile -t rows < <(grep -v '^#' "$plan" | awk 'NF { print $2 }' | sort -u)
+  for row in "${rows[@]}"; do  # the plan's rows only: a stray folder's results never pass for the plan's
+    for result in "$runs/$row"/seed-*/result.json; do
+      [[ -e $result ]] || continue
+      mkdir -p "docs/pacgan/$row" && cp "$result" "docs/pacgan/$row/$(basename "$(dirname "$result")").json"
+    done
   done
   echo "runners: saved; commit experiments/carry and docs/pacgan" ;;
 *)
