@@ -190,3 +190,25 @@ TEST(Init, TorchDefaultBoundAndNormalStd) {
   EXPECT_NEAR(std::sqrt(s / static_cast<double>(w2.numel())), 0.02, 0.001);
   EXPECT_EQ(net.param("1.bias")[5], 0.1f);
 }
+
+// TensorFlow's truncated normal (PacGAN's Stacked MNIST D): every weight within ±2 std, none of the
+// plain normal's tail left, a standard deviation of 0.8796·std (that of N(0, 1) cut at ±2), the
+// same seed the same weights.
+TEST(Init, TruncatedNormalStaysWithinTwoStdWithTheTruncatedSpread) {
+  const auto spec = layer("linear", {{"units", 500}, {"init", "truncated_normal"}, {"std", 0.02}, {"init_bias", 0.1}});
+  Net net({400}, {spec}), twin({400}, {spec});
+  net.init(Rng(12));
+  twin.init(Rng(12));
+  const Tensor w = net.param("0.weight");
+  double s = 0, m = 0;
+  for (int64_t i = 0; i < w.numel(); ++i) {
+    m = std::max(m, std::fabs(static_cast<double>(w[i])));
+    s += static_cast<double>(w[i]) * w[i];
+  }
+  EXPECT_LE(m, 0.04);
+  EXPECT_GT(m, 0.0399);  // 200 000 draws reach the cut
+  EXPECT_NEAR(std::sqrt(s / static_cast<double>(w.numel())), 0.8796 * 0.02, 0.0002);
+  EXPECT_EQ(net.param("0.bias")[7], 0.1f);
+  const Tensor again = twin.param("0.weight");
+  for (int64_t i = 0; i < w.numel(); ++i) ASSERT_EQ(w[i], again[i]);
+}
