@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import shutil
+import struct
 import sys
 
 CARRIED = [("checkpoints/latest.safetensors", "latest.safetensors"), ("config.toml", "config.toml"),
@@ -35,16 +36,39 @@ def trials(root):
                   if name.startswith("seed-") and os.path.isdir(os.path.join(root, row, name)))
 
 
-def epochs_done(metrics_path):
-    """The last epoch in a run's metrics.jsonl (0 when it has none)."""
-    last = 0
+def checkpoint_position(path):
+    """(epochs completed, iterations into the next) of an advnet checkpoint: its __metadata__."""
+    with open(path, "rb") as f:
+        (size,) = struct.unpack("<Q", f.read(8))
+        meta = json.loads(f.read(size)).get("__metadata__", {})
+    return int(meta["epoch"]), int(meta.get("batch", 0))
+
+
+def keep_up_to(metrics_path, epoch, batch):
+    """Cuts a carried metrics.jsonl back to the carried checkpoint; returns how many lines it dropped.
+
+    The trainer appends an epoch's line and then writes the checkpoint, and save copies the two while it
+    runs, so the copied metrics may hold a line past the checkpoint, which the resumed trial would write
+    again. Kept: every line up to the checkpoint's epoch (an earlier session's partial lines included),
+    and the partial line (completed: false) of the epoch it stopped in when the checkpoint holds those
+    iterations."""
+    kept, dropped = [], 0
     with open(metrics_path) as f:
         for line in f:
             try:
-                last = max(last, int(json.loads(line).get("epoch", 0)))
-            except (ValueError, AttributeError):
-                pass
-    return last
+                rec = json.loads(line)
+                e = int(rec["epoch"])
+                partial = rec.get("completed") is False
+                keep = e <= epoch or partial and e == epoch + 1 and int(rec.get("iterations", 0)) <= batch
+            except (ValueError, KeyError, TypeError, AttributeError):
+                keep = False  # a torn last line
+            if keep:
+                kept.append(line if line.endswith("\n") else line + "\n")
+            else:
+                dropped += 1
+    with open(metrics_path, "w") as f:
+        f.writelines(kept)
+    return dropped
 
 
 def save(runs, carry):
@@ -61,12 +85,15 @@ def save(runs, carry):
             continue
         dest = os.path.join(carry, row, seed)
         os.makedirs(dest, exist_ok=True)
-        for src, name in CARRIED:
+        for src, name in CARRIED:  # the checkpoint first: the metrics copied after it can only be ahead
             shutil.copyfile(os.path.join(run, src), os.path.join(dest, name))
+        epoch, batch = checkpoint_position(os.path.join(dest, "latest.safetensors"))
+        dropped = keep_up_to(os.path.join(dest, "metrics.jsonl"), epoch, batch)
         log = os.path.join(runs, row, f"{seed}.log")
         if os.path.exists(log):
             shutil.copyfile(log, os.path.join(dest, "runner.log"))
-        print(f"carry: {row}/{seed}: saved at epoch {epochs_done(os.path.join(dest, 'metrics.jsonl'))}")
+        ahead = f" (metrics.jsonl cut back to it: {dropped} line(s) past it dropped)" if dropped else ""
+        print(f"carry: {row}/{seed}: saved at epoch {epoch}" + (f", iteration {batch}" if batch else "") + ahead)
 
 
 def restore(carry, runs):
@@ -80,7 +107,8 @@ def restore(carry, runs):
             shutil.copyfile(os.path.join(src, name), os.path.join(run, dst))
         if os.path.exists(os.path.join(src, "runner.log")):
             shutil.copyfile(os.path.join(src, "runner.log"), os.path.join(runs, row, f"{seed}.log"))
-        print(f"carry: {row}/{seed}: restored at epoch {epochs_done(os.path.join(run, 'metrics.jsonl'))}")
+        epoch, batch = checkpoint_position(os.path.join(run, "checkpoints", "latest.safetensors"))
+        print(f"carry: {row}/{seed}: restored at epoch {epoch}" + (f", iteration {batch}" if batch else ""))
 
 
 def main():
