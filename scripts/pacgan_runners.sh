@@ -1,27 +1,42 @@
 #!/usr/bin/env bash
 # The PacGAN trials' background runners, in one command per step of a working session (docs/pacgan.md, Progress).
-#   scripts/pacgan_runners.sh start    build the command, pin it as RUNS/bin/advnet-COMMIT, put back the trials
-#                                      carried by the last session and the results of the finished ones
-#                                      (docs/pacgan/ROW/seed-S.json), start each runner of the plan not already
-#                                      running (nice 19, one thread; a runner runs its lines one after another)
-#   scripts/pacgan_runners.sh status   each trial's last epoch and each runner's last line
-#   scripts/pacgan_runners.sh save     carry the unfinished trials into experiments/carry/ (commit it) and copy the
-#                                      finished trials' result.json of the plan's rows to docs/pacgan/ROW/seed-S.json
+#   scripts/pacgan_runners.sh start     build the command, pin it as RUNS/bin/advnet-COMMIT, put back the trials
+#                                       carried by the last session and the results of the finished ones
+#                                       (DOCS/ROW/seed-S.json), start each runner of the plan not already
+#                                       running (nice 19, one thread; a runner runs its lines one after another)
+#   scripts/pacgan_runners.sh status    each trial's last epoch and each runner's last line
+#   scripts/pacgan_runners.sh pause     SIGSTOP every runner with all it started (before a benchmark: the issue's
+#   scripts/pacgan_runners.sh continue  rule), SIGCONT after it
+#   scripts/pacgan_runners.sh save      carry the unfinished trials into CARRY (commit it) and copy the finished
+#                                       trials' result.json of the plan's rows to DOCS/ROW/seed-S.json
 # Every session starts on a fresh checkout without runs/: start first thing, save before the session ends.
-# PLAN (experiments/pacgan_runners.txt) and RUNS (runs/pacgan) may be set in the environment.
+# The environment may set PLAN (experiments/pacgan_runners.txt), RUNS (runs/pacgan), CARRY (experiments/carry),
+# DOCS (docs/pacgan) and ADVNET (a binary to pin instead of building one: the test's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 plan=${PLAN:-experiments/pacgan_runners.txt}
 runs=${RUNS:-runs/pacgan}
+carry=${CARRY:-experiments/carry}
+docs=${DOCS:-docs/pacgan}
+
+# The pid of each runner that is running (each is its process group's leader: setsid), one per line.
+running() {
+  local pidfile
+  for pidfile in "$runs"/runner-*.pid; do
+    [[ -e $pidfile ]] && kill -0 "$(cat "$pidfile")" 2> /dev/null && cat "$pidfile"
+  done
+  return 0
+}
 
 case ${1:-} in
 start)
-  make build-cli
+  built=${ADVNET:-build/advnet}
+  [[ -n ${ADVNET:-} ]] || make build-cli
   bin=$runs/bin/advnet-$(git rev-parse --short HEAD)
   mkdir -p "$runs/bin"
-  [[ -e $bin ]] || { cp build/advnet "$bin.tmp" && mv "$bin.tmp" "$bin"; }  # never over a binary that runs
-  python3 scripts/carry_trials.py restore --runs "$runs"
-  for done in docs/pacgan/*/seed-*.json; do  # finished trials, so that the runners skip them
+  [[ -e $bin ]] || { cp "$built" "$bin.tmp" && mv "$bin.tmp" "$bin"; }  # never over a binary that runs
+  python3 scripts/carry_trials.py restore --carry "$carry" --runs "$runs"
+  for done in "$docs"/*/seed-*.json; do  # finished trials, so that the runners skip them
     [[ -e $done ]] || continue
     run=$runs/$(basename "$(dirname "$done")")/$(basename "$done" .json)
     [[ -e $run/result.json ]] || { mkdir -p "$run" && cp "$done" "$run/result.json"; }
@@ -48,16 +63,21 @@ status)
     [[ -e $log ]] && echo "$log: $(grep '^epoch' "$log" | tail -n 1 | cut -d' ' -f1-2)"
   done
   for log in "$runs"/*.runner-*.log; do [[ -e $log ]] && echo "$log: $(tail -n 1 "$log")"; done ;;
+pause | continue)
+  signal=$([[ $1 == pause ]] && echo STOP || echo CONT)
+  mapfile -t pids < <(running)
+  for pid in "${pids[@]}"; do kill -"$signal" -- "-$pid"; done
+  echo "runners: ${#pids[@]} runner(s) sent SIG$signal" ;;
 save)
-  python3 scripts/carry_trials.py save --runs "$runs"
+  python3 scripts/carry_trials.py save --runs "$runs" --carry "$carry"
   mapfile -t rows < <(grep -v '^#' "$plan" | awk 'NF { print $2 }' | sort -u)
   for row in "${rows[@]}"; do  # the plan's rows only: a stray folder's results never pass for the plan's
     for result in "$runs/$row"/seed-*/result.json; do
       [[ -e $result ]] || continue
-      mkdir -p "docs/pacgan/$row" && cp "$result" "docs/pacgan/$row/$(basename "$(dirname "$result")").json"
+      mkdir -p "$docs/$row" && cp "$result" "$docs/$row/$(basename "$(dirname "$result")").json"
     done
   done
-  echo "runners: saved; commit experiments/carry and docs/pacgan" ;;
+  echo "runners: saved; commit $carry and $docs" ;;
 *)
-  echo "usage: scripts/pacgan_runners.sh start|status|save" >&2; exit 2 ;;
+  echo "usage: scripts/pacgan_runners.sh start|status|pause|continue|save" >&2; exit 2 ;;
 esac
