@@ -72,7 +72,7 @@ fuzz: build-fuzz
 test-fuzz: build-fuzz
 	@scripts/fuzz.sh $(FUZZ_SMOKE_SECONDS)
 
-# Layers of the code point one way (README "Layout"): a second to check, so first.
+# Layers of the code point one way (docs/architecture.md, "Layers point one way"): a second to check, so first.
 check-layers:
 	@scripts/check_layers.sh
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Layers of the code point one way (the table under "Layout" in README.md): a file in src/LAYER/ or
-# include/advnet/LAYER/ may include advnet headers of its own layer and of the layers its row names,
+# Layers of the code point one way (the table under "Layers point one way" in docs/architecture.md): a file in
+# src/LAYER/ or include/advnet/LAYER/ may include advnet headers of its own layer and of the layers its row names,
 # nothing else. Fails, naming each file, line and include, on any other; and on a folder of src/ or
 # include/advnet/ that has no row. The umbrella header include/advnet/advnet.hpp is exempt.
 # usage: scripts/check_layers.sh [ROOT]   (make test runs it)
@@ -24,7 +24,7 @@ status=0
 for dir in src/*/ include/advnet/*/; do
   layer=$(basename "$dir")
   if [[ -z ${allowed[$layer]+set} ]]; then
-    echo "check_layers: $dir is not in the table of layers (scripts/check_layers.sh, README.md)"
+    echo "check_layers: $dir is not in the table of layers (scripts/check_layers.sh, docs/architecture.md)"
     status=1
     continue
   fi
