@@ -4,7 +4,9 @@
 G: Linear 100→2048, view (512, 2, 2), BatchNorm2d, ReLU, then ConvTranspose2d k5 s2 p2 to 256×4×4 (output
 padding 1), 128×7×7 (0), 64×14×14 (1), 3×28×28 (1), BatchNorm2d and ReLU after each but the last, tanh,
 flatten. D: view (3·pack, 28, 28), Conv2d k5 s2 p2 to 64, 128, 256, 512 channels, LeakyReLU 0.2 after each,
-BatchNorm2d after all but the first, flatten, Linear 2048→1 (sigmoid folded into the loss). N(0, 0.02)
+BatchNorm2d after all but the first, flatten, Linear 2048→1 (sigmoid folded into the loss). The config pads
+1 before and 2 after where TensorFlow's "SAME" does (padding_after); torch has no such padding without an extra
+F.pad or crop, so here every layer pads symmetrically to the same sizes: the same FLOPs. N(0, 0.02)
 weights, zero biases; batch 64 packs; Adam lr 2e-4, β = (0.5, 0.999); z uniform on [−1, 1].
 One iteration as the config runs it: a D step (the real and the generated batch through D separately,
 D's loss the sum of the two BCE terms), then two G steps on the D step's noise (non-saturating loss).

@@ -16,21 +16,27 @@ void check_image_input(const Shape& in, const std::string& who) {
 }
 
 void check_options(const ConvOptions& o, const std::string& who) {
-  check(o.kernel > 0 && o.stride > 0 && o.padding >= 0 && o.output_padding >= 0,
-        who + ": kernel and stride must be positive, padding and output_padding non-negative");
+  check(o.kernel > 0 && o.stride > 0 && o.padding >= 0 && o.after() >= 0 && o.output_padding >= 0,
+        who + ": kernel and stride must be positive, padding, padding_after and output_padding non-negative");
+}
+
+// "p=1" or, before and after apart, "p=1,2".
+std::string padding_text(const ConvGeometry& g) {
+  return "p=" + n2(g.ph) + (g.ph_after != g.ph ? "," + n2(g.ph_after) : "");
 }
 
 ConvGeometry conv_geometry(const Shape& in, int64_t out_c, const ConvOptions& o, const std::string& who) {
   check_image_input(in, who);
   check_options(o, who);
   check(o.output_padding == 0, who + ": output_padding is for transposed convolutions");
-  ConvGeometry g{.in_c = in[1], .in_h = in[2], .in_w = in[3], .out_c = out_c,
-                 .kh = o.kernel, .kw = o.kernel, .sh = o.stride, .sw = o.stride, .ph = o.padding, .pw = o.padding};
+  const int64_t p = o.padding, q = o.after();
+  ConvGeometry g{.in_c = in[1], .in_h = in[2], .in_w = in[3], .out_c = out_c, .kh = o.kernel, .kw = o.kernel,
+                 .sh = o.stride, .sw = o.stride, .ph = p, .pw = p, .ph_after = q, .pw_after = q};
   check(out_c > 0, who + ": the number of output channels must be positive");
-  check(in[2] + 2 * o.padding >= o.kernel && in[3] + 2 * o.padding >= o.kernel,
+  check(in[2] + p + q >= o.kernel && in[3] + p + q >= o.kernel,
         who + ": kernel " + n2(o.kernel) + " is larger than the padded input " + in.str());
-  g.out_h = (in[2] + 2 * o.padding - o.kernel) / o.stride + 1;
-  g.out_w = (in[3] + 2 * o.padding - o.kernel) / o.stride + 1;
+  g.out_h = (in[2] + p + q - o.kernel) / o.stride + 1;
+  g.out_w = (in[3] + p + q - o.kernel) / o.stride + 1;
   return g;
 }
 
@@ -55,7 +61,7 @@ Conv2d::~Conv2d() = default;
 std::string Conv2d::describe() const {
   const ConvGeometry& g = conv_->geometry();
   return "Conv2d(" + shape_text(g.in_c, g.in_h, g.in_w) + " -> " + shape_text(g.out_c, g.out_h, g.out_w) +
-         ", k=" + n2(g.kh) + ", s=" + n2(g.sh) + ", p=" + n2(g.ph) + (has_bias_ ? ")" : ", no bias)");
+         ", k=" + n2(g.kh) + ", s=" + n2(g.sh) + ", " + padding_text(g) + (has_bias_ ? ")" : ", no bias)");
 }
 
 Shape Conv2d::output_shape(const Shape& in) const {
@@ -103,12 +109,15 @@ ConvGeometry transposed_geometry(const Shape& in, int64_t out_c, const ConvOptio
   check(out_c > 0, who + ": the number of output channels must be positive");
   check(o.output_padding < o.stride, who + ": output_padding (" + n2(o.output_padding) +
                                          ") must be smaller than the stride (" + n2(o.stride) + "), as in torch");
-  check(o.output_padding <= o.padding, who + ": output_padding larger than padding is not supported");
+  const int64_t p = o.padding, q = o.after();
+  // output_padding takes back rows of the padding after (oneDNN's right padding is q − output_padding).
+  check(o.output_padding <= q, who + ": output_padding larger than padding_after (or padding) is not supported");
   ConvGeometry g{.in_c = in[1], .in_h = in[2], .in_w = in[3], .out_c = out_c, .kh = o.kernel, .kw = o.kernel,
-                 .sh = o.stride, .sw = o.stride, .ph = o.padding, .pw = o.padding, .transposed = true};
-  g.out_h = (in[2] - 1) * o.stride - 2 * o.padding + o.kernel + o.output_padding;
-  g.out_w = (in[3] - 1) * o.stride - 2 * o.padding + o.kernel + o.output_padding;
-  check(g.out_h > 0 && g.out_w > 0, who + ": padding " + n2(o.padding) + " leaves no output for input " + in.str());
+                 .sh = o.stride, .sw = o.stride, .ph = p, .pw = p, .ph_after = q, .pw_after = q, .transposed = true};
+  g.out_h = (in[2] - 1) * o.stride - p - q + o.kernel + o.output_padding;
+  g.out_w = (in[3] - 1) * o.stride - p - q + o.kernel + o.output_padding;
+  check(g.out_h > 0 && g.out_w > 0,
+        who + ": padding " + n2(p) + " and " + n2(q) + " leave no output for input " + in.str());
   return g;
 }
 
@@ -123,7 +132,7 @@ std::string ConvTranspose2d::describe() const {
   const ConvGeometry& g = conv_->geometry();
   const char* b = bias_ == Bias::tied ? ")" : bias_ == Bias::untied ? ", untied bias)" : ", no bias)";
   return "ConvTranspose2d(" + shape_text(g.in_c, g.in_h, g.in_w) + " -> " + shape_text(g.out_c, g.out_h, g.out_w) +
-         ", k=" + n2(g.kh) + ", s=" + n2(g.sh) + ", p=" + n2(g.ph) + b;
+         ", k=" + n2(g.kh) + ", s=" + n2(g.sh) + ", " + padding_text(g) + b;
 }
 
 Shape ConvTranspose2d::output_shape(const Shape& in) const {
@@ -180,7 +189,7 @@ MaxoutConv::~MaxoutConv() = default;
 std::string MaxoutConv::describe() const {
   const ConvGeometry& g = conv_->geometry();
   return "MaxoutConv(" + shape_text(g.in_c, g.in_h, g.in_w) + " -> " + shape_text(units_, g.out_h, g.out_w) + " x " +
-         n2(pieces_) + " pieces, k=" + n2(g.kh) + ", s=" + n2(g.sh) + ", p=" + n2(g.ph) + ")";
+         n2(pieces_) + " pieces, k=" + n2(g.kh) + ", s=" + n2(g.sh) + ", " + padding_text(g) + ")";
 }
 
 Shape MaxoutConv::output_shape(const Shape& in) const { return check_same_example(in, conv_->geometry(), units_, describe()); }
@@ -225,15 +234,22 @@ namespace {
 
 // kernel, stride, padding (and output_padding) of a convolution, as ConvOptions.
 std::vector<LayerKey> conv_keys(bool output_padding) {
+  LayerKey after = integer_key("padding_after", 0, 1024, std::nullopt,
+                               "zero padding after (bottom and right), where it differs from before (TensorFlow's "
+                               "\"SAME\" for a 5×5 stride-2 convolution of 28×28: padding 1, padding_after 2)");
+  after.derived_default = [](const LayerSpec& s) -> Value { return s.integer("padding"); };
+  after.default_doc = "padding";
   std::vector<LayerKey> k{integer_key("kernel", 1, 1024, std::nullopt, "kernel height and width"),
                           integer_key("stride", 1, 1024, 1, "stride in both directions"),
-                          integer_key("padding", 0, 1024, 0, "zero padding on each side")};
+                          integer_key("padding", 0, 1024, 0, "zero padding before (top and left), and after"),
+                          std::move(after)};
   if (output_padding) k.push_back(integer_key("output_padding", 0, 1024, 0, "extra rows and columns on the output's far side"));
   return k;
 }
 
 ConvOptions conv_options(const LayerSpec& s) {
   return {.kernel = s.integer("kernel"), .stride = s.integer("stride"), .padding = s.integer("padding"),
+          .padding_after = s.integer("padding_after"),
           .output_padding = s.has("output_padding") ? s.integer("output_padding") : 0};
 }
 

@@ -13,7 +13,10 @@ namespace advnet::nn {
 struct ConvGeometry {
   int64_t in_c = 0, in_h = 0, in_w = 0;     // x: (N, in_c, in_h, in_w)
   int64_t out_c = 0, out_h = 0, out_w = 0;  // y: (N, out_c, out_h, out_w)
-  int64_t kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0;
+  int64_t kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0;  // ph, pw: padding before (top, left)
+  // Padding after (bottom, right) as configured, for describe(); oneDNN's right padding follows from the
+  // sizes (a convolution's floor division may leave some of it unused).
+  int64_t ph_after = 0, pw_after = 0;
   // false: convolution, weight (out_c, in_c, kh, kw) as torch.nn.Conv2d.
   // true:  transposed convolution, weight (in_c, out_c, kh, kw) as torch.nn.ConvTranspose2d.
   bool transposed = false;

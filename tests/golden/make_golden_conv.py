@@ -83,6 +83,32 @@ class MaxoutConv(torch.nn.Module):
         return z.view(n, self.units, self.pieces, h, w).max(2)[0]
 
 
+class PaddedConv(torch.nn.Module):
+    """A convolution with `before` zero rows (columns) at the top (left) and `after` at the bottom (right)."""
+
+    def __init__(self, cin, cout, k, stride, before, after):
+        super().__init__()
+        self.pad = (before, after, before, after)
+        self.conv = torch.nn.Conv2d(cin, cout, k, stride=stride)
+
+    def forward(self, x):
+        return self.conv(F.pad(x, self.pad))
+
+
+class CroppedDeconv(torch.nn.Module):
+    """The transposed convolution whose forward convolution pads `before` and `after`: the unpadded
+    transposed convolution's output with `before` rows (columns) cut at the top (left), `after` at the end."""
+
+    def __init__(self, cin, cout, k, stride, before, after):
+        super().__init__()
+        self.before, self.after = before, after
+        self.deconv = torch.nn.ConvTranspose2d(cin, cout, k, stride=stride)
+
+    def forward(self, x):
+        y = self.deconv(x)
+        return y[:, :, self.before:y.shape[2] - self.after, self.before:y.shape[3] - self.after]
+
+
 def layers():
     torch.manual_seed(0)
     layer_case("conv", torch.nn.Conv2d(3, 5, 3, stride=2, padding=1), torch.rand(4, 3, 9, 8) * 2 - 1)
@@ -102,6 +128,10 @@ def layers():
         bn.running_var.uniform_(0.5, 2.0)
     layer_case("bn2d_eval", bn, torch.rand(3, 4, 2, 2) * 3 - 1, train=False)
     layer_case("bn1d_train", torch.nn.BatchNorm1d(6), torch.rand(8, 6) * 2)
+    # Padding 1 before and 2 after (TensorFlow's "SAME" for 5×5 stride 2): F.pad in front of a convolution,
+    # a transposed convolution's output cropped.
+    layer_case("conv_pad12", PaddedConv(3, 4, 5, 2, 1, 2), torch.rand(2, 3, 8, 8) * 2 - 1)
+    layer_case("deconv_pad12", CroppedDeconv(3, 2, 5, 2, 1, 2), torch.rand(2, 3, 4, 4) * 2 - 1)
 
 
 # ---- whole nets from a config ----
@@ -150,21 +180,30 @@ def build(specs, net_id):
                     new(f"{i}.weight", (out, x.shape[1], s["kernel"], s["kernel"]), "weight")
                     if s.get("bias", True):
                         new(f"{i}.bias", (out,), "bias")
-                x = F.conv2d(x, w(), b(), stride=s.get("stride", 1), padding=s.get("padding", 0))
+                p = s.get("padding", 0)
+                q = s.get("padding_after", p)
+                if q != p:  # padding before and after apart: F.pad in front
+                    x = F.conv2d(F.pad(x, (p, q, p, q)), w(), b(), stride=s.get("stride", 1))
+                else:
+                    x = F.conv2d(x, w(), b(), stride=s.get("stride", 1), padding=p)
                 if t == "maxout_conv":
                     n, _, h, ww = x.shape
                     x = x.view(n, s["units"], s["pieces"], h, ww).max(2)[0]
             elif t == "conv_transpose2d":
                 st, p, op, k = s.get("stride", 1), s.get("padding", 0), s.get("output_padding", 0), s["kernel"]
+                q = s.get("padding_after", p)
+                ho = (x.shape[2] - 1) * st - p - q + k + op
+                wo = (x.shape[3] - 1) * st - p - q + k + op
                 if make:
                     new(f"{i}.weight", (x.shape[1], s["channels"], k, k), "weight")
-                    ho = (x.shape[2] - 1) * st - 2 * p + k + op
-                    wo = (x.shape[3] - 1) * st - 2 * p + k + op
                     if s.get("bias", True):
                         shape = (s["channels"], ho, wo) if s.get("untied_bias", False) else (s["channels"],)
                         new(f"{i}.bias", shape, "bias")
                 untied = s.get("untied_bias", False)
-                x = F.conv_transpose2d(x, w(), None if untied else b(), stride=st, padding=p, output_padding=op)
+                if q != p:  # padding before and after apart: the unpadded output, cropped
+                    x = F.conv_transpose2d(x, w(), None if untied else b(), stride=st)[:, :, p:p + ho, p:p + wo]
+                else:
+                    x = F.conv_transpose2d(x, w(), None if untied else b(), stride=st, padding=p, output_padding=op)
                 if untied and b() is not None:
                     x = x + b()
             elif t == "batch_norm":
@@ -233,6 +272,7 @@ def main():
     layers()
     whole_nets("dcgan_mnist", 6)
     whole_nets("paper_cifar10_conv", 3)
+    whole_nets("pacgan_stacked_mnist", 4)
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).with_name("conv_nets.bin")
     mg.write(out)
     print(f"wrote {out} ({out.stat().st_size} bytes, {len(mg.records)} tensors, torch {torch.__version__})")

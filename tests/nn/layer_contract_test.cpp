@@ -56,6 +56,9 @@ std::vector<LayerCase> cases() {
   nn::LayerSpec conv = nn::layer("conv2d", {{"channels", 3}, {"kernel", 3}, {"stride", 1}, {"padding", 1}});
   nn::LayerSpec conv_s2 = nn::layer("conv2d", {{"bias", false}, {"channels", 2}, {"kernel", 3}, {"stride", 2}, {"padding", 0}});
   nn::LayerSpec deconv = nn::layer("conv_transpose2d", {{"channels", 2}, {"kernel", 3}, {"stride", 2}, {"padding", 1}, {"output_padding", 1}});
+  // TensorFlow's "SAME" of PacGAN's Stacked MNIST nets: 1 row and column before, 2 after.
+  nn::LayerSpec conv_same = nn::layer("conv2d", {{"channels", 2}, {"kernel", 5}, {"stride", 2}, {"padding", 1}, {"padding_after", 2}});
+  nn::LayerSpec deconv_same = nn::layer("conv_transpose2d", {{"channels", 2}, {"kernel", 5}, {"stride", 2}, {"padding", 1}, {"padding_after", 2}});
   nn::LayerSpec deconv_untied = deconv;
   deconv_untied.args["untied_bias"] = true;
   nn::LayerSpec pool = nn::layer("max_pool2d", {{"kernel", 2}, {"stride", 2}});
@@ -77,6 +80,8 @@ std::vector<LayerCase> cases() {
       {"conv2d stride 2, no bias", conv_s2, {1, 6, 6}, 2},
       {"conv_transpose2d", deconv, {3, 3, 3}, 2},
       {"conv_transpose2d untied bias", deconv_untied, {2, 3, 3}, 2},
+      {"conv2d padding 1 before, 2 after", conv_same, {2, 6, 6}, 2},
+      {"conv_transpose2d padding 1 before, 2 after", deconv_same, {2, 3, 3}, 2},
       {"maxout_conv", nn::layer("maxout_conv", {{"units", 2}, {"pieces", 3}, {"kernel", 3}, {"padding", 1}}), {2, 4, 4}, 2},
       {"max_pool2d", pool, {2, 4, 4}, 2},
       {"max_pool2d ceil, padding", pool_ceil, {1, 5, 5}, 2},

@@ -1,9 +1,12 @@
 #pragma once
 // Convolution layers on oneDNN, NCHW activations, PyTorch parameter layouts (so a checkpoint maps
-// one to one onto torch.nn.Conv2d / ConvTranspose2d modules). Square kernels, equal strides and
-// paddings in both directions. The geometry is fixed when the layer is built from its input shape;
+// one to one onto torch.nn.Conv2d / ConvTranspose2d modules). Square kernels, equal strides in both
+// directions; the padding before (top, left) and after (bottom, right) may differ, as TensorFlow's
+// "SAME" pads a 5×5 stride-2 convolution of 28×28 (1 before, 2 after: torch's F.pad(x, (1, 2, 1, 2))
+// in front of a Conv2d, or a ConvTranspose2d's output cropped by 1 and 2). The geometry is fixed when the layer is built from its input shape;
 // oneDNN primitives are built once per batch size and cached.
 #include <memory>
+#include <optional>
 
 #include "advnet/nn/layer.hpp"
 
@@ -14,11 +17,13 @@ class DnnlConv;
 struct ConvOptions {
   int64_t kernel = 3;
   int64_t stride = 1;
-  int64_t padding = 0;
-  int64_t output_padding = 0;  // transposed convolution only (torch semantics)
+  int64_t padding = 0;                   // p: zero rows (columns) before: top (left)
+  std::optional<int64_t> padding_after;  // q: after, bottom (right); none: p
+  int64_t output_padding = 0;            // transposed convolution only (torch semantics)
+  int64_t after() const { return padding_after.value_or(padding); }
 };
 
-// Conv2d: x: (N, C_in, H, W) → y: (N, C_out, (H + 2p − k)/s + 1, (W + 2p − k)/s + 1).
+// Conv2d: x: (N, C_in, H, W) → y: (N, C_out, (H + p + q − k)/s + 1, likewise for W).
 // weight: (C_out, C_in, k, k), bias: (C_out).
 class Conv2d : public Layer {
  public:
@@ -40,7 +45,7 @@ class Conv2d : public Layer {
 };
 
 // ConvTranspose2d (the paper's "deconv"): x: (N, C_in, H, W) →
-// y: (N, C_out, (H − 1)·s − 2p + k + output_padding, likewise for W). weight: (C_in, C_out, k, k).
+// y: (N, C_out, (H − 1)·s − p − q + k + output_padding, likewise for W). weight: (C_in, C_out, k, k).
 // bias: "tied" (C_out) as torch, "untied" (C_out, H_out, W_out) as the reference code's deconv
 // output layer (tied_b: 0), or "none".
 class ConvTranspose2d : public Layer {
