@@ -106,13 +106,7 @@ int run_modes(const ModesArgs& a) {
   if (!a.checkpoint.empty()) g.emplace(load_generator(a.checkpoint, a.live));
   if (a.bn_refresh > 0) {
     if (!g) throw Error("eval modes: --bn-refresh re-estimates a checkpoint's generator; it does not go with --samples");
-    try {
-      g->refresh_batch_norm(a.bn_refresh, a.seed);
-    } catch (const Error& e) {
-      throw Error(a.checkpoint + ": --bn-refresh: " + e.what());
-    }
-    std::printf("BatchNorm's running statistics re-estimated from %lld train-mode batches of G (PacGAN's evaluation)\n",
-                static_cast<long long>(a.bn_refresh));
+    refresh_batch_norm(*g, a.checkpoint, a.bn_refresh, a.seed);
   }
   const data::DataConfig dc = g ? g->config().data : run::load_config(a.config).data;
   const std::string source = g ? a.checkpoint : a.config;
@@ -165,10 +159,7 @@ Run add_eval_modes(CLI::App& app) {
                                       "as PacGAN feeds its tanh G's outputs)")
       ->check(CLI::IsMember({"0,1", "-1,1", "raw"}));
   app.add_option("--seed", a->seed, "seed of the generator's noise");
-  app.add_option("--bn-refresh", a->bn_refresh,
-                 "first re-estimate G's BatchNorm running statistics with this many train-mode batches, as PacGAN's 2-D "
-                 "code does before it scores (50: its monitoring pass after every epoch); 0: as trained")
-      ->check(CLI::Range(int64_t{0}, int64_t{1} << 20));
+  add_bn_refresh_option(app, a->bn_refresh);
   app.add_option("--threads", a->threads, "threads, 0 = all cores")->check(CLI::NonNegativeNumber);
   add_live_flag(app, a->live);
   app.add_flag("--json", a->json, "print a JSON object as the last line");

@@ -1,7 +1,7 @@
 // advnet figure samples CHECKPOINT --out F.png [--rows R] [--cols C] [--data DIR] [--seed S] [--live]  (Figure 2)
 // advnet figure interpolate CHECKPOINT --out F.png [--pairs P] [--steps S] [--seed S] [--live]      (Figure 3)
 // advnet figure toy1d RUN_DIR --out F.png [--panels K]                                         (Figure 1)
-// advnet figure modes CHECKPOINT --out F.png [--n 2500] [--seed S] [--live]      (a 2-D ring or grid's samples)
+// advnet figure modes CHECKPOINT --out F.png [--n 2500] [--seed S] [--bn-refresh B] [--live]  (a 2-D ring or grid)
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -26,6 +26,7 @@ namespace {
 struct FigureArgs {
   std::string input, out, data;
   int64_t rows = 8, cols = 9, pairs = 8, steps = 11, panels = 4, n = 2500;
+  int64_t bn_refresh = 0;  // figure modes: batches that re-estimate G's BatchNorm statistics first
   uint64_t seed = 0;
   bool live = false;  // G's own parameters instead of their moving average
 };
@@ -68,6 +69,7 @@ int run_interpolate(const FigureArgs& a) {
 
 int run_modes(const FigureArgs& a) {
   run::GeneratorModel g = load_generator(a.input, a.live);
+  refresh_batch_norm(g, a.input, a.bn_refresh, a.seed);  // as eval modes --bn-refresh: the same samples
   const data::DataConfig& dc = g.config().data;
   std::vector<std::array<double, 2>> centres;
   try {
@@ -138,6 +140,7 @@ Run add_figure(CLI::App& app) {
   modes->add_option("--out", a->out, "PNG file")->required();
   modes->add_option("--n", a->n, "samples")->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
   modes->add_option("--seed", a->seed, "seed of the noise");
+  add_bn_refresh_option(*modes, a->bn_refresh);
   add_live_flag(*modes, a->live);
   return [a, samples, interp, modes] {
     if (samples->parsed()) return run_samples(*a);

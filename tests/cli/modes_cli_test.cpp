@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -124,6 +125,13 @@ TEST(ModesCli, BnRefreshReestimatesTheGeneratorsBatchNormStatisticsBeforeScoring
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("re-estimated from 50 train-mode batches"), std::string::npos) << r.output;
   EXPECT_EQ(last_json(r), last_json(run_cli("eval modes " + ckpt + " --bn-refresh 50 --json")));
+  // figure modes --bn-refresh draws the samples eval modes scored: its line gives the same counts.
+  const CliResult fig = run_cli("figure modes " + ckpt + " --bn-refresh 50 --out " + dir.file("refreshed.png"));
+  ASSERT_EQ(fig.code, 0) << fig.output;
+  char expected[96];
+  std::snprintf(expected, sizeof expected, "%lld of 8 modes captured, %.1f %% high quality",
+                static_cast<long long>(last_json(r).at("modes").get<int64_t>()), 100.0 * last_json(r).at("high_quality").get<double>());
+  EXPECT_NE(fig.output.find(expected), std::string::npos) << fig.output << " (expected: " << expected << ")";
 
   const CliResult plain_ring = run_cli("train " + kRing + " --out " + dir.file("ring") + " --epochs 1 --threads 1 --set data.size=2000");
   ASSERT_EQ(plain_ring.code, 0) << plain_ring.output;
