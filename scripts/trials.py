@@ -159,6 +159,13 @@ def add_refreshed_score(a, s, ckpt, result):
     return True
 
 
+def mean_se(vals):
+    """The mean and its standard error (sample standard deviation / sqrt(n); None for one value)."""
+    n = len(vals)
+    mean = sum(vals) / n
+    return mean, math.sqrt(sum((v - mean) ** 2 for v in vals) / (n - 1) / n) if n > 1 else None
+
+
 def summarise(a, seeds, sets, resolved_text):
     results = {}
     for s in seeds:
@@ -177,9 +184,7 @@ def summarise(a, seeds, sets, resolved_text):
         if any(v is None for v in vals):  # e.g. a reverse KL undefined for a seed: no mean, the seeds listed
             metrics[k] = {"mean": None, "se": None, "per_seed": dict(zip(map(str, results), vals))}
             continue
-        n = len(vals)
-        mean = sum(vals) / n
-        se = math.sqrt(sum((v - mean) ** 2 for v in vals) / (n - 1) / n) if n > 1 else None
+        mean, se = mean_se(vals)
         metrics[k] = {"mean": mean, "se": se, "per_seed": dict(zip(map(str, results), vals))}
     commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
     summary = {"config": a.config, "config_resolved": resolved_text, "overrides": a.sets, "seeds": seeds,

@@ -1,0 +1,76 @@
+#!/usr/bin/python3
+"""PacGAN's Table 1 as advnet's trials stand: markdown rows from the finished trials' results.
+
+usage: scripts/pacgan_table.py [--results docs/pacgan]
+
+Reads RESULTS/{ring8,grid25}_{gan,pac2}/seed-S.json (the result.json of each finished trial, copied there by
+scripts/pacgan_runners.sh save) and prints, for GAN and PacGAN2, a row scored as PacGAN's code scores (G's
+BatchNorm statistics re-estimated first: the bn_refresh_* keys) and a row as trained: mean ± standard error
+(trials.py's mean_se) of the modes, the high-quality share and the reverse KL, ring then grid, each cell
+naming its seeds. The numbers of docs/pacgan.md's and the README's β₁ 0.8 rows are this script's output.
+"""
+import argparse
+import glob
+import json
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from trials import mean_se  # noqa: E402
+
+MODELS = [("GAN", "gan"), ("PacGAN2", "pac2")]
+SETS = [("ring8", 8), ("grid25", 25)]
+
+
+def results(folder):
+    """{seed: result} of folder/seed-S.json."""
+    out = {}
+    for path in glob.glob(os.path.join(folder, "seed-*.json")):
+        m = re.fullmatch(r"seed-(\d+)\.json", os.path.basename(path))
+        if m:
+            with open(path) as f:
+                out[int(m.group(1))] = json.load(f)
+    return dict(sorted(out.items()))
+
+
+def cells(rs, prefix):
+    """The three cells of one set (modes, high quality, reverse KL) over the results rs."""
+    if not rs:
+        return ["not yet", "", ""]
+    out = []
+    for key, fmt in (("modes", "{:.1f}"), ("high_quality", "{:.1f} %"), ("reverse_kl", "{:.2f}")):
+        vals = [r[prefix + key] * (100 if key == "high_quality" else 1) for r in rs.values()]
+        mean, se = mean_se(vals)
+        num = fmt.replace(" %", "")
+        text = num.format(mean) + (" ± " + num.format(se) if se is not None else "")
+        out.append(text + (" %" if key == "high_quality" else ""))
+    return out
+
+
+def seeds_text(seeds):
+    """[1, 2, 3] → '1–3'; [1, 3] → '1, 3'."""
+    if seeds and seeds == list(range(seeds[0], seeds[-1] + 1)) and len(seeds) > 2:
+        return f"{seeds[0]}–{seeds[-1]}"
+    return ", ".join(map(str, seeds))
+
+
+def main():
+    p = argparse.ArgumentParser(description="PacGAN's Table 1 rows from advnet's finished trials")
+    p.add_argument("--results", default=os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                                     "docs", "pacgan"))
+    a = p.parse_args()
+    for name, tag in MODELS:
+        per_set = [(s, results(os.path.join(a.results, f"{s}_{tag}"))) for s, _ in SETS]
+        trials = "; ".join(f"{s.rstrip('0123456789')}: " + (f"seeds {seeds_text(list(rs))}" if rs else "none")
+                           for s, rs in per_set)
+        for label, prefix in (("BatchNorm refreshed, as PacGAN scores", "bn_refresh_"), ("as trained", "")):
+            row = [f"{name}, advnet at β₁ 0.8, {label} ({trials}; 400 epochs)"]
+            for _, rs in per_set:
+                row += cells(rs, prefix)
+            print("| " + " | ".join(row) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
