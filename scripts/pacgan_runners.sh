@@ -3,7 +3,7 @@
 #   scripts/pacgan_runners.sh start     build the command, pin it as RUNS/bin/advnet-COMMIT, put back the trials
 #                                       carried by the last session and the results of the finished ones
 #                                       (DOCS/ROW/seed-S.json), start each runner of the plan not already
-#                                       running (nice 19, one thread; a runner runs its lines one after another)
+#                                       running (nice NICE, one thread; a runner runs its lines one after another)
 #   scripts/pacgan_runners.sh status    each trial's last epoch and each runner's last line
 #   scripts/pacgan_runners.sh pause     SIGSTOP every runner with all it started (before a benchmark: the issue's
 #   scripts/pacgan_runners.sh continue  rule), SIGCONT after it
@@ -11,13 +11,14 @@
 #                                       trials' result.json of the plan's rows to DOCS/ROW/seed-S.json
 # Every session starts on a fresh checkout without runs/: start first thing, save before the session ends.
 # The environment may set PLAN (experiments/pacgan_runners.txt), RUNS (runs/pacgan), CARRY (experiments/carry),
-# DOCS (docs/pacgan) and ADVNET (a binary to pin instead of building one: the test's).
+# DOCS (docs/pacgan), NICE (19) and ADVNET (a binary to pin instead of building one: the test's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 plan=${PLAN:-experiments/pacgan_runners.txt}
 runs=${RUNS:-runs/pacgan}
 carry=${CARRY:-experiments/carry}
 docs=${DOCS:-docs/pacgan}
+niceness=${NICE:-19}  # the trials yield to any other work (the test runs them at 0, beside other tests)
 
 # The pid of each runner that is running (each is its process group's leader: setsid), one per line.
 running() {
@@ -49,7 +50,7 @@ start)
     fi
     grep -v '^#' "$plan" | awk -v id="$id" '$1 == id' > "$runs/runner-$id.plan"
     # shellcheck disable=SC2016 # the inner script expands its own arguments
-    setsid nohup nice -n 19 bash -c '
+    setsid nohup nice -n "$niceness" bash -c '
       while read -r _ out config seeds more; do
         # shellcheck disable=SC2086 # $more holds several arguments
         python3 scripts/trials.py "$config" --seeds "$seeds" --out "$2/$out" $more --threads 1 --advnet "$1" \

@@ -9,7 +9,8 @@ advnet=$1 src=$2 work=$3
 rm -rf "$work"; mkdir -p "$work"
 fail() { echo "test_runners: FAILED: $*"; exit 1; }
 small=(--set data.size=2000)
-export PLAN=$work/plan.txt RUNS=$work/runs CARRY=$work/carry DOCS=$work/docs ADVNET=$advnet
+# NICE=0: beside other tests (ctest -j2) a runner at nice 19 would hardly run.
+export PLAN=$work/plan.txt RUNS=$work/runs CARRY=$work/carry DOCS=$work/docs ADVNET=$advnet NICE=0
 runners() { "$src/scripts/pacgan_runners.sh" "$@"; }
 # On any exit, no runner of this test outlives it (a failed test would leave them writing into WORK_DIR).
 stop_runners() {
