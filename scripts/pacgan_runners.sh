@@ -61,7 +61,28 @@ start)
   done ;;
 status)
   for log in "$runs"/*/seed-*.log; do
-    [[ -e $log ]] && echo "$log: $(grep '^epoch' "$log" | tail -n 1 | cut -d' ' -f1-2)"
+    [[ -e $log ]] || continue
+    last=$(grep '^epoch' "$log" | tail -n 1 | cut -d' ' -f1-2)
+    trial=${log%.log}
+    if [[ ! -e $trial/result.json && -e $trial/metrics.jsonl && $last =~ epoch\ ([0-9]+)/([0-9]+) ]]; then
+      # the pace of the last 20 epochs, and when the trial ends at that pace
+      last+=$(python3 - "$trial/metrics.jsonl" "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" <<'PY'
+import json, sys, time
+secs = []
+for line in open(sys.argv[1]):
+    try:
+        r = json.loads(line)
+    except ValueError:
+        continue
+    if r.get("completed") and "seconds" in r:
+        secs.append(r["seconds"])
+pace = sum(secs[-20:]) / len(secs[-20:]) if secs else 0
+left = (int(sys.argv[3]) - int(sys.argv[2])) * pace
+print(f", {pace:.1f} s an epoch, ends ~{time.strftime('%H:%M', time.gmtime(time.time() + left))} UTC" if pace else "", end="")
+PY
+)
+    fi
+    echo "$log: $last"
   done
   for log in "$runs"/*.runner-*.log; do [[ -e $log ]] && echo "$log: $(tail -n 1 "$log")"; done ;;
 pause | continue)
