@@ -44,27 +44,27 @@ def checkpoint_position(path):
     return int(meta["epoch"]), int(meta.get("batch", 0))
 
 
-def keep_up_to(metrics_path, epoch, batch):
-    """Cuts a carried metrics.jsonl back to the carried checkpoint; returns how many lines it dropped.
+def keep_up_to(metrics_path, epoch):
+    """Cuts a carried metrics.jsonl back to the carried checkpoint's completed epochs; returns how many
+    lines it dropped.
 
     The trainer appends an epoch's line and then writes the checkpoint, and save copies the two while it
     runs, so the copied metrics may hold a line past the checkpoint, which the resumed trial would write
-    again. Kept: every line up to the checkpoint's epoch (an earlier session's partial lines included),
-    and the partial line (completed: false) of the epoch it stopped in when the checkpoint holds those
-    iterations."""
+    again. Kept: every line of the epochs up to the checkpoint's (an earlier session's partial lines
+    included). Dropped: the lines past it, a torn last line, and the partial line (completed: false) of
+    the epoch a checkpoint stopped in: its iterations count from that session's start, the checkpoint's
+    batch from the epoch's, so which of them the copy holds cannot be told apart; the resumed trial
+    logs that epoch whole when it completes it, and the report reads completed lines only."""
     kept, dropped = [], 0
     with open(metrics_path) as f:
         for line in f:
             try:
-                rec = json.loads(line)
-                e = int(rec["epoch"])
-                partial = rec.get("completed") is False
-                keep = e <= epoch or partial and e == epoch + 1 and int(rec.get("iterations", 0)) <= batch
-            except (ValueError, KeyError, TypeError, AttributeError):
-                keep = False  # a torn last line
+                keep = int(json.loads(line)["epoch"]) <= epoch
+            except (ValueError, KeyError, TypeError):
+                keep = False
             if keep:
                 kept.append(line if line.endswith("\n") else line + "\n")
-            else:
+            elif line.strip():
                 dropped += 1
     with open(metrics_path, "w") as f:
         f.writelines(kept)
@@ -88,12 +88,12 @@ def save(runs, carry):
         for src, name in CARRIED:  # the checkpoint first: the metrics copied after it can only be ahead
             shutil.copyfile(os.path.join(run, src), os.path.join(dest, name))
         epoch, batch = checkpoint_position(os.path.join(dest, "latest.safetensors"))
-        dropped = keep_up_to(os.path.join(dest, "metrics.jsonl"), epoch, batch)
+        dropped = keep_up_to(os.path.join(dest, "metrics.jsonl"), epoch)
         log = os.path.join(runs, row, f"{seed}.log")
         if os.path.exists(log):
             shutil.copyfile(log, os.path.join(dest, "runner.log"))
         ahead = f" (metrics.jsonl cut back to it: {dropped} line(s) past it dropped)" if dropped else ""
-        print(f"carry: {row}/{seed}: saved at epoch {epoch}" + (f", iteration {batch}" if batch else "") + ahead)
+        print(f"carry: {row}/{seed}: saved at epoch {epoch}" + (f", {batch} batches into the next" if batch else "") + ahead)
 
 
 def restore(carry, runs):
@@ -108,7 +108,7 @@ def restore(carry, runs):
         if os.path.exists(os.path.join(src, "runner.log")):
             shutil.copyfile(os.path.join(src, "runner.log"), os.path.join(runs, row, f"{seed}.log"))
         epoch, batch = checkpoint_position(os.path.join(run, "checkpoints", "latest.safetensors"))
-        print(f"carry: {row}/{seed}: restored at epoch {epoch}" + (f", iteration {batch}" if batch else ""))
+        print(f"carry: {row}/{seed}: restored at epoch {epoch}" + (f", {batch} batches into the next" if batch else ""))
 
 
 def main():

@@ -11,8 +11,9 @@
 #                                       trials' result.json of the plan's rows to DOCS/ROW/seed-S.json
 # Every session starts on a fresh checkout without runs/: start first thing, save before the session ends.
 # The environment may set PLAN (experiments/pacgan_runners.txt), RUNS (runs/pacgan), CARRY (experiments/carry),
-# DOCS (docs/pacgan), NICE (19) and ADVNET (a binary to pin instead of building one: the test's).
+# DOCS (docs/pacgan), NICE (19) and RUNNERS_BINARY (a binary to pin instead of building one: the test's).
 set -euo pipefail
+pinned=${RUNNERS_BINARY:+$(realpath "$RUNNERS_BINARY")}  # a path from where the command was given
 cd "$(dirname "$0")/.."
 plan=${PLAN:-experiments/pacgan_runners.txt}
 runs=${RUNS:-runs/pacgan}
@@ -20,19 +21,28 @@ carry=${CARRY:-experiments/carry}
 docs=${DOCS:-docs/pacgan}
 niceness=${NICE:-19}  # the trials yield to any other work (the test runs them at 0, beside other tests)
 
-# The pid of each runner that is running (each is its process group's leader: setsid), one per line.
+# Whether the runner of pid file $1 runs: its process exists, is no zombie, and leads its own process group
+# (setsid), so that a stale pid file whose pid went to some other process does not count.
+alive() {
+  local stat fields
+  [[ -e $1 ]] || return 1
+  stat=$(cat "/proc/$(cat "$1")/stat" 2> /dev/null) || return 1
+  read -r -a fields <<< "${stat##*) }"  # after "PID (COMM) ": state ppid pgrp ...
+  [[ ${fields[0]} != Z && ${fields[2]} == "$(cat "$1")" ]]
+}
+
+# The pid of each runner that is running, one per line.
 running() {
   local pidfile
   for pidfile in "$runs"/runner-*.pid; do
-    [[ -e $pidfile ]] && kill -0 "$(cat "$pidfile")" 2> /dev/null && cat "$pidfile"
+    if alive "$pidfile"; then cat "$pidfile"; fi
   done
-  return 0
 }
 
 case ${1:-} in
 start)
-  built=${ADVNET:-build/advnet}
-  [[ -n ${ADVNET:-} ]] || make build-cli
+  built=${pinned:-build/advnet}
+  [[ -n $pinned ]] || make build-cli
   bin=$runs/bin/advnet-$(git rev-parse --short HEAD)
   mkdir -p "$runs/bin"
   [[ -e $bin ]] || { cp "$built" "$bin.tmp" && mv "$bin.tmp" "$bin"; }  # never over a binary that runs
@@ -45,7 +55,7 @@ start)
   mapfile -t ids < <(grep -v '^#' "$plan" | awk 'NF { print $1 }' | sort -u)
   for id in "${ids[@]}"; do
     pidfile=$runs/runner-$id.pid
-    if [[ -e $pidfile ]] && kill -0 "$(cat "$pidfile")" 2> /dev/null; then
+    if alive "$pidfile"; then
       echo "runners: $id: already running"; continue
     fi
     grep -v '^#' "$plan" | awk -v id="$id" '$1 == id' > "$runs/runner-$id.plan"
@@ -62,7 +72,7 @@ start)
 status)
   for log in "$runs"/*/seed-*.log; do
     [[ -e $log ]] || continue
-    last=$(grep '^epoch' "$log" | tail -n 1 | cut -d' ' -f1-2)
+    last=$(grep '^epoch' "$log" | tail -n 1 | cut -d' ' -f1-2 || true)  # none yet: a trial just started
     trial=${log%.log}
     if [[ ! -e $trial/result.json && -e $trial/metrics.jsonl && $last =~ epoch\ ([0-9]+)/([0-9]+) ]]; then
       # the pace of the last 20 epochs, and when the trial ends at that pace
@@ -88,7 +98,7 @@ PY
 pause | continue)
   signal=$([[ $1 == pause ]] && echo STOP || echo CONT)
   mapfile -t pids < <(running)
-  for pid in "${pids[@]}"; do kill -"$signal" -- "-$pid"; done
+  for pid in "${pids[@]}"; do kill -"$signal" -- "-$pid" 2> /dev/null || echo "runners: $pid: ended meanwhile"; done
   echo "runners: ${#pids[@]} runner(s) sent SIG$signal" ;;
 save)
   python3 scripts/carry_trials.py save --runs "$runs" --carry "$carry"

@@ -7,7 +7,8 @@ Reads RESULTS/{ring8,grid25}_{gan,pac2}/seed-S.json (the result.json of each fin
 scripts/pacgan_runners.sh save) and prints, for GAN and PacGAN2, a row scored as PacGAN's code scores (G's
 BatchNorm statistics re-estimated first: the bn_refresh_* keys) and a row as trained: mean ± standard error
 (trials.py's mean_se) of the modes, the high-quality share and the reverse KL, ring then grid, each cell
-naming its seeds. The numbers of docs/pacgan.md's and the README's β₁ 0.8 rows are this script's output.
+naming its seeds (all trials of the configs run 400 epochs). The numbers of docs/pacgan.md's and the README's
+β₁ 0.8 rows are this script's output.
 """
 import argparse
 import glob
@@ -39,11 +40,17 @@ def cells(rs, prefix):
     if not rs:
         return ["not yet", "", ""]
     out = []
-    for key, fmt in (("modes", "{:.1f}"), ("high_quality", "{:.1f} %"), ("reverse_kl", "{:.2f}")):
-        vals = [r[prefix + key] * (100 if key == "high_quality" else 1) for r in rs.values()]
-        mean, se = mean_se(vals)
-        num = fmt.replace(" %", "")
-        text = num.format(mean) + (" ± " + num.format(se) if se is not None else "")
+    for key, fmt in (("modes", "{:.1f}"), ("high_quality", "{:.1f}"), ("reverse_kl", "{:.2f}")):
+        missing = [s for s, r in rs.items() if prefix + key not in r]
+        undefined = [s for s, r in rs.items() if prefix + key in r and r[prefix + key] is None]
+        if missing:  # a trial scored without --bn-refresh
+            out.append("not scored so: seed " + ", ".join(map(str, missing)))
+            continue
+        if undefined:  # eval modes' reverse KL when no sample is high quality
+            out.append("undefined for seed " + ", ".join(map(str, undefined)))
+            continue
+        mean, se = mean_se([r[prefix + key] * (100 if key == "high_quality" else 1) for r in rs.values()])
+        text = fmt.format(mean) + (" ± " + fmt.format(se) if se is not None else "")
         out.append(text + (" %" if key == "high_quality" else ""))
     return out
 
@@ -62,6 +69,11 @@ def main():
     a = p.parse_args()
     for name, tag in MODELS:
         per_set = [(s, results(os.path.join(a.results, f"{s}_{tag}"))) for s, _ in SETS]
+        batches = {r.get("bn_refresh_batches") for _, rs in per_set for r in rs.values() if "bn_refresh_batches" in r}
+        if len(batches) > 1:
+            print(f"pacgan_table: {name}'s trials re-estimate BatchNorm with different numbers of batches "
+                  f"({sorted(batches)}): score them alike first", file=sys.stderr)
+            return 2
         trials = "; ".join(f"{s.rstrip('0123456789')}: " + (f"seeds {seeds_text(list(rs))}" if rs else "none")
                            for s, rs in per_set)
         for label, prefix in (("BatchNorm refreshed, as PacGAN scores", "bn_refresh_"), ("as trained", "")):

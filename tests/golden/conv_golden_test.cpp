@@ -183,6 +183,8 @@ TEST(ConvGolden, PaddingBeforeAndAfterApart) {
                   Mode::train, "conv."});
   run_layer_case({"deconv_pad12", layer("conv_transpose2d", {{"channels", 2}, {"kernel", 5}, {"stride", 2}, {"padding", 1}, {"padding_after", 2}}),
                   Mode::train, "deconv."});
+  run_layer_case({"conv_pad12_odd", layer("conv2d", {{"channels", 3}, {"kernel", 5}, {"stride", 2}, {"padding", 1}, {"padding_after", 2}}),
+                  Mode::train, "conv."});
 }
 
 TEST(ConvGolden, MaxoutConv) {

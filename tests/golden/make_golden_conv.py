@@ -132,6 +132,8 @@ def layers():
     # a transposed convolution's output cropped.
     layer_case("conv_pad12", PaddedConv(3, 4, 5, 2, 1, 2), torch.rand(2, 3, 8, 8) * 2 - 1)
     layer_case("deconv_pad12", CroppedDeconv(3, 2, 5, 2, 1, 2), torch.rand(2, 3, 4, 4) * 2 - 1)
+    # 7×7: (7 + 1 + 2 − 5) / 2 leaves a row over, so the last padded row is never read (oneDNN pads 1 after).
+    layer_case("conv_pad12_odd", PaddedConv(2, 3, 5, 2, 1, 2), torch.rand(2, 2, 7, 7) * 2 - 1)
 
 
 # ---- whole nets from a config ----

@@ -81,6 +81,7 @@ std::vector<LayerCase> cases() {
       {"conv_transpose2d", deconv, {3, 3, 3}, 2},
       {"conv_transpose2d untied bias", deconv_untied, {2, 3, 3}, 2},
       {"conv2d padding 1 before, 2 after", conv_same, {2, 6, 6}, 2},
+      {"conv2d padding 1 before, 2 after, the last unused", conv_same, {1, 7, 7}, 2},  // (7 + 3 − 5) / 2: a row over
       {"conv_transpose2d padding 1 before, 2 after", deconv_same, {2, 3, 3}, 2},
       {"maxout_conv", nn::layer("maxout_conv", {{"units", 2}, {"pieces", 3}, {"kernel", 3}, {"padding", 1}}), {2, 4, 4}, 2},
       {"max_pool2d", pool, {2, 4, 4}, 2},

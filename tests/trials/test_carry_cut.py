@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """scripts/carry_trials.py keep_up_to: which lines of a carried metrics.jsonl match the carried checkpoint.
 
-A checkpoint at (epoch E, iteration B) keeps every line of epochs up to E (an earlier session's partial
-lines included), the partial line of epoch E + 1 when B covers its iterations, and nothing else: not a
-completed line past E, not a partial line past B, not a torn last line.
+A checkpoint after epoch E keeps every line of epochs up to E (an earlier session's partial lines
+included) and nothing else: not a completed line past E, not the partial line of epoch E + 1 (its
+iterations and the checkpoint's batch count from different starts), not a torn last line.
 usage: test_carry_cut.py SOURCE_DIR
 """
 import json
@@ -22,32 +22,26 @@ HISTORY = [{"epoch": 1, "completed": True}, {"epoch": 2, "completed": False, "it
 
 
 class KeepUpTo(unittest.TestCase):
-    def cut(self, epoch, batch):
+    def cut(self, epoch):
         with tempfile.TemporaryDirectory() as d:
             path = os.path.join(d, "metrics.jsonl")
             with open(path, "w") as f:
                 f.writelines(json.dumps(r) + "\n" for r in HISTORY)
                 f.write('{"epo')  # torn: the copy caught the trainer mid-write
-            dropped = carry_trials.keep_up_to(path, epoch, batch)
+            dropped = carry_trials.keep_up_to(path, epoch)
             with open(path) as f:
                 kept = [json.loads(line) for line in f]
         self.assertEqual(dropped, len(HISTORY) + 1 - len(kept))
         return kept
 
-    def test_a_completed_line_past_the_checkpoint_goes(self):
-        self.assertEqual(self.cut(2, 0), HISTORY[:3])
+    def test_lines_past_the_checkpoint_go(self):
+        self.assertEqual(self.cut(1), HISTORY[:1])
 
-    def test_the_partial_line_the_checkpoint_holds_stays(self):
-        self.assertEqual(self.cut(2, 7), HISTORY[:4])
-
-    def test_a_partial_line_past_the_checkpoint_goes(self):
-        self.assertEqual(self.cut(2, 6), HISTORY[:3])
+    def test_the_partial_line_of_the_epoch_after_the_checkpoint_goes(self):
+        self.assertEqual(self.cut(2), HISTORY[:3])
 
     def test_earlier_partial_lines_stay(self):
-        self.assertEqual(self.cut(3, 0), HISTORY)
-
-    def test_a_partial_line_ending_at_the_checkpoints_iteration_stays(self):
-        self.assertEqual(self.cut(1, 5), HISTORY[:2])
+        self.assertEqual(self.cut(3), HISTORY)
 
 
 if __name__ == "__main__":

@@ -35,6 +35,17 @@ class Table(unittest.TestCase):
                                  "| 7.0 ± 1.0 | 85.0 ± 5.0 % | 0.20 ± 0.10 | not yet |  |  |")
         self.assertTrue(out[2].startswith("| PacGAN2, advnet at β₁ 0.8, BatchNorm refreshed") and "not yet" in out[2])
 
+    def test_an_undefined_kl_and_a_trial_without_refresh_are_named(self):
+        with tempfile.TemporaryDirectory() as d:
+            os.makedirs(os.path.join(d, "grid25_gan"))
+            for s, r in ((2, result(0, 0.0, None, 3, 0.5, 1.0)), (5, {"modes": 9, "high_quality": 0.5, "reverse_kl": 1.0})):
+                with open(os.path.join(d, "grid25_gan", f"seed-{s}.json"), "w") as f:
+                    json.dump(r, f)
+            out = subprocess.run([sys.executable, os.path.join(SOURCE, "scripts", "pacgan_table.py"), "--results", d],
+                                 capture_output=True, text=True, check=True).stdout.splitlines()
+        self.assertTrue(out[0].endswith("| not scored so: seed 5 | not scored so: seed 5 | not scored so: seed 5 |"), out[0])
+        self.assertTrue(out[1].endswith("| 4.5 ± 4.5 | 25.0 ± 25.0 % | undefined for seed 2 |"), out[1])
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -10,7 +10,7 @@ rm -rf "$work"; mkdir -p "$work"
 fail() { echo "test_runners: FAILED: $*"; exit 1; }
 small=(--set data.size=2000)
 # NICE=0: beside other tests (ctest -j2) a runner at nice 19 would hardly run.
-export PLAN=$work/plan.txt RUNS=$work/runs CARRY=$work/carry DOCS=$work/docs ADVNET=$advnet NICE=0
+export PLAN=$work/plan.txt RUNS=$work/runs CARRY=$work/carry DOCS=$work/docs RUNNERS_BINARY=$advnet NICE=0
 runners() { "$src/scripts/pacgan_runners.sh" "$@"; }
 # On any exit, no runner of this test outlives it (a failed test would leave them writing into WORK_DIR).
 stop_runners() {
@@ -61,12 +61,23 @@ grep -q "row/seed-2: restored at epoch 1" "$work/start.txt" || fail "start did n
 started=$(cat "$work/start.txt")
 [[ $started == *"a: started"* && $started == *"b: started"* ]] || fail "start: $started"
 [[ $(runners start) == *"a: already running"* ]] || fail "a second start did not see runner a running"
+sleep 60 & stranger=$!  # alive, but no runner: it does not lead a process group of its own
+echo "$stranger" > "$RUNS/runner-stale.pid"
+paused=$(runners pause)
+runners continue > /dev/null
+kill "$stranger"; rm "$RUNS/runner-stale.pid"
+# Counted, it would have been sent SIGSTOP as a group that does not exist.
+[[ $paused != *"$stranger"* ]] || fail "pause counted a stale pid file: $paused"
 
 # Runner a's seed 1 trains 100 epochs of 20 000 points (seconds): long enough to pause it.
 for _ in $(seq 100); do [[ -s $RUNS/row/seed-1/metrics.jsonl ]] && break; sleep 0.2; done
 runners pause > /dev/null
 pgid=$(cat "$RUNS/runner-a.pid")
-states=$(group_states "$pgid")
+for _ in $(seq 20); do  # a stop lands when each process is next scheduled: up to 2 s on a busy machine
+  states=$(group_states "$pgid")
+  [[ $states == T ]] && break
+  sleep 0.1
+done
 [[ $states == T ]] || { runners continue; fail "paused, runner a's processes are in states '$states', not T"; }
 before=$(wc -l < "$RUNS/row/seed-1/metrics.jsonl"); sleep 1; after=$(wc -l < "$RUNS/row/seed-1/metrics.jsonl")
 runners continue > /dev/null
@@ -76,8 +87,10 @@ wait_runners
 grep -q "seed 3: finished, skipped" "$RUNS/row.runner-1,3.log" || fail "seed 3 was not skipped: $(cat "$RUNS/row.runner-1,3.log")"
 grep -q "seed 1: starting" "$RUNS/row.runner-1,3.log" || fail "seed 1: $(cat "$RUNS/row.runner-1,3.log")"
 grep -q "seed 2: resuming" "$RUNS/row.runner-2.log" || fail "seed 2 was not resumed: $(cat "$RUNS/row.runner-2.log")"
+echo "trials: seed 9: starting" > "$RUNS/row/seed-9.log"  # a trial that has not logged an epoch yet
 status=$(runners status)
-[[ $status == *"row/seed-1.log: epoch 100/100"* && $status == *"row/seed-2.log: epoch 2/2"* ]] || fail "status: $status"
+[[ $status == *"row/seed-1.log: epoch 100/100"* && $status == *"row/seed-2.log: epoch 2/2"* &&
+   $status == *"row/seed-9.log: "* && $status == *"row.runner-2.log: "* ]] || fail "status: $status"
 runners save > "$work/save.txt"
 for s in 1 2 3; do [[ -e $DOCS/row/seed-$s.json ]] || fail "save did not copy seed $s's result: $(cat "$work/save.txt")"; done
 grep -q "row/seed-2: finished, its carried copy removed" "$work/save.txt" || fail "save: $(cat "$work/save.txt")"

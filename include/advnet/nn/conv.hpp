@@ -3,8 +3,8 @@
 // one to one onto torch.nn.Conv2d / ConvTranspose2d modules). Square kernels, equal strides in both
 // directions; the padding before (top, left) and after (bottom, right) may differ, as TensorFlow's
 // "SAME" pads a 5×5 stride-2 convolution of 28×28 (1 before, 2 after: torch's F.pad(x, (1, 2, 1, 2))
-// in front of a Conv2d, or a ConvTranspose2d's output cropped by 1 and 2). The geometry is fixed when the layer is built from its input shape;
-// oneDNN primitives are built once per batch size and cached.
+// in front of a Conv2d, or a ConvTranspose2d's output cropped by 1 and 2). The geometry is fixed when
+// the layer is built from its input shape; oneDNN primitives are built once per batch size and cached.
 #include <memory>
 #include <optional>
 
