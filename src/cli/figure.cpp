@@ -2,6 +2,7 @@
 // advnet figure interpolate CHECKPOINT --out F.png [--pairs P] [--steps S] [--seed S] [--live]      (Figure 3)
 // advnet figure toy1d RUN_DIR --out F.png [--panels K]                                         (Figure 1)
 // advnet figure modes CHECKPOINT --out F.png [--n 2500] [--seed S] [--bn-refresh B] [--live]  (a 2-D ring or grid)
+// advnet figure data CONFIG --out F.png [--rows R] [--cols C] [--seed S] [--set key=value]...  (training examples)
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -27,6 +28,7 @@ struct FigureArgs {
   std::string input, out, data;
   int64_t rows = 8, cols = 9, pairs = 8, steps = 11, panels = 4, n = 2500;
   int64_t bn_refresh = 0;  // figure modes: batches that re-estimate G's BatchNorm statistics first
+  std::vector<std::string> sets;  // figure data: configuration overrides
   uint64_t seed = 0;
   bool live = false;  // G's own parameters instead of their moving average
 };
@@ -88,6 +90,28 @@ int run_modes(const FigureArgs& a) {
   return kOk;
 }
 
+// A grid of training examples drawn without replacement: what the data look like to G and D (a folder
+// of images, CIFAR-10, Stacked MNIST's digit triples), beside the samples of figure samples.
+int run_data(const FigureArgs& a) {
+  const run::RunConfig c = run::load_config(a.input, a.sets);
+  const data::Dataset train = data::load(c.data, data::Split::train);
+  if (train.image_channels == 0)
+    throw Error(a.input + ": data.kind = \"" + name_of(c.data.kind) + "\" is not images (figure modes draws a 2-D ring or grid)");
+  const int64_t n = std::min(a.rows * a.cols, train.x.dim(0)), d = train.x.dim(1);
+  std::vector<int64_t> order(static_cast<size_t>(train.x.dim(0)));
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int64_t>(i);
+  Rng rng(a.seed);
+  for (int64_t i = 0; i < n; ++i)  // the first n of a Fisher–Yates shuffle
+    std::swap(order[static_cast<size_t>(i)], order[static_cast<size_t>(i + static_cast<int64_t>(rng.below(static_cast<uint64_t>(train.x.dim(0) - i))))]);
+  Tensor picked(Shape{n, d});
+  for (int64_t i = 0; i < n; ++i) std::copy_n(train.x.data() + order[static_cast<size_t>(i)] * d, d, picked.data() + i * d);
+  io::write_png_grid(a.out, picked, {.rows = (n + a.cols - 1) / a.cols, .cols = a.cols, .channels = train.image_channels,
+                                     .height = train.image_height, .width = train.image_width});
+  std::printf("wrote %s: %lld of %lld training examples (%s)\n", a.out.c_str(), static_cast<long long>(n),
+              static_cast<long long>(train.x.dim(0)), name_of(c.data.kind).c_str());
+  return kOk;
+}
+
 int run_toy1d(const FigureArgs& a) {
   const fs::path dir = fs::path(a.input) / "checkpoints";
   const std::vector<fs::path> epochs = run::epoch_files(dir, ".safetensors");
@@ -142,10 +166,18 @@ Run add_figure(CLI::App& app) {
   modes->add_option("--seed", a->seed, "seed of the noise");
   add_bn_refresh_option(*modes, a->bn_refresh);
   add_live_flag(*modes, a->live);
-  return [a, samples, interp, modes] {
+  CLI::App* data = app.add_subcommand("data", "a grid of training examples of a configuration's data, as the loader gives them");
+  data->add_option("config", a->input, "configuration (TOML) whose data are images")->required();
+  data->add_option("--out", a->out, "PNG file")->required();
+  data->add_option("--rows", a->rows, "rows")->check(CLI::Range(1, 100));
+  data->add_option("--cols", a->cols, "columns")->check(CLI::Range(1, 100));
+  data->add_option("--seed", a->seed, "seed of the draw");
+  data->add_option("--set", a->sets, "override a key, e.g. --set data.path=DIR (repeatable)");
+  return [a, samples, interp, modes, data] {
     if (samples->parsed()) return run_samples(*a);
     if (interp->parsed()) return run_interpolate(*a);
     if (modes->parsed()) return run_modes(*a);
+    if (data->parsed()) return run_data(*a);
     return run_toy1d(*a);
   };
 }

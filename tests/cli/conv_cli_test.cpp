@@ -54,6 +54,29 @@ void write_cifar(const std::string& dir, int per_batch) {
 
 }  // namespace
 
+// figure data: a grid of a config's training examples as the loader gives them (Stacked MNIST: RGB, the
+// three digits of a triple in its three channels), drawn by the seed; a 2-D set is refused.
+TEST(ConvCli, FigureDataDrawsAGridOfTrainingExamples) {
+  ASSERT_TRUE(fs::exists(kMnist + "/train-images-idx3-ubyte")) << "no MNIST in " << kMnist << ": run scripts/setup.sh";
+  TempDir dir;
+  const std::string cmd = "figure data " + kSource + "/configs/pacgan_stacked_mnist.toml --set data.path=" + kMnist +
+                          " --set data.size=1000 --rows 3 --cols 4 --out ";
+  const Result a = run_cli(cmd + dir.file("a.png")), b = run_cli(cmd + dir.file("b.png")),
+               c = run_cli(cmd + dir.file("c.png") + " --seed 1");
+  ASSERT_EQ(a.code, 0) << a.output;
+  EXPECT_NE(a.output.find("12 of 1000 training examples (stacked_mnist)"), std::string::npos) << a.output;
+  const std::string png = read_bytes(dir.file("a.png"));
+  auto be32 = [&](size_t o) { return (uint8_t(png[o]) << 24) | (uint8_t(png[o + 1]) << 16) | (uint8_t(png[o + 2]) << 8) | uint8_t(png[o + 3]); };
+  EXPECT_EQ(be32(16), 4 * 30 + 2);  // width: 4 columns of 28 pixels, 2 apart
+  EXPECT_EQ(be32(20), 3 * 30 + 2);
+  EXPECT_EQ(png_color_type(dir.file("a.png")), 2);  // RGB
+  EXPECT_EQ(png, read_bytes(dir.file("b.png")));    // the same seed, the same examples
+  EXPECT_NE(png, read_bytes(dir.file("c.png")));
+  const Result ring = run_cli("figure data " + kSource + "/configs/ring8.toml --out " + dir.file("r.png"));
+  EXPECT_EQ(ring.code, 2) << ring.output;
+  EXPECT_NE(ring.output.find("ring8.toml: data.kind = \"ring_2d\" is not images"), std::string::npos) << ring.output;
+}
+
 TEST(ConvCli, DcganMnistTrainsAndResumesByteIdentically) {
   ASSERT_TRUE(fs::exists(kMnist + "/train-images-idx3-ubyte")) << "no MNIST in " << kMnist << ": run scripts/setup.sh";
   TempDir dir;
