@@ -74,7 +74,7 @@ def main():
             print(f"pacgan_table: {name}'s trials re-estimate BatchNorm with different numbers of batches "
                   f"({sorted(batches)}): score them alike first", file=sys.stderr)
             return 2
-        trials = "; ".join(f"{s.rstrip('0123456789')}: " + (f"seeds {seeds_text(list(rs))}" if rs else "none")
+        trials = "; ".join(f"{s.rstrip('0123456789')}: " + (f"seed{'s' if len(rs) > 1 else ''} {seeds_text(list(rs))}" if rs else "none")
                            for s, rs in per_set)
         for label, prefix in (("BatchNorm refreshed, as PacGAN scores", "bn_refresh_"), ("as trained", "")):
             row = [f"{name}, advnet at β₁ 0.8, {label} ({trials}; 400 epochs)"]
