@@ -97,14 +97,16 @@ int run_data(const FigureArgs& a) {
   const data::Dataset train = data::load(c.data, data::Split::train);
   if (train.image_channels == 0)
     throw Error(a.input + ": data.kind = \"" + name_of(c.data.kind) + "\" is not images (figure modes draws a 2-D ring or grid)");
-  const int64_t n = std::min(a.rows * a.cols, train.x.dim(0)), d = train.x.dim(1);
-  std::vector<int64_t> order(static_cast<size_t>(train.x.dim(0)));
-  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int64_t>(i);
+  const int64_t total = train.x.dim(0), n = std::min(a.rows * a.cols, total), d = train.x.dim(1);
+  std::vector<int64_t> order(static_cast<size_t>(total));
+  for (int64_t i = 0; i < total; ++i) order[static_cast<size_t>(i)] = i;
   Rng rng(a.seed);
-  for (int64_t i = 0; i < n; ++i)  // the first n of a Fisher–Yates shuffle
-    std::swap(order[static_cast<size_t>(i)], order[static_cast<size_t>(i + static_cast<int64_t>(rng.below(static_cast<uint64_t>(train.x.dim(0) - i))))]);
-  Tensor picked(Shape{n, d});
-  for (int64_t i = 0; i < n; ++i) std::copy_n(train.x.data() + order[static_cast<size_t>(i)] * d, d, picked.data() + i * d);
+  Tensor picked(Shape{n, d});  // (n, C·H·W)
+  for (int64_t i = 0; i < n; ++i) {  // the first n steps of a Fisher–Yates shuffle
+    const int64_t j = i + static_cast<int64_t>(rng.below(static_cast<uint64_t>(total - i)));
+    std::swap(order[static_cast<size_t>(i)], order[static_cast<size_t>(j)]);
+    std::copy_n(train.x.data() + order[static_cast<size_t>(i)] * d, d, picked.data() + i * d);
+  }
   io::write_png_grid(a.out, picked, {.rows = (n + a.cols - 1) / a.cols, .cols = a.cols, .channels = train.image_channels,
                                      .height = train.image_height, .width = train.image_width});
   std::printf("wrote %s: %lld of %lld training examples (%s)\n", a.out.c_str(), static_cast<long long>(n),
