@@ -241,7 +241,7 @@ std::vector<LayerKey> conv_keys(bool output_padding) {
   after.default_doc = "padding";
   std::vector<LayerKey> k{integer_key("kernel", 1, 1024, std::nullopt, "kernel height and width"),
                           integer_key("stride", 1, 1024, 1, "stride in both directions"),
-                          integer_key("padding", 0, 1024, 0, "zero padding before (top and left), and after"),
+                          integer_key("padding", 0, 1024, 0, "zero padding before (top and left) and, unless padding_after is set, after"),
                           std::move(after)};
   if (output_padding) k.push_back(integer_key("output_padding", 0, 1024, 0, "extra rows and columns on the output's far side"));
   return k;
