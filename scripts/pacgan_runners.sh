@@ -24,11 +24,11 @@ niceness=${NICE:-19}  # the trials yield to any other work (the test runs them a
 # Whether the runner of pid file $1 runs: its process exists, is no zombie, and leads its own process group
 # (setsid), so that a stale pid file whose pid went to some other process does not count.
 alive() {
-  local stat fields
-  [[ -e $1 ]] || return 1
-  stat=$(cat "/proc/$(cat "$1")/stat" 2> /dev/null) || return 1
+  local pid stat fields
+  pid=$(cat "$1" 2> /dev/null) || return 1
+  stat=$(cat "/proc/$pid/stat" 2> /dev/null) || return 1
   read -r -a fields <<< "${stat##*) }"  # after "PID (COMM) ": state ppid pgrp ...
-  [[ ${fields[0]} != Z && ${fields[2]} == "$(cat "$1")" ]]
+  [[ ${fields[0]} != Z && ${fields[2]} == "$pid" ]]
 }
 
 # The pid of each runner that is running, one per line.
