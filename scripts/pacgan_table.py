@@ -7,8 +7,8 @@ Reads RESULTS/{ring8,grid25}_{gan,pac2}/seed-S.json (the result.json of each fin
 scripts/pacgan_runners.sh save) and prints, for GAN and PacGAN2, a row scored as PacGAN's code scores (G's
 BatchNorm statistics re-estimated first: the bn_refresh_* keys) and a row as trained: mean ± standard error
 (trials.py's mean_se) of the modes, the high-quality share and the reverse KL, ring then grid, each cell
-naming its seeds (all trials of the configs run 400 epochs). The numbers of docs/pacgan.md's and the README's
-β₁ 0.8 rows are this script's output.
+naming the configs, the packing, the epochs (all trials run the configs' 400) and the seeds. docs/pacgan.md's β₁ 0.8 rows are this script's output;
+the README's carry its numbers under shorter labels.
 """
 import argparse
 import glob
@@ -20,7 +20,8 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from trials import mean_se  # noqa: E402
 
-MODELS = [("GAN", "gan"), ("PacGAN2", "pac2")]
+# (row name, results folder suffix, how the configs run: the cells name it with the configs and the epochs)
+MODELS = [("GAN", "gan", "pack 1"), ("PacGAN2", "pac2", "--set training.pack=2")]
 SETS = [("ring8", 8), ("grid25", 25)]
 
 
@@ -67,7 +68,7 @@ def main():
     p.add_argument("--results", default=os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                                      "docs", "pacgan"))
     a = p.parse_args()
-    for name, tag in MODELS:
+    for name, tag, how in MODELS:
         per_set = [(s, results(os.path.join(a.results, f"{s}_{tag}"))) for s, _ in SETS]
         batches = {r.get("bn_refresh_batches") for _, rs in per_set for r in rs.values() if "bn_refresh_batches" in r}
         if len(batches) > 1:
@@ -77,7 +78,8 @@ def main():
         trials = "; ".join(f"{s.rstrip('0123456789')}: " + (f"seed{'s' if len(rs) > 1 else ''} {seeds_text(list(rs))}" if rs else "none")
                            for s, rs in per_set)
         for label, prefix in (("BatchNorm refreshed, as PacGAN scores", "bn_refresh_"), ("as trained", "")):
-            row = [f"{name}, advnet at β₁ 0.8, {label} ({trials}; 400 epochs)"]
+            row = [f"{name}, advnet at β₁ 0.8, {label} (configs/pacgan_ring8.toml, pacgan_grid25.toml, {how}; "
+                   f"400 epochs; {trials})"]
             for _, rs in per_set:
                 row += cells(rs, prefix)
             print("| " + " | ".join(row) + " |")

@@ -29,11 +29,14 @@ class Table(unittest.TestCase):
                                  capture_output=True, text=True, check=True).stdout.splitlines()
         self.assertEqual(len(out), 4, out)
         # n = 2: the standard error is |a − b| / 2.
-        self.assertEqual(out[0], "| GAN, advnet at β₁ 0.8, BatchNorm refreshed, as PacGAN scores (ring: seeds 1, 3; "
-                                 "grid: none; 400 epochs) | 7.5 ± 0.5 | 97.0 ± 1.0 % | 0.15 ± 0.05 | not yet |  |  |")
-        self.assertEqual(out[1], "| GAN, advnet at β₁ 0.8, as trained (ring: seeds 1, 3; grid: none; 400 epochs) "
-                                 "| 7.0 ± 1.0 | 85.0 ± 5.0 % | 0.20 ± 0.10 | not yet |  |  |")
-        self.assertTrue(out[2].startswith("| PacGAN2, advnet at β₁ 0.8, BatchNorm refreshed") and "not yet" in out[2])
+        configs = "configs/pacgan_ring8.toml, pacgan_grid25.toml"
+        self.assertEqual(out[0], f"| GAN, advnet at β₁ 0.8, BatchNorm refreshed, as PacGAN scores ({configs}, pack 1; "
+                                 "400 epochs; ring: seeds 1, 3; grid: none) | 7.5 ± 0.5 | 97.0 ± 1.0 % | 0.15 ± 0.05 "
+                                 "| not yet |  |  |")
+        self.assertEqual(out[1], f"| GAN, advnet at β₁ 0.8, as trained ({configs}, pack 1; 400 epochs; ring: seeds 1, 3; "
+                                 "grid: none) | 7.0 ± 1.0 | 85.0 ± 5.0 % | 0.20 ± 0.10 | not yet |  |  |")
+        self.assertTrue(out[2].startswith(f"| PacGAN2, advnet at β₁ 0.8, BatchNorm refreshed, as PacGAN scores ({configs}, "
+                                          "--set training.pack=2;") and "not yet" in out[2], out[2])
 
     def test_an_undefined_kl_and_a_trial_without_refresh_are_named(self):
         with tempfile.TemporaryDirectory() as d:
