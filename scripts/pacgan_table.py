@@ -6,9 +6,9 @@ usage: scripts/pacgan_table.py [--results docs/pacgan]
 Reads RESULTS/{ring8,grid25}_{gan,pac2}/seed-S.json (the result.json of each finished trial, copied there by
 scripts/pacgan_runners.sh save) and prints, for GAN and PacGAN2, a row scored as PacGAN's code scores (G's
 BatchNorm statistics re-estimated first: the bn_refresh_* keys) and a row as trained: mean ± standard error
-(trials.py's mean_se) of the modes, the high-quality share and the reverse KL, ring then grid, each cell
-naming the configs, the packing, the epochs (all trials run the configs' 400) and the seeds. docs/pacgan.md's β₁ 0.8 rows are this script's output;
-the README's carry its numbers under shorter labels.
+(trials.py's mean_se) of the modes, the high-quality share and the reverse KL, ring then grid, each row naming
+the configs, the packing, the epochs (all trials run the configs' 400) and the seeds. docs/pacgan.md's β₁ 0.8
+rows are this script's output; the README's carry its numbers under shorter labels.
 """
 import argparse
 import glob
