@@ -50,7 +50,9 @@ def seeds_of(text):
 
 
 def write_atomic(path, text):
-    tmp = path + ".tmp"
+    # A temporary name per process: two runners that share a row's folder (docs/pacgan.md) may both write its
+    # summary at once, and a shared name let one rename the other's file away.
+    tmp = f"{path}.{os.getpid()}.tmp"
     with open(tmp, "w") as f:
         f.write(text)
     os.replace(tmp, path)
