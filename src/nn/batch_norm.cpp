@@ -1,6 +1,7 @@
 #include "advnet/nn/batch_norm.hpp"
 #include "advnet/nn/layer_type.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -46,63 +47,103 @@ void BatchNorm::bind_buffers(std::vector<Tensor> buffers) {
 
 namespace {
 
-// Layout (N, C, S), S = H·W: element (i, c, s) at (i·C + c)·S + s. The sums over channel c of rows
-// [first, first + n) run in a fixed order, so results depend neither on the thread count nor on
+// Layout (N, C, S), S = H·W: element (i, c, s) at (i·C + c)·S + s. Channels go in blocks of up to
+// kBlockValues / S (at least one), one block per task: within a row a block's values lie together
+// (contiguous for (N, C) inputs, so the loops vectorise across channels instead of striding down one
+// channel's column), and each channel's sums still run over the rows [first, first + n), then the
+// positions, in order. So results depend neither on the thread count nor on the block width nor on
 // whether a channel's phases run in one loop (one process) or apart around the ranks' sums (SyncBN).
-const float* channel_row(const float* x, int64_t channels, int64_t spatial, int64_t i, int64_t c) {
-  return x + (i * channels + c) * spatial;
+constexpr int64_t kBlockValues = 64;
+
+struct Block {
+  int64_t first, count;  // channels [first, first + count), count ≤ kBlockValues
+};
+
+int64_t block_width(int64_t spatial) { return std::max<int64_t>(1, kBlockValues / spatial); }
+
+int64_t block_count(int64_t channels, int64_t spatial) {
+  return (channels + block_width(spatial) - 1) / block_width(spatial);
 }
 
-double channel_sum(const Tensor& x, int64_t channels, int64_t spatial, int64_t c, int64_t first, int64_t n) {
-  double sum = 0;
-  for (int64_t i = first; i < first + n; ++i) {
-    const float* r = channel_row(x.data(), channels, spatial, i, c);
-    for (int64_t s = 0; s < spatial; ++s) sum += r[s];
-  }
-  return sum;
+Block block_of(int64_t b, int64_t channels, int64_t spatial) {
+  const int64_t w = block_width(spatial);
+  return {b * w, std::min(w, channels - b * w)};
 }
 
-// Σ (x − mean)²: the second pass of a two-pass variance.
-double channel_square_sum(const Tensor& x, int64_t channels, int64_t spatial, int64_t c, int64_t first, int64_t n,
-                          double mean) {
-  double sq = 0;
-  for (int64_t i = first; i < first + n; ++i) {
-    const float* r = channel_row(x.data(), channels, spatial, i, c);
-    for (int64_t s = 0; s < spatial; ++s) {
-      const double d = r[s] - mean;
-      sq += d * d;
-    }
-  }
-  return sq;
+// Row i's values of block bl, from x (or dy, or y) of (N, C, S).
+template <class T>
+T* block_row(T* x, int64_t channels, int64_t spatial, int64_t i, Block bl) {
+  return x + (i * channels + bl.first) * spatial;
 }
 
-// Σ dy and Σ dy·x̂ over channel c of rows [first, first + n): dβ and dγ of those rows.
-std::pair<double, double> channel_grad_sums(const Tensor& x, const Tensor& dy, int64_t channels, int64_t spatial,
-                                            int64_t c, int64_t first, int64_t n, float mu, float inv) {
-  double sum_dy = 0, sum_dy_xhat = 0;
-  for (int64_t i = first; i < first + n; ++i) {
-    const float* xr = channel_row(x.data(), channels, spatial, i, c);
-    const float* dr = channel_row(dy.data(), channels, spatial, i, c);
-    for (int64_t s = 0; s < spatial; ++s) {
-      sum_dy += dr[s];
-      sum_dy_xhat += static_cast<double>(dr[s]) * (xr[s] - mu) * inv;
-    }
+// op(k, j) for value j of channel k of the block, within one row's block values, in order: one value
+// per channel (S = 1) in a loop the compiler vectorises, else each channel's S values.
+template <class Op>
+inline void for_block_values(Block bl, int64_t spatial, Op op) {
+  if (spatial == 1) {
+    for (int64_t k = 0; k < bl.count; ++k) op(k, k);
+  } else {
+    for (int64_t k = 0; k < bl.count; ++k)
+      for (int64_t s = 0; s < spatial; ++s) op(k, k * spatial + s);
   }
-  return {sum_dy, sum_dy_xhat};
+}
+
+// sum[k] = Σ x over channel first + k of rows [first, first + n).
+void channel_sums(const Tensor& x, int64_t channels, int64_t spatial, Block bl, int64_t first, int64_t n, double* sum) {
+  std::fill(sum, sum + bl.count, 0.0);
+  for (int64_t i = first; i < first + n; ++i) {
+    const float* r = block_row(x.data(), channels, spatial, i, bl);
+    for_block_values(bl, spatial, [&](int64_t k, int64_t j) { sum[k] += r[j]; });
+  }
+}
+
+// sq[k] = Σ (x − mean[k])²: the second pass of a two-pass variance.
+void channel_square_sums(const Tensor& x, int64_t channels, int64_t spatial, Block bl, int64_t first, int64_t n,
+                         const double* mean, double* sq) {
+  std::fill(sq, sq + bl.count, 0.0);
+  for (int64_t i = first; i < first + n; ++i) {
+    const float* r = block_row(x.data(), channels, spatial, i, bl);
+    for_block_values(bl, spatial, [&](int64_t k, int64_t j) {
+      const double d = r[j] - mean[k];
+      sq[k] += d * d;
+    });
+  }
+}
+
+// sum_dy[k] = Σ dy and sum_dy_xhat[k] = Σ dy·x̂ over the block's channels of rows [first, first + n): dβ and
+// dγ of those rows; mu and inv: the mean and 1/σ each channel was normalised with.
+void channel_grad_sums(const Tensor& x, const Tensor& dy, int64_t channels, int64_t spatial, Block bl, int64_t first,
+                       int64_t n, const float* mu, const float* inv, double* sum_dy, double* sum_dy_xhat) {
+  std::fill(sum_dy, sum_dy + bl.count, 0.0);
+  std::fill(sum_dy_xhat, sum_dy_xhat + bl.count, 0.0);
+  for (int64_t i = first; i < first + n; ++i) {
+    const float* xr = block_row(x.data(), channels, spatial, i, bl);
+    const float* dr = block_row(dy.data(), channels, spatial, i, bl);
+    for_block_values(bl, spatial, [&](int64_t k, int64_t j) {
+      sum_dy[k] += dr[j];
+      sum_dy_xhat[k] += static_cast<double>(dr[j]) * (xr[j] - mu[k]) * inv[k];
+    });
+  }
 }
 
 }  // namespace
 
-void BatchNorm::normalise_channel(const Tensor& x, TapeSlot& slot, int64_t c, int64_t g, int64_t n, double mean,
-                                  double inv) const {
-  const float mu = static_cast<float>(mean), inv_f = static_cast<float>(inv);
-  slot.saved[(g * 2) * c_ + c] = mu;
-  slot.saved[(g * 2 + 1) * c_ + c] = inv_f;
-  const float scale = inv_f * w_[c], shift = b_[c];
+void BatchNorm::normalise_block(const Tensor& x, TapeSlot& slot, int64_t b, int64_t g, int64_t n, const double* mean,
+                                const double* inv) const {
+  const Block bl = block_of(b, c_, spatial_);
+  float mu[kBlockValues], scale[kBlockValues], shift[kBlockValues];
+  for (int64_t k = 0; k < bl.count; ++k) {
+    const int64_t c = bl.first + k;
+    mu[k] = static_cast<float>(mean[k]);
+    const auto inv_f = static_cast<float>(inv[k]);
+    slot.saved[(g * 2) * c_ + c] = mu[k];
+    slot.saved[(g * 2 + 1) * c_ + c] = inv_f;
+    scale[k] = inv_f * w_[c], shift[k] = b_[c];
+  }
   for (int64_t i = g * n; i < (g + 1) * n; ++i) {
-    const float* xr = channel_row(x.data(), c_, spatial_, i, c);
-    float* yr = slot.y.data() + (i * c_ + c) * spatial_;
-    for (int64_t s = 0; s < spatial_; ++s) yr[s] = (xr[s] - mu) * scale + shift;
+    const float* xr = block_row(x.data(), c_, spatial_, i, bl);
+    float* yr = block_row(slot.y.data(), c_, spatial_, i, bl);
+    for_block_values(bl, spatial_, [&](int64_t k, int64_t j) { yr[j] = (xr[j] - mu[k]) * scale[k] + shift[k]; });
   }
 }
 
@@ -119,14 +160,22 @@ void BatchNorm::forward(const Tensor& x, TapeSlot& slot, const ForwardContext& c
   const bool train = ctx.mode == Mode::train, update = train && ctx.update_buffers;
   const int64_t groups = train ? ctx.groups : 1;  // eval mode: the running statistics for every row
   const int64_t n = x.dim(0) / groups, m = n * spatial_;  // rows and values per channel of one group
+  const int64_t blocks = block_count(c_, spatial_);
   slot.mode = ctx.mode;  // what backward reads
   slot.sync = train ? ctx.sync : RankSync{};
   slot.saved.resize(Shape{groups, 2, c_});  // per group: the mean normalised with, then 1/√(var + eps)
   if (!train) {
 #pragma omp parallel for schedule(static)
-    for (int64_t c = 0; c < c_; ++c)
-      normalise_channel(x, slot, c, 0, n, running_mean_[c],
-                        running_std_ ? 1.0 / running_second_[c] : 1.0 / std::sqrt(running_second_[c] + eps_));
+    for (int64_t b = 0; b < blocks; ++b) {
+      const Block bl = block_of(b, c_, spatial_);
+      double mean[kBlockValues], inv[kBlockValues];
+      for (int64_t k = 0; k < bl.count; ++k) {
+        const int64_t c = bl.first + k;
+        mean[k] = running_mean_[c];
+        inv[k] = running_std_ ? 1.0 / running_second_[c] : 1.0 / std::sqrt(running_second_[c] + eps_);
+      }
+      normalise_block(x, slot, b, 0, n, mean, inv);
+    }
     return;
   }
   if (slot.sync) {
@@ -138,16 +187,26 @@ void BatchNorm::forward(const Tensor& x, TapeSlot& slot, const ForwardContext& c
                    x.shape().str() + (groups > 1 ? " in " + std::to_string(groups) + " groups" : ""));
   const auto count = static_cast<double>(m);
 #pragma omp parallel for schedule(static)
-  for (int64_t c = 0; c < c_; ++c) {
-    double mean_sum = 0, second_sum = 0;  // over the groups: for the running statistics
+  for (int64_t b = 0; b < blocks; ++b) {
+    const Block bl = block_of(b, c_, spatial_);
+    double mean_sum[kBlockValues] = {}, second_sum[kBlockValues] = {};  // over the groups: for the running statistics
+    double mean[kBlockValues], sq[kBlockValues], inv[kBlockValues];
     for (int64_t g = 0; g < groups; ++g) {
-      const double mean = channel_sum(x, c_, spatial_, c, g * n, n) / count;
-      const double var = channel_square_sum(x, c_, spatial_, c, g * n, n, mean) / count;
-      mean_sum += mean;
-      second_sum += running_std_ ? std::sqrt(var + eps_) : var;
-      normalise_channel(x, slot, c, g, n, mean, 1.0 / std::sqrt(var + eps_));
+      channel_sums(x, c_, spatial_, bl, g * n, n, mean);
+      for (int64_t k = 0; k < bl.count; ++k) mean[k] /= count;
+      channel_square_sums(x, c_, spatial_, bl, g * n, n, mean, sq);
+      for (int64_t k = 0; k < bl.count; ++k) {
+        const double var = sq[k] / count;
+        mean_sum[k] += mean[k];
+        second_sum[k] += running_std_ ? std::sqrt(var + eps_) : var;
+        inv[k] = 1.0 / std::sqrt(var + eps_);
+      }
+      normalise_block(x, slot, b, g, n, mean, inv);
     }
-    if (update) update_running(c, mean_sum / static_cast<double>(groups), second_sum / static_cast<double>(groups), count);
+    if (update)
+      for (int64_t k = 0; k < bl.count; ++k)
+        update_running(bl.first + k, mean_sum[k] / static_cast<double>(groups), second_sum[k] / static_cast<double>(groups),
+                       count);
   }
   if (update && tracked_) ++*tracked_;
 }
@@ -156,38 +215,59 @@ void BatchNorm::forward(const Tensor& x, TapeSlot& slot, const ForwardContext& c
 // C + 1 and C values (Σx with the count of values, then Σ(x − mean)² about the global mean): the
 // same two-pass variance as one process, so one rank gives one process's bytes.
 void BatchNorm::forward_synchronised(const Tensor& x, TapeSlot& slot, bool update) {
-  const int64_t n = x.dim(0);
+  const int64_t n = x.dim(0), blocks = block_count(c_, spatial_);
   std::vector<double> sums(static_cast<size_t>(c_) + 1), squares(static_cast<size_t>(c_));
 #pragma omp parallel for schedule(static)
-  for (int64_t c = 0; c < c_; ++c) sums[c] = channel_sum(x, c_, spatial_, c, 0, n);
+  for (int64_t b = 0; b < blocks; ++b) {
+    const Block bl = block_of(b, c_, spatial_);
+    channel_sums(x, c_, spatial_, bl, 0, n, sums.data() + bl.first);
+  }
   sums[c_] = static_cast<double>(n * spatial_);
   slot.sync.sum(sums);
   const double count = sums[c_];  // values per channel over all ranks
   check(count > 1, describe() + ": training needs more than one value per channel over the ranks, got input " +
                        x.shape().str() + " on each");
+  std::vector<double> means(static_cast<size_t>(c_));
+  for (int64_t c = 0; c < c_; ++c) means[c] = sums[c] / count;
 #pragma omp parallel for schedule(static)
-  for (int64_t c = 0; c < c_; ++c) squares[c] = channel_square_sum(x, c_, spatial_, c, 0, n, sums[c] / count);
+  for (int64_t b = 0; b < blocks; ++b) {
+    const Block bl = block_of(b, c_, spatial_);
+    channel_square_sums(x, c_, spatial_, bl, 0, n, means.data() + bl.first, squares.data() + bl.first);
+  }
   slot.sync.sum(squares);
 #pragma omp parallel for schedule(static)
-  for (int64_t c = 0; c < c_; ++c) {
-    const double mean = sums[c] / count, var = squares[c] / count;
-    normalise_channel(x, slot, c, 0, n, mean, 1.0 / std::sqrt(var + eps_));
-    if (update) update_running(c, mean, running_std_ ? std::sqrt(var + eps_) : var, count);
+  for (int64_t b = 0; b < blocks; ++b) {
+    const Block bl = block_of(b, c_, spatial_);
+    double inv[kBlockValues];
+    for (int64_t k = 0; k < bl.count; ++k) inv[k] = 1.0 / std::sqrt(squares[bl.first + k] / count + eps_);
+    normalise_block(x, slot, b, 0, n, means.data() + bl.first, inv);
+    if (update)
+      for (int64_t k = 0; k < bl.count; ++k) {
+        const int64_t c = bl.first + k;
+        const double var = squares[c] / count;
+        update_running(c, means[c], running_std_ ? std::sqrt(var + eps_) : var, count);
+      }
   }
   if (update && tracked_) ++*tracked_;
 }
 
 // Train mode: the group's statistics depend on its x too, dx = γ/σ · (dy − mean(dy) − x̂·mean(dy·x̂));
-// eval mode: dx = γ/σ · dy (a = b = 0).
-void BatchNorm::input_grad_channel(const Tensor& x, const TapeSlot& slot, const Tensor& dy, Tensor& dx, int64_t c,
-                                   int64_t g, int64_t n, float a, float b) const {
-  const float mu = slot.saved[(g * 2) * c_ + c], inv = slot.saved[(g * 2 + 1) * c_ + c];
-  const float gain = w_[c] * inv;
+// eval mode: dx = γ/σ · dy (a = b = 0). a and b: per channel of the block.
+void BatchNorm::input_grad_block(const Tensor& x, const TapeSlot& slot, const Tensor& dy, Tensor& dx, int64_t b,
+                                 int64_t g, int64_t n, const float* a, const float* bb) const {
+  const Block bl = block_of(b, c_, spatial_);
+  float mu[kBlockValues], inv[kBlockValues], gain[kBlockValues];
+  for (int64_t k = 0; k < bl.count; ++k) {
+    const int64_t c = bl.first + k;
+    mu[k] = slot.saved[(g * 2) * c_ + c], inv[k] = slot.saved[(g * 2 + 1) * c_ + c];
+    gain[k] = w_[c] * inv[k];
+  }
   for (int64_t i = g * n; i < (g + 1) * n; ++i) {
-    const float* xr = channel_row(x.data(), c_, spatial_, i, c);
-    const float* dr = channel_row(dy.data(), c_, spatial_, i, c);
-    float* out = dx.data() + (i * c_ + c) * spatial_;
-    for (int64_t s = 0; s < spatial_; ++s) out[s] = gain * (dr[s] - a - (xr[s] - mu) * inv * b);
+    const float* xr = block_row(x.data(), c_, spatial_, i, bl);
+    const float* dr = block_row(dy.data(), c_, spatial_, i, bl);
+    float* out = block_row(dx.data(), c_, spatial_, i, bl);
+    for_block_values(bl, spatial_,
+                     [&](int64_t k, int64_t j) { out[j] = gain[k] * (dr[j] - a[k] - (xr[j] - mu[k]) * inv[k] * bb[k]); });
   }
 }
 
@@ -196,22 +276,28 @@ void BatchNorm::backward(const Tensor& x, TapeSlot& slot, const Tensor& dy, Tens
   const int64_t n = x.dim(0) / groups, m = n * spatial_;
   const bool train = slot.mode == Mode::train, params = mode == BackwardMode::params_and_input;
   if (train && slot.sync) return backward_synchronised(x, slot, dy, dx, params);
+  const int64_t blocks = block_count(c_, spatial_);
 #pragma omp parallel for schedule(static)
-  for (int64_t c = 0; c < c_; ++c) {
-    double dw = 0, db = 0;
+  for (int64_t b = 0; b < blocks; ++b) {
+    const Block bl = block_of(b, c_, spatial_);
+    double dw[kBlockValues] = {}, db[kBlockValues] = {};
+    double sum_dy[kBlockValues], sum_dy_xhat[kBlockValues];
+    float a[kBlockValues], bb[kBlockValues];
     for (int64_t g = 0; g < groups; ++g) {
-      const auto [sum_dy, sum_dy_xhat] = channel_grad_sums(x, dy, c_, spatial_, c, g * n, n, slot.saved[(g * 2) * c_ + c],
-                                                           slot.saved[(g * 2 + 1) * c_ + c]);
-      dw += sum_dy_xhat, db += sum_dy;
-      if (dx == nullptr) continue;
-      const float a = train ? static_cast<float>(sum_dy / static_cast<double>(m)) : 0.0f;
-      const float b = train ? static_cast<float>(sum_dy_xhat / static_cast<double>(m)) : 0.0f;
-      input_grad_channel(x, slot, dy, *dx, c, g, n, a, b);
+      channel_grad_sums(x, dy, c_, spatial_, bl, g * n, n, slot.saved.data() + (g * 2) * c_ + bl.first,
+                        slot.saved.data() + (g * 2 + 1) * c_ + bl.first, sum_dy, sum_dy_xhat);
+      for (int64_t k = 0; k < bl.count; ++k) {
+        dw[k] += sum_dy_xhat[k], db[k] += sum_dy[k];
+        a[k] = train ? static_cast<float>(sum_dy[k] / static_cast<double>(m)) : 0.0f;
+        bb[k] = train ? static_cast<float>(sum_dy_xhat[k] / static_cast<double>(m)) : 0.0f;
+      }
+      if (dx != nullptr) input_grad_block(x, slot, dy, *dx, b, g, n, a, bb);
     }
-    if (params) {
-      dw_[c] += static_cast<float>(dw);
-      db_[c] += static_cast<float>(db);
-    }
+    if (params)
+      for (int64_t k = 0; k < bl.count; ++k) {
+        dw_[bl.first + k] += static_cast<float>(dw[k]);
+        db_[bl.first + k] += static_cast<float>(db[k]);
+      }
   }
 }
 
@@ -219,25 +305,33 @@ void BatchNorm::backward(const Tensor& x, TapeSlot& slot, const Tensor& dy, Tens
 // ranks of 2C + 1 values). γ's and β's gradients stay this rank's sums: the trainer sums the
 // parameter gradients over the ranks afterwards, as for every other layer.
 void BatchNorm::backward_synchronised(const Tensor& x, TapeSlot& slot, const Tensor& dy, Tensor* dx, bool params) {
-  const int64_t n = x.dim(0);
+  const int64_t n = x.dim(0), blocks = block_count(c_, spatial_);
   std::vector<double> sums(2 * static_cast<size_t>(c_) + 1);  // Σdy (C), Σdy·x̂ (C), the count of values
 #pragma omp parallel for schedule(static)
-  for (int64_t c = 0; c < c_; ++c) {
-    const auto [sum_dy, sum_dy_xhat] = channel_grad_sums(x, dy, c_, spatial_, c, 0, n, slot.saved[c], slot.saved[c_ + c]);
-    sums[c] = sum_dy, sums[c_ + c] = sum_dy_xhat;
-    if (params) {
-      dw_[c] += static_cast<float>(sum_dy_xhat);
-      db_[c] += static_cast<float>(sum_dy);
-    }
+  for (int64_t b = 0; b < blocks; ++b) {
+    const Block bl = block_of(b, c_, spatial_);
+    channel_grad_sums(x, dy, c_, spatial_, bl, 0, n, slot.saved.data() + bl.first, slot.saved.data() + c_ + bl.first,
+                      sums.data() + bl.first, sums.data() + c_ + bl.first);
+    if (params)
+      for (int64_t c = bl.first; c < bl.first + bl.count; ++c) {
+        dw_[c] += static_cast<float>(sums[c_ + c]);
+        db_[c] += static_cast<float>(sums[c]);
+      }
   }
   if (dx == nullptr) return;  // every rank skips alike: the same layer is first in every rank's net
   sums[2 * c_] = static_cast<double>(n * spatial_);
   slot.sync.sum(sums);
   const double count = sums[2 * c_];
 #pragma omp parallel for schedule(static)
-  for (int64_t c = 0; c < c_; ++c)
-    input_grad_channel(x, slot, dy, *dx, c, 0, n, static_cast<float>(sums[c] / count),
-                       static_cast<float>(sums[c_ + c] / count));
+  for (int64_t b = 0; b < blocks; ++b) {
+    const Block bl = block_of(b, c_, spatial_);
+    float a[kBlockValues], bb[kBlockValues];
+    for (int64_t k = 0; k < bl.count; ++k) {
+      a[k] = static_cast<float>(sums[bl.first + k] / count);
+      bb[k] = static_cast<float>(sums[c_ + bl.first + k] / count);
+    }
+    input_grad_block(x, slot, dy, *dx, b, 0, n, a, bb);
+  }
 }
 
 std::vector<LayerType> batch_norm_layer_types() {

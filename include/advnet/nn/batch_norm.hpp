@@ -38,13 +38,15 @@ class BatchNorm : public Layer {
   void backward(const Tensor& x, TapeSlot& slot, const Tensor& dy, Tensor* dx, BackwardMode mode) override;
 
  private:
-  // Channel c of group g (rows [g·n, (g + 1)·n)): y and the saved mean and 1/σ from the statistics.
-  void normalise_channel(const Tensor& x, TapeSlot& slot, int64_t c, int64_t g, int64_t n, double mean, double inv) const;
+  // Channel block b (batch_norm.cpp) of group g (rows [g·n, (g + 1)·n)): y and the saved mean and 1/σ from the
+  // statistics, mean[k] and inv[k] for the block's channel k.
+  void normalise_block(const Tensor& x, TapeSlot& slot, int64_t b, int64_t g, int64_t n, const double* mean,
+                       const double* inv) const;
   // second: the batch's biased variance, or √(var + eps) when running = "std"; count: values per channel.
   void update_running(int64_t c, double mean, double second, double count);
   void forward_synchronised(const Tensor& x, TapeSlot& slot, bool update);
-  void input_grad_channel(const Tensor& x, const TapeSlot& slot, const Tensor& dy, Tensor& dx, int64_t c, int64_t g,
-                          int64_t n, float a, float b) const;
+  void input_grad_block(const Tensor& x, const TapeSlot& slot, const Tensor& dy, Tensor& dx, int64_t b, int64_t g,
+                        int64_t n, const float* a, const float* bb) const;
   void backward_synchronised(const Tensor& x, TapeSlot& slot, const Tensor& dy, Tensor* dx, bool params);
 
   int64_t c_, spatial_;  // channels; H·W (1 for (N, C) inputs)
