@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# The README's FID table: trains each shipped configuration below to its schedule (resuming a run that
-# was stopped: runs are resumable, so this script is too) and scores its best checkpoint (the one Table 1
-# scores) with `advnet eval metrics` against the test split, with the shipped classifier of the data set:
+# The FID table (docs/evaluation.md, "The first FID table"): trains each shipped configuration below to its
+# schedule (resuming a run that was stopped: runs are resumable, so this script is too) and scores its best
+# checkpoint (the one Table 1 scores) with `advnet eval metrics` against the test split, with the shipped
+# classifier of the data set:
 #   dcgan_mnist           configs/dcgan_mnist.toml, 10 epochs                      (runs/fid_dcgan_mnist)
 #   dcgan_fashion_mnist   configs/dcgan_fashion_mnist.toml, 10 epochs              (runs/fid_dcgan_fashion_mnist)
 #   paper_mnist           configs/paper_mnist.toml + g_ema 0.99997 from epoch 25, 250 epochs: Table 1's bold
 #                         row (`EMA=0.99997 scripts/reproduce_table1.sh mnist`)   (runs/fid_paper_mnist)
 # Out of make test: about 20 + 20 + 100 minutes on one thread (the other core busy). Each result is the JSON line of eval metrics,
-# in RUN/metrics_test.json; the last lines printed are the README's rows.
+# in RUN/metrics_test.json; the last lines printed are that table's rows.
 # usage: [THREADS=N] scripts/fid_table.sh [NAME...]   (default: all three; THREADS default 1, one per job)
 set -euo pipefail
 cd "$(dirname "$0")/.."
