@@ -7,6 +7,8 @@
 #   scripts/pacgan_runners.sh status    each trial's last epoch and each runner's last line
 #   scripts/pacgan_runners.sh pause     SIGSTOP every runner with all it started (before a benchmark: the issue's
 #   scripts/pacgan_runners.sh continue  rule), SIGCONT after it
+#   scripts/pacgan_runners.sh stop      end every runner with all it started (SIGTERM; a trial loses its unsaved
+#                                       epoch), so that the next start resumes the trials with a newly pinned binary
 #   scripts/pacgan_runners.sh save      carry the unfinished trials into CARRY (commit it) and copy the finished
 #                                       trials' result.json of the plan's rows to DOCS/ROW/seed-S.json
 # Every session starts on a fresh checkout without runs/: start first thing, save before the session ends.
@@ -100,6 +102,14 @@ pause | continue)
   mapfile -t pids < <(running)
   for pid in "${pids[@]}"; do kill -"$signal" -- "-$pid" 2> /dev/null || echo "runners: $pid: ended meanwhile"; done
   echo "runners: ${#pids[@]} runner(s) sent SIG$signal" ;;
+stop)
+  mapfile -t pids < <(running)
+  for pid in "${pids[@]}"; do  # a paused group acts on SIGTERM only once continued
+    kill -CONT -- "-$pid" 2> /dev/null && kill -TERM -- "-$pid" 2> /dev/null || echo "runners: $pid: ended meanwhile"
+  done
+  for _ in $(seq 60); do [[ -z $(running) ]] && break; sleep 0.5; done
+  [[ -z $(running) ]] || { echo "runners: still running 30 s after SIGTERM: $(running | paste -sd ' ')" >&2; exit 1; }
+  echo "runners: ${#pids[@]} runner(s) stopped; start resumes their trials" ;;
 save)
   python3 scripts/carry_trials.py save --runs "$runs" --carry "$carry"
   mapfile -t rows < <(grep -v '^#' "$plan" | awk 'NF { print $2 }' | sort -u)
@@ -111,5 +121,5 @@ save)
   done
   echo "runners: saved; commit $carry and $docs" ;;
 *)
-  echo "usage: scripts/pacgan_runners.sh start|status|pause|continue|save" >&2; exit 2 ;;
+  echo "usage: scripts/pacgan_runners.sh start|status|pause|continue|stop|save" >&2; exit 2 ;;
 esac

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/pacgan_runners.sh end to end on a small ring, in a work folder (PLAN, RUNS, CARRY, DOCS): start puts
 # back a finished trial's result (skipped) and a carried trial (resumed), runs its two runners in the
-# background, each its own seeds; pause stops every process of a runner and continue lets it go on; save
+# background, each its own seeds; pause stops every process of a runner and continue lets it go on; stop ends
+# them and start resumes their trials; save
 # copies the finished results into DOCS and drops the carried copy of a trial that has finished.
 # usage: test_runners.sh ADVNET SOURCE_DIR WORK_DIR
 set -euo pipefail
@@ -82,11 +83,19 @@ done
 before=$(wc -l < "$RUNS/row/seed-1/metrics.jsonl"); sleep 1; after=$(wc -l < "$RUNS/row/seed-1/metrics.jsonl")
 runners continue > /dev/null
 [[ $before == "$after" ]] || fail "a paused runner went on training ($before → $after epochs)"
+# stop ends a paused runner too, with all it started; start then resumes its trial.
+for _ in $(seq 100); do [[ -e $RUNS/row/seed-1/checkpoints/latest.safetensors ]] && break; sleep 0.2; done
+runners pause > /dev/null
+[[ $(runners stop) == *"runner(s) stopped"* ]] || fail "stop did not say what it stopped"  # b may have ended
+left=$(group_states "$pgid")  # Z: ended, not yet reaped by whoever adopted it
+[[ -z ${left//[Z ]/} ]] || fail "after stop, runner a's processes are still there: $left"
+runners start > /dev/null
 wait_runners
 
 grep -q "seed 3: finished, skipped" "$RUNS/row.runner-1,3.log" || fail "seed 3 was not skipped: $(cat "$RUNS/row.runner-1,3.log")"
 grep -q "seed 1: starting" "$RUNS/row.runner-1,3.log" || fail "seed 1: $(cat "$RUNS/row.runner-1,3.log")"
 grep -q "seed 2: resuming" "$RUNS/row.runner-2.log" || fail "seed 2 was not resumed: $(cat "$RUNS/row.runner-2.log")"
+[[ $(grep -c "seed 1: resuming" "$RUNS/row.runner-1,3.log") == 1 ]] || fail "seed 1 was not resumed after stop: $(cat "$RUNS/row.runner-1,3.log")"
 echo "trials: seed 9: starting" > "$RUNS/row/seed-9.log"  # a trial that has not logged an epoch yet
 status=$(runners status)
 [[ $status == *"row/seed-1.log: epoch 100/100"* && $status == *"row/seed-2.log: epoch 2/2"* &&
