@@ -94,3 +94,75 @@ TEST(BatchNormGroups, RowsThatDoNotSplitIntoTheGroupsAreRefused) {
   nn::Tape tape;
   EXPECT_THROW(net.forward(random(Shape{5, 3, 2, 2}, 6), {.mode = nn::Mode::train, .groups = 2}, tape), advnet::Error);
 }
+
+// BatchNorm takes channels in blocks (for (N, C) inputs, vectorised across a block's channels), each
+// channel's sums still over the rows, then the positions, in order: every channel's outputs, gradients
+// and running statistics are bit for bit those of a one-channel layer fed that channel alone, whichever
+// block it fell in, in train mode with two groups and in eval mode. This catches a block that mixes up
+// channels, groups or saved statistics; a reordered double sum seldom shows once cast to float, so the
+// byte-identity of whole trainings across binaries is checked on checkpoints (docs/pacgan.md).
+TEST(BatchNormBlocks, EachChannelGivesTheBytesOfAOneChannelLayer) {
+  struct Case {
+    int64_t channels, height, width;  // height 0: (N, C) inputs
+  };
+  for (const Case k : {Case{70, 0, 0}, Case{70, 2, 2}, Case{20, 7, 7}, Case{5, 9, 9}}) {
+    const int64_t spatial = k.height ? k.height * k.width : 1, n = 40;
+    SCOPED_TRACE("C = " + std::to_string(k.channels) + ", H·W = " + std::to_string(spatial));
+    const auto net_of = [&](int64_t channels) {
+      const std::vector<int64_t> dims =
+          k.height ? std::vector<int64_t>{channels, k.height, k.width} : std::vector<int64_t>{channels};
+      nn::Net net(dims, {nn::layer("batch_norm", {{"running", "std"}, {"momentum", 0.25}, {"eps", 1e-3}})});
+      net.init(Rng(1));
+      return net;
+    };
+    nn::Net wide = net_of(k.channels), narrow = net_of(1);
+    Rng(2).uniform(wide.params().data(), wide.params().numel(), 0.5f, 1.5f);
+    const int64_t per_row = k.channels * spatial;
+    const Tensor x = random(Shape{n, per_row}, 7), dy = random(Shape{n, per_row}, 8);
+    const auto shaped = [&](const Tensor& t, int64_t channels) {
+      return Tensor::view(const_cast<float*>(t.data()),
+                          k.height ? Shape{t.dim(0), channels, k.height, k.width} : Shape{t.dim(0), channels});
+    };
+    nn::Tape tape, eval_tape;
+    const Tensor x_in = shaped(x, k.channels);  // alive until backward, as Net::forward asks
+    const Tensor y = wide.forward(x_in, {.mode = nn::Mode::train, .groups = 2}, tape).clone();
+    wide.zero_grad();
+    const Tensor dx = wide.backward(tape, shaped(dy, k.channels), nn::BackwardMode::params_and_input, true).clone();
+    const Tensor y_eval = wide.forward(x_in, {.mode = nn::Mode::eval}, eval_tape).clone();
+    const auto param = [](nn::Net& net, const Tensor& flat, int which, int64_t c) {
+      return flat[net.named_params()[which].offset + c];
+    };
+    const auto buffer = [](nn::Net& net, int which, int64_t c) {
+      return net.buffers()[net.named_buffers()[which].offset + c];
+    };
+    for (int64_t c = 0; c < k.channels; ++c) {
+      Tensor xc(Shape{n, spatial}), dyc(Shape{n, spatial});
+      for (int64_t i = 0; i < n; ++i)
+        for (int64_t s = 0; s < spatial; ++s)
+          xc[i * spatial + s] = x[i * per_row + c * spatial + s], dyc[i * spatial + s] = dy[i * per_row + c * spatial + s];
+      for (int which = 0; which < 2; ++which)  // γ, β
+        narrow.params()[narrow.named_params()[which].offset] = param(wide, wide.params(), which, c);
+      for (int which = 0; which < 2; ++which) narrow.buffers()[narrow.named_buffers()[which].offset] = 0.0f;
+      narrow.buffers()[narrow.named_buffers()[1].offset] = 1.0f;  // running std starts at 1, as the wide one's did
+      nn::Tape t, te;
+      const Tensor xc_in = shaped(xc, 1);
+      const Tensor yc = narrow.forward(xc_in, {.mode = nn::Mode::train, .groups = 2}, t).clone();
+      narrow.zero_grad();
+      const Tensor dxc = narrow.backward(t, shaped(dyc, 1), nn::BackwardMode::params_and_input, true).clone();
+      const Tensor yc_eval = narrow.forward(xc_in, {.mode = nn::Mode::eval}, te).clone();
+      for (int64_t i = 0; i < n; ++i)
+        for (int64_t s = 0; s < spatial; ++s) {
+          const int64_t at = i * per_row + c * spatial + s, at_c = i * spatial + s;
+          ASSERT_EQ(0, std::memcmp(y.data() + at, yc.data() + at_c, sizeof(float))) << "y, channel " << c << " row " << i;
+          ASSERT_EQ(0, std::memcmp(dx.data() + at, dxc.data() + at_c, sizeof(float))) << "dx, channel " << c << " row " << i;
+          ASSERT_EQ(0, std::memcmp(y_eval.data() + at, yc_eval.data() + at_c, sizeof(float))) << "eval y, channel " << c;
+        }
+      for (int which = 0; which < 2; ++which) {
+        const float g = param(wide, wide.grads(), which, c), gc = param(narrow, narrow.grads(), which, 0);
+        ASSERT_EQ(0, std::memcmp(&g, &gc, sizeof(float))) << (which ? "dβ" : "dγ") << ", channel " << c;
+        const float b = buffer(wide, which, c), bc = buffer(narrow, which, 0);
+        ASSERT_EQ(0, std::memcmp(&b, &bc, sizeof(float))) << "running statistic " << which << ", channel " << c;
+      }
+    }
+  }
+}
