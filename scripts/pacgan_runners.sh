@@ -7,8 +7,9 @@
 #   scripts/pacgan_runners.sh status    each trial's last epoch and each runner's last line
 #   scripts/pacgan_runners.sh pause     SIGSTOP every runner with all it started (before a benchmark: the issue's
 #   scripts/pacgan_runners.sh continue  rule), SIGCONT after it
-#   scripts/pacgan_runners.sh stop      end every runner with all it started (SIGTERM; a trial loses its unsaved
-#                                       epoch), so that the next start resumes the trials with a newly pinned binary
+#   scripts/pacgan_runners.sh stop      end every runner with all it started (SIGTERM: a training writes a checkpoint
+#                                       at its iteration and ends; stop waits for that), so that the next start
+#                                       resumes the trials with a newly pinned binary
 #   scripts/pacgan_runners.sh save      carry the unfinished trials into CARRY (commit it) and copy the finished
 #                                       trials' result.json of the plan's rows to DOCS/ROW/seed-S.json
 # Every session starts on a fresh checkout without runs/: start first thing, save before the session ends.
@@ -31,6 +32,17 @@ alive() {
   stat=$(cat "/proc/$pid/stat" 2> /dev/null) || return 1
   read -r -a fields <<< "${stat##*) }"  # after "PID (COMM) ": state ppid pgrp ...
   [[ ${fields[0]} != Z && ${fields[2]} == "$pid" ]]
+}
+
+# Whether any process of process group $1 (a runner and all it started) has yet to end (zombies have).
+group_alive() {
+  local stat line fields
+  for stat in /proc/[0-9]*/stat; do
+    line=$(cat "$stat" 2> /dev/null) || continue  # ended while listed
+    read -r -a fields <<< "${line##*) }"  # after "PID (COMM) ": state ppid pgrp ...
+    [[ ${fields[2]} == "$1" && ${fields[0]} != Z ]] && return 0
+  done
+  return 1
 }
 
 # The pid of each runner that is running, one per line.
@@ -107,8 +119,14 @@ stop)
   for pid in "${pids[@]}"; do  # a paused group acts on SIGTERM only once continued
     kill -CONT -- "-$pid" 2> /dev/null && kill -TERM -- "-$pid" 2> /dev/null || echo "runners: $pid: ended meanwhile"
   done
-  for _ in $(seq 60); do [[ -z $(running) ]] && break; sleep 0.5; done
-  [[ -z $(running) ]] || { echo "runners: still running 30 s after SIGTERM: $(running | paste -sd ' ')" >&2; exit 1; }
+  # The leader may end before what it started: wait for every process of each group.
+  left=("${pids[@]}")
+  for _ in $(seq 60); do
+    mapfile -t left < <(for pid in "${left[@]}"; do if group_alive "$pid"; then echo "$pid"; fi; done)
+    ((${#left[@]} == 0)) && break
+    sleep 0.5
+  done
+  ((${#left[@]} == 0)) || { echo "runners: still running 30 s after SIGTERM: ${left[*]}" >&2; exit 1; }
   echo "runners: ${#pids[@]} runner(s) stopped; start resumes their trials" ;;
 save)
   python3 scripts/carry_trials.py save --runs "$runs" --carry "$carry"

@@ -28,7 +28,7 @@ trap stop_runners EXIT
 group_states() {
   local pgid=$1 stat line fields
   for stat in /proc/[0-9]*/stat; do
-    line=$(< "$stat") 2> /dev/null || continue
+    line=$(cat "$stat" 2> /dev/null) || continue  # ended while listed
     read -r -a fields <<< "${line##*) }"  # after "PID (COMM) ": state ppid pgrp ...
     if [[ ${fields[2]} == "$pgid" ]]; then echo "${fields[0]}"; fi
   done | sort -u | paste -sd ' '
