@@ -30,8 +30,8 @@ struct ModesArgs {
   bool json = false, live = false;
 };
 
-// PacGAN's sample counts: num_log_figure_sample (2-D) and num_test_sample (Stacked MNIST).
-constexpr int64_t kMixtureSamples = 2500, kStackedSamples = 26000;
+// PacGAN's sample count for Stacked MNIST (num_test_sample; 2-D mixtures: eval::kMixtureSamples).
+constexpr int64_t kStackedSamples = 26000;
 
 // The JSON line: 2-D mixtures' modes, high_quality, reverse_kl; Stacked MNIST's modes and kl (every
 // sample counts there, and PacGAN calls the same KL(p̂ ‖ uniform) "KL").
@@ -112,7 +112,7 @@ int run_modes(const ModesArgs& a) {
   const std::string source = g ? a.checkpoint : a.config;
   if (dc.is_stacked()) return run_stacked(a, dc, g);
   if (!a.classifier.empty() || a.range != "0,1") throw Error("eval modes: --classifier and --range are for stacked_mnist data");
-  const int64_t n = a.n > 0 ? a.n : kMixtureSamples;
+  const int64_t n = a.n > 0 ? a.n : eval::kMixtureSamples;
   std::vector<std::array<double, 2>> centres;
   try {
     centres = data::mode_centres(dc);

@@ -26,7 +26,7 @@ namespace {
 
 struct FigureArgs {
   std::string input, out, data;
-  int64_t rows = 8, cols = 9, pairs = 8, steps = 11, panels = 4, n = 2500;
+  int64_t rows = 8, cols = 9, pairs = 8, steps = 11, panels = 4, n = eval::kMixtureSamples;
   int64_t bn_refresh = 0;  // figure modes: batches that re-estimate G's BatchNorm statistics first
   std::vector<std::string> sets;  // figure data: configuration overrides
   uint64_t seed = 0;

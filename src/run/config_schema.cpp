@@ -171,8 +171,9 @@ std::vector<TableSpec> make_schema() {
                   integer<C>("sample_grid", [](auto& c) -> auto& { return c.output.sample_grid; }, 1, 100,
                           "samples.png is a grid × grid grid")}},
       {.path = "eval",
-       .doc = "Validation during training: the Parzen log-likelihood (PAPER.md §6) and the feature metrics "
-              "(docs/evaluation.md); the best checkpoint by best_by is kept.",
+       .doc = "Validation during training: the Parzen log-likelihood (PAPER.md §6), the feature metrics "
+              "(docs/evaluation.md) and a 2-D mixture's mode coverage (docs/pacgan.md); the best checkpoint by "
+              "best_by is kept.",
        .fields = {integer<C>("parzen_every", [](auto& c) -> auto& { return c.eval.parzen_every; }, 0, kBig,
                           "epochs between evaluations (0: never)"),
                   number<C>("parzen_sigma", [](auto& c) -> auto& { return c.eval.parzen_sigma; }, 0, false, kInf, true,
@@ -193,11 +194,21 @@ std::vector<TableSpec> make_schema() {
                              "metrics --kid-subsets)"),
                   string<C>("classifier", [](auto& c) -> auto& { return c.eval.classifier; },
                             "their classifier file; \"\": the shipped one scored on the data's test images (models/)"),
+                  integer<C>("modes_every", [](auto& c) -> auto& { return c.eval.modes_every; }, 0, kBig,
+                             "epochs between mode-coverage scores of a 2-D ring or grid, as advnet eval modes "
+                             "--bn-refresh B --seed 0 scores that epoch's checkpoint (PacGAN logs them every epoch; "
+                             "0: never)"),
+                  integer<C>("modes_bn_refresh", [](auto& c) -> auto& { return c.eval.modes_bn_refresh; }, 0, 1 << 20,
+                             "B: train-mode batches that first re-estimate G's BatchNorm statistics for the score (training "
+                             "goes on with its own, put back after it; 50: PacGAN's monitoring pass; 0: as trained)"),
                   best_by_field()},
        .check =
            [](const C& c) {
              if (c.eval.metrics_every > 0 && !c.data.is_image())
                throw KeyError("metrics_every", "the feature metrics need image data");
+             if (c.eval.modes_every > 0 && c.data.kind != data::DataKind::ring_2d && c.data.kind != data::DataKind::grid_2d)
+               throw KeyError("modes_every", "mode coverage during training needs ring_2d or grid_2d data (data.kind is " +
+                                                 name_of(c.data.kind) + "; Stacked MNIST: advnet eval modes CHECKPOINT)");
              if (c.eval.best_by != "parzen_valid" && c.eval.metrics_every == 0)
                throw KeyError("best_by", "\"" + c.eval.best_by + "\" is measured only with eval.metrics_every > 0");
            }},

@@ -27,27 +27,36 @@ void GeneratorModel::apply(const Tensor& z, Tensor& out) {
 }
 
 void GeneratorModel::sample(int64_t n, uint64_t seed, Tensor& out, Tensor* noise) {
-  Tensor z(Shape{n, noise_dim()});
-  Rng rng(seed);
-  gan::sample_noise(config_.gan.noise, rng, z);
-  apply(z, out);
-  if (noise) *noise = std::move(z);
+  const FloatModeScope fp(gan::denormal_mode(config_.gan.training));
+  sample_generator(net_, config_, n, seed, out, noise);
 }
 
 void GeneratorModel::refresh_batch_norm(int64_t batches, uint64_t seed) {
-  check(net_.buffers().numel() > 0, "the generator has no BatchNorm layer: there are no running statistics to re-estimate");
   const FloatModeScope fp(gan::denormal_mode(config_.gan.training));
-  const int64_t pack = config_.gan.training.pack;
-  Tensor z(Shape{config_.gan.training.batch_size * pack, noise_dim()});
+  run::refresh_batch_norm(net_, config_, batches, seed);
+}
+
+void sample_generator(nn::Net& g, const RunConfig& c, int64_t n, uint64_t seed, Tensor& out, Tensor* noise) {
+  Tensor z(Shape{n, c.gan.noise.dim});
+  Rng rng(seed);
+  gan::sample_noise(c.gan.noise, rng, z);
+  g.forward_rows(z, out, c.gan.training.batch_size, {nn::Mode::eval, nullptr});
+  if (noise) *noise = std::move(z);
+}
+
+void refresh_batch_norm(nn::Net& g, const RunConfig& c, int64_t batches, uint64_t seed) {
+  check(g.buffers().numel() > 0, "the generator has no BatchNorm layer: there are no running statistics to re-estimate");
+  const int64_t pack = c.gan.training.pack;
+  Tensor z(Shape{c.gan.training.batch_size * pack, c.gan.noise.dim});
   // Streams 1 (noise) and 2 (dropout in G, should it have any) of the seed, batch b their pass b;
-  // sample() draws from the seed's own stream.
+  // sample_generator() draws from the seed's own stream.
   const Rng noise = Rng(seed).split(1), dropout = Rng(seed).split(2);
   nn::Tape tape;
   for (int64_t b = 0; b < batches; ++b) {
     const auto pass = static_cast<uint64_t>(b);
-    gan::sample_noise(config_.gan.noise, noise, pass, 0, z);
+    gan::sample_noise(c.gan.noise, noise, pass, 0, z);
     const Rng draws = dropout.split(pass);
-    net_.forward(z, {.mode = nn::Mode::train, .draws = &draws, .groups = pack}, tape);
+    g.forward(z, {.mode = nn::Mode::train, .draws = &draws, .groups = pack}, tape);
   }
 }
 

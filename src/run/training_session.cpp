@@ -20,6 +20,7 @@
 #include "advnet/io/safetensors.hpp"
 #include "advnet/io/png.hpp"
 #include "advnet/run/checkpoint.hpp"
+#include "advnet/run/generator_model.hpp"
 #include "advnet/run/report.hpp"
 #include "advnet/run/run_dir.hpp"
 #include "advnet/run/watchdog.hpp"
@@ -72,6 +73,12 @@ std::string to_json_line(const EpochRecord& r) {
     j["allreduce_seconds"] = s.allreduce_seconds;
   }
   for (const auto& [name, value] : validation_values(r)) j[name] = value;
+  if (const auto& m = r.modes) {
+    j["modes"] = m->modes;
+    j["high_quality"] = m->high_quality;
+    j["reverse_kl"] = std::isnan(m->reverse_kl) ? nlohmann::ordered_json() : nlohmann::ordered_json(m->reverse_kl);  // null: no sample is high quality
+    j["mode_counts"] = m->counts;  // eval modes' "counts"
+  }
   if (r.toy1d) {
     j["max_abs_d_minus_d_star"] = r.toy1d->max_abs_d_minus_d_star;
     j["jsd"] = r.toy1d->jsd;
@@ -132,6 +139,9 @@ TrainingSession::TrainingSession(const TrainRequest& request, Communicator* comm
                                             default_cache_dir()));
     }
     trainer_.emplace(config_.gan, train_.x, train_.labels, &comm_);
+    if (config_.eval.modes_every > 0 && config_.eval.modes_bn_refresh > 0 && trainer_->generator().buffers().numel() == 0)
+      throw Error("eval.modes_bn_refresh: the generator has no BatchNorm layer whose statistics it could re-estimate "
+                  "(0 scores G as trained)");
   });
   // 2. Rank 0's state (initialised, or the checkpoint's), then the run directory.
   on_all_ranks([&] {
@@ -237,6 +247,28 @@ std::optional<FeatureScores> TrainingSession::feature_metrics(int64_t done) {
   return feature_scores(*classifier_, *reference_, samples, options);
 }
 
+std::optional<eval::ModeCoverage> TrainingSession::mode_coverage(int64_t done) {
+  if (config_.eval.modes_every <= 0 || done % config_.eval.modes_every != 0) return std::nullopt;
+  // The samples `advnet eval modes CHECKPOINT --bn-refresh B --seed 0` draws from this epoch's checkpoint:
+  // the same G (its moving average when there is one, with G's running statistics, as the checkpoint
+  // loads). The refresh moves the running statistics and BatchNorm's counts, which training goes on
+  // with: they are put back, so that scoring leaves the run's bytes as they were.
+  nn::Net* ema = trainer_->generator_ema();
+  nn::Net& g = ema ? *ema : trainer_->generator();
+  constexpr uint64_t kSeed = 0;
+  const Tensor running = trainer_->generator().buffers().clone();
+  const std::vector<int64_t> counts = g.counters();
+  if (ema) ema->buffers().copy_from(running);
+  Tensor samples;
+  if (config_.eval.modes_bn_refresh > 0) refresh_batch_norm(g, config_, config_.eval.modes_bn_refresh, kSeed);
+  sample_generator(g, config_, eval::kMixtureSamples, kSeed, samples);
+  g.buffers().copy_from(running);
+  g.counters() = counts;
+  for (int64_t i = 0; i < samples.numel(); ++i)
+    if (std::isnan(samples[i])) throw Error("eval.modes_every: G's sample " + std::to_string(i / 2) + " is NaN");
+  return eval::mode_coverage(samples, data::mode_centres(config_.data), config_.data.std);
+}
+
 void TrainingSession::keep_if_best(const EpochRecord& record) {
   const ValidationMetric& metric = validation_metric(config_.eval.best_by);
   for (const auto& [name, value] : validation_values(record)) {
@@ -333,6 +365,7 @@ SessionEnd TrainingSession::run(const std::function<bool()>& stop, const Session
     on_root([&] {  // evaluation: the others wait
       record.parzen = validation_score(done);
       record.features = feature_metrics(done);
+      record.modes = mode_coverage(done);
       if (one_d)
         record.toy1d = eval::toy1d_diagnostics(config_.data, config_.gan.noise, trainer.generator(),
                                                trainer.discriminator(), gan::toy1d_diagnostics_seed(config_.gan.seed));

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "../support/cli_run.hpp"
@@ -142,6 +143,75 @@ TEST(ModesCli, BnRefreshReestimatesTheGeneratorsBatchNormStatisticsBeforeScoring
                                          kRing + " --bn-refresh 5");
   EXPECT_EQ(with_samples.code, 2) << with_samples.output;
   EXPECT_NE(with_samples.output.find("--bn-refresh re-estimates a checkpoint's generator"), std::string::npos) << with_samples.output;
+}
+
+namespace {
+
+// The tensors of a safetensors file, without its header (whose metadata holds the configuration).
+std::string tensor_bytes(const std::string& path) {
+  const std::string b = advnet::testing::read_bytes(path);
+  uint64_t n = 0;
+  std::memcpy(&n, b.data(), sizeof n);
+  return b.substr(8 + n);
+}
+
+std::vector<nlohmann::json> json_lines(const std::string& path) {
+  std::vector<nlohmann::json> out;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line));
+  return out;
+}
+
+}  // namespace
+
+// eval.modes_every = 1 logs after every epoch what `eval modes EPOCH_CHECKPOINT --bn-refresh 50` prints
+// for it, and leaves the training's bytes as they were (the refresh runs on G's running statistics and
+// BatchNorm's counts, which are put back). data.std = 1 puts an untrained G's samples within 3 std of
+// the ring's modes, so the counts are not all zero.
+TEST(ModesCli, TrainingLogsEachEpochsModesAsEvalModesScoresItsCheckpoint) {
+  TempDir dir;
+  const std::string args = "train " + kSource + "/configs/pacgan_ring8.toml --epochs 2 --threads 1 --seed 3 --set data.size=2000 "
+                           "--set training.pack=2 --set data.std=1 --set output.checkpoint_every=1";
+  const CliResult logged = run_cli(args + " --out " + dir.file("logged") + " --set eval.modes_every=1");
+  ASSERT_EQ(logged.code, 0) << logged.output;
+  EXPECT_NE(logged.output.find("  modes "), std::string::npos) << logged.output;
+  const CliResult plain = run_cli(args + " --out " + dir.file("plain") + " --set eval.modes_every=0");
+  ASSERT_EQ(plain.code, 0) << plain.output;
+  EXPECT_TRUE(tensor_bytes(dir.file("logged/checkpoints/latest.safetensors")) ==
+              tensor_bytes(dir.file("plain/checkpoints/latest.safetensors")))
+      << "scoring during training changed the run's tensors";
+
+  const std::vector<nlohmann::json> lines = json_lines(dir.file("logged/metrics.jsonl"));
+  ASSERT_EQ(lines.size(), 2u);
+  for (int epoch = 1; epoch <= 2; ++epoch) {
+    const nlohmann::json& line = lines[static_cast<size_t>(epoch - 1)];
+    const CliResult e = run_cli("eval modes " + dir.file("logged/checkpoints/epoch-000" + std::to_string(epoch) + ".safetensors") +
+                                " --bn-refresh 50 --json");
+    ASSERT_EQ(e.code, 0) << e.output;
+    const nlohmann::json j = last_json(e);
+    EXPECT_GT(j.at("high_quality").get<double>(), 0) << "a test whose counts are all zero shows little";
+    EXPECT_EQ(line.at("modes"), j.at("modes")) << epoch;
+    EXPECT_EQ(line.at("high_quality"), j.at("high_quality")) << epoch;
+    EXPECT_EQ(line.at("reverse_kl"), j.at("reverse_kl")) << epoch;
+    EXPECT_EQ(line.at("mode_counts"), j.at("counts")) << epoch;
+  }
+  for (const nlohmann::json& l : json_lines(dir.file("plain/metrics.jsonl"))) EXPECT_FALSE(l.contains("modes")) << l;
+
+  // Data without modes, and a G without BatchNorm to re-estimate (configs/ring8.toml): refused before training.
+  const auto refused = [&](const std::string& a, const std::string& says) {
+    const CliResult r = run_cli(a);
+    EXPECT_EQ(r.code, 2) << a << "\n" << r.output;
+    EXPECT_NE(r.output.find(says), std::string::npos) << a << "\n" << r.output;
+  };
+  refused("train " + kSource + "/configs/paper_mnist.toml --out " + dir.file("mnist") + " --set eval.modes_every=1",
+          "eval.modes_every: mode coverage during training needs ring_2d or grid_2d data (data.kind is mnist");
+  refused("train " + kRing + " --out " + dir.file("ring") + " --epochs 1 --set data.size=2000 --set eval.modes_every=1",
+          "eval.modes_bn_refresh: the generator has no BatchNorm layer");
+  const CliResult as_trained = run_cli("train " + kRing + " --out " + dir.file("ring0") + " --epochs 1 --threads 1 --set data.size=2000 "
+                                       "--set eval.modes_every=1 --set eval.modes_bn_refresh=0");
+  ASSERT_EQ(as_trained.code, 0) << as_trained.output;
+  EXPECT_EQ(json_lines(dir.file("ring0/metrics.jsonl")).at(0).at("mode_counts"),
+            last_json(run_cli("eval modes " + dir.file("ring0/checkpoints/latest.safetensors") + " --json")).at("counts"));
 }
 
 TEST(ModesCli, BadInputIsOneLineAndExitTwo) {

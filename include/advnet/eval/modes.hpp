@@ -13,6 +13,9 @@
 
 namespace advnet::eval {
 
+// The protocol's number of samples of G for a 2-D mixture (PacGAN's num_log_figure_sample).
+inline constexpr int64_t kMixtureSamples = 2500;
+
 struct ModeCoverage {
   int64_t modes = 0;          // modes captured
   double high_quality = 0;    // fraction of the samples that are high quality

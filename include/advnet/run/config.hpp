@@ -31,8 +31,9 @@ const std::vector<ValidationMetric>& validation_metrics();
 const ValidationMetric& validation_metric(const std::string& name);  // throws Error naming the known ones
 
 // Validation during training, logged in metrics.jsonl: the Parzen log-likelihood on validation
-// examples (PAPER.md §6) and the feature metrics against the test images (docs/evaluation.md); the
-// best checkpoint by best_by is kept as checkpoints/best.safetensors.
+// examples (PAPER.md §6), the feature metrics against the test images (docs/evaluation.md) and a 2-D
+// mixture's mode coverage (eval/modes.hpp); the best checkpoint by best_by is kept as
+// checkpoints/best.safetensors.
 struct EvalConfig {
   int64_t parzen_every = 0;       // epochs between evaluations (0: never)
   double parzen_sigma = 0.0;      // window width; 0: chosen each time among logspace(−1, 0, 10)
@@ -43,6 +44,8 @@ struct EvalConfig {
   int64_t metrics_reference = 10000;  // reference images: the first of the test split
   int64_t metrics_kid_subsets = 100;  // KID's random subsets of 1 000 (torch-fidelity's kid_subsets)
   std::string classifier;         // their classifier file; "": the shipped one of the data
+  int64_t modes_every = 0;        // epochs between mode-coverage scores of a 2-D mixture (0: never)
+  int64_t modes_bn_refresh = 50;  // train-mode batches that re-estimate G's BatchNorm statistics for the score
   std::string best_by = "parzen_valid";  // a validation_metrics() name
   bool operator==(const EvalConfig&) const = default;
 };

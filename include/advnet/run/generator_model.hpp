@@ -51,4 +51,9 @@ class GeneratorModel {
   std::string numerics_notice_;
 };
 
+// GeneratorModel's steps on any generator net g of configuration c (the trainer's too: eval.modes_every),
+// in the caller's floating-point mode: sample() and refresh_batch_norm() above.
+void sample_generator(nn::Net& g, const RunConfig& c, int64_t n, uint64_t seed, Tensor& out, Tensor* noise = nullptr);
+void refresh_batch_norm(nn::Net& g, const RunConfig& c, int64_t batches, uint64_t seed);
+
 }  // namespace advnet::run

@@ -14,6 +14,7 @@
 #include "advnet/core/communicator.hpp"
 #include "advnet/core/tensor.hpp"
 #include "advnet/data/dataset.hpp"
+#include "advnet/eval/modes.hpp"
 #include "advnet/eval/toy1d.hpp"
 #include "advnet/gan/trainer.hpp"
 #include "advnet/run/classifier_model.hpp"
@@ -42,6 +43,7 @@ struct EpochRecord {
   std::optional<FeatureScores> features;  // with eval.metrics_every
   std::optional<eval::Toy1d> toy1d;   // with 1-D data: the theory's quantities
   int ranks = 1;                      // the job's world size (allreduce_seconds is logged when > 1)
+  std::optional<eval::ModeCoverage> modes;  // with eval.modes_every (a 2-D mixture)
 };
 // The validation metrics the record holds, by their metrics.jsonl names (validation_metrics()), with
 // their companions (parzen_valid_se, parzen_sigma, kid_std, is_std).
@@ -111,6 +113,7 @@ class TrainingSession {
   void write_samples(const std::string& path);
   std::optional<ParzenScore> validation_score(int64_t done);
   std::optional<FeatureScores> feature_metrics(int64_t done);
+  std::optional<eval::ModeCoverage> mode_coverage(int64_t done);
   // The best-checkpoint policy: keeps checkpoints/best.safetensors at the best value of eval.best_by
   // (the highest or the lowest, as the metric says); records without it change nothing.
   void keep_if_best(const EpochRecord& record);
