@@ -14,7 +14,8 @@ for images; its JSON line, with the commands that made it, is the trial's result
 (`eval modes` only) the trial is scored a second time after G's BatchNorm running statistics are re-estimated
 from B train-mode batches, as PacGAN's 2-D code does before it scores (`eval modes --bn-refresh B`); that score's
 numbers join result.json prefixed `bn_refresh_` (bn_refresh_modes, ...), with bn_refresh_batches = B; a finished
-trial scored with another B, or none, is scored again.
+trial scored with another B, or none, is scored again. A training that logged each epoch's mode coverage
+(eval.modes_every) adds its series as result.json's `by_epoch` (epoch, modes, high_quality, reverse_kl).
 
 Then DIR/summary.json (written whole, atomically) holds, for every numeric key of the results, `mean`, `se`
 (the standard error: sample standard deviation / sqrt(n)) and `per_seed`; with the configuration (path and
@@ -135,6 +136,9 @@ def main():
             continue
         result = json.loads(lines[-1])
         result["seed"] = s
+        by_epoch = epoch_scores(run)
+        if by_epoch:
+            result["by_epoch"] = by_epoch
         result["commands"] = [" ".join(train), " ".join(score)]
         if a.bn_refresh and not add_refreshed_score(a, s, ckpt, result):
             failed = True
@@ -143,6 +147,19 @@ def main():
         print(f"trials: seed {s}: {', '.join(f'{k} {v:.4g}' for k, v in result.items() if isinstance(v, float))}")
     summarise(a, seeds, sets, resolved.stdout)
     return 1 if failed else 0
+
+
+def epoch_scores(run):
+    """The mode coverage metrics.jsonl logged after each completed epoch (eval.modes_every), as lists; None if none."""
+    keys = ("epoch", "modes", "high_quality", "reverse_kl")
+    series = {k: [] for k in keys}
+    with open(os.path.join(run, "metrics.jsonl")) as f:
+        for line in f:
+            r = json.loads(line)
+            if r.get("completed") and "modes" in r:
+                for k in keys:
+                    series[k].append(r[k])
+    return series if series["epoch"] else None
 
 
 def add_refreshed_score(a, s, ckpt, result):

@@ -45,7 +45,8 @@ std::string html_escape(const std::string& s) {
 }
 
 // The charts: a title and the metrics (keys of metrics.jsonl) drawn in it: the training statistics,
-// one per validation metric (config.hpp's validation_metrics()), the 1-D theory. Charts whose metrics
+// one per validation metric (config.hpp's validation_metrics()), a 2-D mixture's mode coverage
+// (eval.modes_every), the 1-D theory. Charts whose metrics
 // the run did not log are left out.
 const std::vector<std::pair<std::string, std::vector<std::string>>>& chart_specs() {
   static const std::vector<std::pair<std::string, std::vector<std::string>>> specs = [] {
@@ -57,6 +58,8 @@ const std::vector<std::pair<std::string, std::vector<std::string>>>& chart_specs
         {"Momentum", {"momentum"}},
     };
     for (const ValidationMetric& m : validation_metrics()) s.push_back({m.title, {m.name}});
+    s.push_back({"Modes captured", {"modes"}});
+    s.push_back({"High-quality fraction and reverse KL over the modes", {"high_quality", "reverse_kl"}});
     s.push_back({"JSD(p_data || p_g) and max |D - D*|", {"jsd", "max_abs_d_minus_d_star"}});
     s.push_back({"C(G) = V(D*, G) and its minimum -log 4", {"c_g", "minus_log_4"}});
     s.push_back({"Throughput (examples/s)", {"examples_per_s"}});

@@ -196,6 +196,9 @@ TEST(ModesCli, TrainingLogsEachEpochsModesAsEvalModesScoresItsCheckpoint) {
     EXPECT_EQ(line.at("mode_counts"), j.at("counts")) << epoch;
   }
   for (const nlohmann::json& l : json_lines(dir.file("plain/metrics.jsonl"))) EXPECT_FALSE(l.contains("modes")) << l;
+  // The report charts them (only where they were logged).
+  EXPECT_NE(advnet::testing::read_bytes(dir.file("logged/report.html")).find("\"title\":\"Modes captured\""), std::string::npos);
+  EXPECT_EQ(advnet::testing::read_bytes(dir.file("plain/report.html")).find("\"title\":\"Modes captured\""), std::string::npos);
 
   // Data without modes, and a G without BatchNorm to re-estimate (configs/ring8.toml): refused before training.
   const auto refused = [&](const std::string& a, const std::string& says) {

@@ -51,6 +51,18 @@ for k in ("modes", "high_quality", "reverse_kl", "counts"):
 assert "bn_refresh_high_quality" in summary["metrics"] and "high_quality" in summary["metrics"], summary["metrics"].keys()
 assert "bn_refresh_batches" not in summary["metrics"] and summary["bn_refresh"] == 20, summary
 PY
+# The config logs each epoch's mode coverage (eval.modes_every = 1, refreshed from 50 batches): result.json's
+# by_epoch carries it, equal to eval modes --bn-refresh 50 of the epoch's checkpoint; ring8.toml's trials have none.
+"$advnet" eval modes "$work/d/seed-1/checkpoints/latest.safetensors" --threads 1 --bn-refresh 50 --json | tail -n 1 > "$work/d-50.json"
+/usr/bin/python3 - "$work/d/seed-1/result.json" "$work/d-50.json" "$work/a/seed-1/result.json" <<'PY' || fail "by_epoch"
+import json, sys
+r, direct, plain = (json.load(open(p)) for p in sys.argv[1:])
+e = r["by_epoch"]
+assert e["epoch"] == [1], e
+for k in ("modes", "high_quality", "reverse_kl"):
+    assert e[k] == [direct[k]], (k, e[k], direct[k])
+assert "by_epoch" not in plain, plain
+PY
 ptrials --seeds 1 --out "$work/d" --bn-refresh 20 > "$work/d3.txt"
 grep -q "seed 1: finished, skipped" "$work/d3.txt" || fail "a trial scored with the same B was scored again: $(cat "$work/d3.txt")"
 ptrials --seeds 1 --out "$work/d" --bn-refresh 30 > "$work/d4.txt"
