@@ -167,7 +167,7 @@ int train_on(Communicator& world, const TrainArgs& a) {
       std::printf("  modes %lld of %zu  high quality %.2f%%  reverse KL %.4f (%lld samples%s)\n",
                   static_cast<long long>(m->modes), m->counts.size(), 100.0 * m->high_quality, m->reverse_kl,
                   static_cast<long long>(eval::kMixtureSamples),
-                  tc.g_ema > 0 ? " of G's moving average" : "");
+                  trainer.generator_ema() ? " of G's moving average" : "");
     if (r.toy1d)
       std::printf("  max |D - D*| %.4f  JSD %.5f  C(G) %.5f (optimum -log 4 = %.5f)\n", r.toy1d->max_abs_d_minus_d_star,
                   r.toy1d->jsd, r.toy1d->c_g, -std::log(4.0));
