@@ -131,10 +131,12 @@ int run_modes(const ModesArgs& a) {
     throw Error((a.samples.empty() ? a.checkpoint : a.samples) + ": the protocol takes " + std::to_string(n) + " samples, got " +
                 std::to_string(samples.dim(0)) + " (give more, or --n)");
   samples = data::slice_rows(samples, 0, n);
-  for (int64_t i = 0; i < samples.numel(); ++i)
-    if (std::isnan(samples[i]))
-      throw Error((a.samples.empty() ? a.checkpoint : a.samples) + ": sample " + std::to_string(i / 2) + " is NaN");
-  const eval::ModeCoverage r = eval::mode_coverage(samples, centres, dc.std);
+  eval::ModeCoverage r;
+  try {
+    r = eval::mode_coverage(samples, centres, dc.std);  // refuses a NaN sample, naming it
+  } catch (const Error& e) {
+    throw Error((a.samples.empty() ? a.checkpoint : a.samples) + ": " + e.what());
+  }
   std::printf("%lld samples of %s against the %zu modes of %s (std %g; high quality: within 3 std of the nearest mode)\n",
               static_cast<long long>(n), a.samples.empty() ? a.checkpoint.c_str() : a.samples.c_str(), centres.size(),
               name_of(dc.kind).c_str(), dc.std);

@@ -264,9 +264,11 @@ std::optional<eval::ModeCoverage> TrainingSession::mode_coverage(int64_t done) {
   sample_generator(g, config_, eval::kMixtureSamples, kSeed, samples);
   g.buffers().copy_from(running);
   g.counters() = counts;
-  for (int64_t i = 0; i < samples.numel(); ++i)
-    if (std::isnan(samples[i])) throw Error("eval.modes_every: G's sample " + std::to_string(i / 2) + " is NaN");
-  return eval::mode_coverage(samples, data::mode_centres(config_.data), config_.data.std);
+  try {
+    return eval::mode_coverage(samples, data::mode_centres(config_.data), config_.data.std);  // refuses a NaN sample
+  } catch (const Error& e) {
+    throw Error(std::string("eval.modes_every: G's samples: ") + e.what());
+  }
 }
 
 void TrainingSession::keep_if_best(const EpochRecord& record) {

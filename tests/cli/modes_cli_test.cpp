@@ -233,7 +233,7 @@ TEST(ModesCli, BadInputIsOneLineAndExitTwo) {
   Tensor nan(Shape{2500, 2});
   nan[7] = std::nanf("");
   advnet::io::write_npy(dir.file("nan.npy"), nan);
-  refused("eval modes --samples " + dir.file("nan.npy") + " --config " + kRing, "nan.npy: sample 3 is NaN");
+  refused("eval modes --samples " + dir.file("nan.npy") + " --config " + kRing, "nan.npy: mode coverage: sample 3 is NaN");
   refused("eval modes --samples " + good + " --config " + kSource + "/configs/paper_mnist.toml",
           "paper_mnist.toml: data.kind: mnist has no modes");
   refused("eval modes --samples " + good, "--samples needs --config CONFIG");
